@@ -1,0 +1,105 @@
+/**
+ * Philox4x32-10 counter-based random numbers in WGSL.
+ *
+ * Salmon, Moraes, Dror & Shaw (2011), "Parallel random numbers: as easy as 1, 2, 3", SC'11.
+ * A pure function of a 128-bit counter and a 64-bit key, so every random number in a simulation is
+ * addressed by (seed, trial, step, stream) and any chunking or dispatch split reproduces it exactly.
+ *
+ * WGSL has no 64-bit integers, so the 32×32→64 products are assembled from 16-bit halves.
+ * The TypeScript twin in src/reference/philox.ts computes bit-identical words.
+ *
+ * Counter convention used across wgneuro: `vec4u(index, step, stream, tag)` and key
+ * `vec2u(seed_lo, seed_hi)`, where `index` is a trial or element number.
+ */
+export const philoxWGSL = /* wgsl */ `
+const PHILOX_M0: u32 = 0xD2511F53u;
+const PHILOX_M1: u32 = 0xCD9E8D57u;
+const PHILOX_W0: u32 = 0x9E3779B9u;  // golden ratio, Weyl key increment
+const PHILOX_W1: u32 = 0xBB67AE85u;  // sqrt(3) - 1, Weyl key increment
+
+// High 32 bits of the 64-bit product a * b.
+fn philox_mulhi(a: u32, b: u32) -> u32 {
+  let a_lo = a & 0xffffu;
+  let a_hi = a >> 16u;
+  let b_lo = b & 0xffffu;
+  let b_hi = b >> 16u;
+  let lo_lo = a_lo * b_lo;
+  let lo_hi = a_lo * b_hi;
+  let hi_lo = a_hi * b_lo;
+  let carry = ((lo_lo >> 16u) + (lo_hi & 0xffffu) + (hi_lo & 0xffffu)) >> 16u;
+  return a_hi * b_hi + (lo_hi >> 16u) + (hi_lo >> 16u) + carry;
+}
+
+fn philox_round(ctr: vec4u, key: vec2u) -> vec4u {
+  let hi0 = philox_mulhi(PHILOX_M0, ctr.x);
+  let lo0 = PHILOX_M0 * ctr.x;
+  let hi1 = philox_mulhi(PHILOX_M1, ctr.z);
+  let lo1 = PHILOX_M1 * ctr.z;
+  return vec4u(hi1 ^ ctr.y ^ key.x, lo1, hi0 ^ ctr.w ^ key.y, lo0);
+}
+
+// Philox4x32 with 10 rounds: four independent 32-bit random words.
+fn philox4x32_10(counter: vec4u, seed: vec2u) -> vec4u {
+  var ctr = counter;
+  var key = seed;
+  ctr = philox_round(ctr, key);
+  for (var r = 1u; r < 10u; r++) {
+    key += vec2u(PHILOX_W0, PHILOX_W1);
+    ctr = philox_round(ctr, key);
+  }
+  return ctr;
+}
+
+// Uniform in (0, 1) from the top 23 bits: (k + 0.5) / 2^23 is exact in f32 and never 0 or 1.
+fn philox_uniform(bits: u32) -> f32 {
+  return (f32(bits >> 9u) + 0.5) * 1.1920928955078125e-7;
+}
+
+fn philox_uniform4(bits: vec4u) -> vec4f {
+  return (vec4f(bits >> vec4u(9u)) + vec4f(0.5)) * 1.1920928955078125e-7;
+}
+
+// Natural log of x > 0 to about 1 ulp, independent of the platform's log() (WGSL allows builtin
+// log/cos/sin errors up to ~2^-11 absolute, which SwiftShader shows): frexp splits off the binary
+// exponent and log(m) = 2 atanh((m - 1) / (m + 1)) is summed as an odd series with |s| < 0.172.
+fn precise_log(x: f32) -> f32 {
+  let parts = frexp(x);
+  var m = parts.fract;            // in [0.5, 1)
+  var e = f32(parts.exp);
+  if (m < 0.70710678) { m = m * 2.0; e = e - 1.0; }   // m in [sqrt(1/2), sqrt(2))
+  let s = (m - 1.0) / (m + 1.0);
+  let s2 = s * s;
+  let series = s * (2.0 + s2 * (0.6666666667 + s2 * (0.4 + s2 * (0.2857142857 + s2 * (0.2222222222 + s2 * 0.1818181818)))));
+  return e * 0.69314718055994531 + series;
+}
+
+// (sin(pi t), cos(pi t)) for |t| <= 1, accurate to about 1 ulp: the quarter-period k = round(2t)
+// is removed exactly (t is on a 2^-23 grid), and the remainder |x| <= pi/4 goes through Taylor
+// polynomials to degree 11/12.
+fn precise_sincospi(t: f32) -> vec2f {
+  let k = round(2.0 * t);
+  let x = 3.14159265358979 * (t - 0.5 * k);
+  let x2 = x * x;
+  let s = x * (1.0 + x2 * (-1.6666666667e-1 + x2 * (8.3333333333e-3 + x2 * (-1.9841269841e-4 + x2 * (2.7557319224e-6 + x2 * -2.5052108385e-8)))));
+  let c = 1.0 + x2 * (-0.5 + x2 * (4.1666666667e-2 + x2 * (-1.3888888889e-3 + x2 * (2.4801587302e-5 + x2 * (-2.7557319224e-7 + x2 * 2.0876756988e-9)))));
+  let quadrant = (i32(k) + 4) % 4;   // rotate (s, c) by k quarter turns
+  switch (quadrant) {
+    case 1: { return vec2f(c, -s); }
+    case 2: { return vec2f(-s, -c); }
+    case 3: { return vec2f(-c, s); }
+    default: { return vec2f(s, c); }
+  }
+}
+
+// Four standard normals by the Box–Muller transform (Box & Muller 1958) on two pairs of uniforms,
+// with angle pi * (2u - 1) in (-pi, pi). Uses the precise log/sincos above so every device (and the
+// CPU twin) produces the same normals to within a few ulp.
+fn philox_normal4(bits: vec4u) -> vec4f {
+  let u = philox_uniform4(bits);
+  let r0 = sqrt(-2.0 * precise_log(u.x));
+  let r1 = sqrt(-2.0 * precise_log(u.z));
+  let a0 = precise_sincospi(2.0 * u.y - 1.0);
+  let a1 = precise_sincospi(2.0 * u.w - 1.0);
+  return vec4f(r0 * a0.y, r0 * a0.x, r1 * a1.y, r1 * a1.x);
+}
+`;

@@ -1,0 +1,34 @@
+/**
+ * The `wgneuro` command line. Each area registers its sub-commands from src/cli/commands/.
+ */
+import { Command, CommanderError } from 'commander';
+import { WgneuroError } from '../gpu/errors.js';
+import { registerInfo } from './commands/info.js';
+import { registerDemo } from './commands/demo.js';
+
+/** Build the program; exported so tests can run commands in-process. */
+export function buildProgram(): Command {
+  const program = new Command('wgneuro')
+    .description('WebGPU compute kernels for computational neuroscience')
+    .showHelpAfterError()
+    .exitOverride();
+  registerInfo(program);
+  registerDemo(program);
+  return program;
+}
+
+/** Run the CLI on `argv` (as in process.argv); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof WgneuroError) {
+      process.stderr.write(`wgneuro: ${err.name}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * A GPU array that knows its shape and element type and owns its buffer.
+ */
+import { InputError } from '../gpu/errors.js';
+import type { Context } from './context.js';
+
+export type DType = 'f32' | 'u32' | 'i32';
+export type TypedArrayFor<D extends DType> = D extends 'f32' ? Float32Array : D extends 'u32' ? Uint32Array : Int32Array;
+
+/** Bytes per element of every supported dtype. */
+export const BYTES_PER_ELEMENT = 4;
+
+/** Number of elements of a shape; throws on negative or fractional extents. */
+export function shapeSize(shape: readonly number[], what = 'shape'): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new InputError(`${what} [${shape.join(', ')}] has an invalid extent ${d}`);
+    n *= d;
+  }
+  return n;
+}
+
+export function typedArrayFor<D extends DType>(dtype: D, source: ArrayBuffer | number): TypedArrayFor<D> {
+  const C = dtype === 'f32' ? Float32Array : dtype === 'u32' ? Uint32Array : Int32Array;
+  return (typeof source === 'number' ? new C(source) : new C(source)) as TypedArrayFor<D>;
+}
+
+export class Tensor<D extends DType = DType> {
+  #destroyed = false;
+
+  /** Use `ctx.tensor(...)` to create one. */
+  constructor(
+    readonly ctx: Context,
+    readonly buffer: GPUBuffer,
+    readonly shape: readonly number[],
+    readonly dtype: D,
+    readonly label: string,
+  ) {}
+
+  /** Number of elements. */
+  get size(): number {
+    return shapeSize(this.shape);
+  }
+
+  /** Size of the data in bytes (the buffer may be padded beyond it). */
+  get byteLength(): number {
+    return this.size * BYTES_PER_ELEMENT;
+  }
+
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+
+  /** Copy the contents back to the CPU (flushes pending work first). */
+  async read(): Promise<TypedArrayFor<D>> {
+    this.assertAlive();
+    const bytes = await this.ctx.read(this.buffer, 0, this.byteLength);
+    return typedArrayFor(this.dtype, bytes);
+  }
+
+  /** Overwrite the contents from a CPU array of exactly `size` elements. */
+  write(data: ArrayLike<number>): void {
+    this.assertAlive();
+    if (data.length !== this.size) {
+      throw new InputError(`'${this.label}' holds ${this.size} elements; got ${data.length} to write`);
+    }
+    const typed = data instanceof Float32Array || data instanceof Uint32Array || data instanceof Int32Array
+      ? data
+      : typedArrayFor(this.dtype, this.size);
+    if (typed !== data) (typed as Float32Array).set(data);
+    this.ctx.flush(); // keep queue order: earlier dispatches see the old contents
+    this.ctx.device.queue.writeBuffer(this.buffer, 0, typed.buffer, typed.byteOffset, this.byteLength);
+  }
+
+  /** A view with another shape of the same number of elements, sharing the buffer. */
+  reshape(shape: readonly number[]): Tensor<D> {
+    if (shapeSize(shape) !== this.size) {
+      throw new InputError(`cannot reshape '${this.label}' of shape [${this.shape}] to [${shape}]`);
+    }
+    return new Tensor(this.ctx, this.buffer, [...shape], this.dtype, this.label);
+  }
+
+  assertAlive(): void {
+    if (this.#destroyed) throw new InputError(`tensor '${this.label}' was used after destroy()`);
+  }
+
+  /** Free the GPU memory. Safe to call twice. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.ctx.untrack(this.buffer);
+    this.buffer.destroy();
+  }
+}

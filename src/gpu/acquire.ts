@@ -1,0 +1,87 @@
+/**
+ * Acquiring a WebGPU adapter and device in a browser (navigator.gpu) or in Node (Dawn).
+ */
+import { GPUUnavailableError } from './errors.js';
+
+/** Limits we raise to the adapter's maximum instead of taking WebGPU's conservative defaults. */
+const RAISED_LIMITS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxUniformBufferBindingSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+  'maxStorageBuffersPerShaderStage',
+  'maxBindGroups',
+] as const;
+
+/** Optional features we enable when the adapter has them. */
+const WANTED_FEATURES: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'subgroups' as GPUFeatureName];
+
+export interface AcquireOptions {
+  powerPreference?: GPUPowerPreference;
+  /** Ask for the fallback (software) adapter directly. Default: only if no hardware adapter. */
+  forceFallbackAdapter?: boolean;
+}
+
+export interface AcquiredDevice {
+  adapter: GPUAdapter | null;
+  device: GPUDevice;
+  runtime: string;
+  attempts: string[];
+}
+
+const isBrowser = (): boolean => typeof navigator !== 'undefined' && 'gpu' in navigator && typeof window !== 'undefined';
+
+/** Find an adapter, then request a device with raised limits and the optional features present. */
+export async function acquireDevice(options: AcquireOptions = {}): Promise<AcquiredDevice> {
+  const attempts: string[] = [];
+  let adapter: GPUAdapter | null = null;
+  let runtime: string;
+  const adapterOptions: GPURequestAdapterOptions = {};
+  if (options.powerPreference) adapterOptions.powerPreference = options.powerPreference;
+  if (options.forceFallbackAdapter) adapterOptions.forceFallbackAdapter = true;
+
+  if (isBrowser()) {
+    runtime = `browser (${navigator.userAgent})`;
+    adapter = await navigator.gpu.requestAdapter(adapterOptions);
+    attempts.push(`navigator.gpu.requestAdapter(${JSON.stringify(adapterOptions)}): ${adapter ? 'ok' : 'no adapter'}`);
+    if (!adapter && !options.forceFallbackAdapter) {
+      adapter = await navigator.gpu.requestAdapter({ ...adapterOptions, forceFallbackAdapter: true });
+      attempts.push(`navigator.gpu.requestAdapter({forceFallbackAdapter: true}): ${adapter ? 'ok' : 'no adapter'}`);
+    }
+    if (!adapter) {
+      attempts.push('in Chromium headless, WebGPU needs --enable-unsafe-webgpu (and on Linux often --enable-features=Vulkan)');
+    }
+  } else if (typeof process !== 'undefined' && process.versions?.node) {
+    // A variable specifier keeps bundlers from following this Node-only import.
+    const nodeModule = './node.js';
+    const { requestNodeAdapter } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('./node.js');
+    const result = await requestNodeAdapter(adapterOptions);
+    adapter = result.adapter;
+    runtime = result.runtime;
+    attempts.push(...result.attempts);
+  } else {
+    runtime = 'unknown';
+    attempts.push('neither navigator.gpu nor Node.js is available in this runtime');
+  }
+  if (!adapter) throw new GPUUnavailableError('No WebGPU adapter found.', attempts);
+
+  const requiredLimits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) {
+    const value = (adapter.limits as unknown as Record<string, number | undefined>)[name];
+    if (typeof value === 'number') requiredLimits[name] = value;
+  }
+  const requiredFeatures = WANTED_FEATURES.filter((f) => adapter.features.has(f));
+  let device: GPUDevice;
+  try {
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: 'wgneuro.device' });
+  } catch (err) {
+    attempts.push(`adapter.requestDevice failed: ${(err as Error).message}`);
+    throw new GPUUnavailableError('The adapter refused to create a device.', attempts);
+  }
+  return { adapter, device, runtime, attempts };
+}

@@ -1,0 +1,73 @@
+/**
+ * Random arrays on the GPU from Philox4x32-10 (see shaders/common/philox.wgsl.ts).
+ */
+import { randomFillParams, randomFillWGSL, type RandomFillOptions } from '../../shaders/random.wgsl.js';
+import type { Context } from '../core/context.js';
+import { InputError } from '../gpu/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import { seedToKey } from '../reference/philox.js';
+
+export interface RandomOptions {
+  /** Key of the generator: same seed, same numbers, on any device. Default 0. */
+  seed?: number;
+  /** Independent stream under the same seed (counter word 2). Default 0. */
+  stream?: number;
+}
+
+const WORKGROUP_SIZE = 64;
+
+/** Overwrite `dst` with random values; element i depends only on (seed, stream, i). */
+export async function fillRandom(
+  ctx: Context,
+  dst: Tensor,
+  distribution: RandomFillOptions['distribution'],
+  options: RandomOptions = {},
+): Promise<Tensor> {
+  const expected = distribution === 'bits' ? 'u32' : 'f32';
+  if (dst.dtype !== expected) {
+    throw new InputError(`fillRandom('${distribution}') writes ${expected}, but '${dst.label}' is ${dst.dtype}`);
+  }
+  const stream = options.stream ?? 0;
+  if (!Number.isInteger(stream) || stream < 0 || stream >= 2 ** 32) {
+    throw new InputError(`stream must be an integer in [0, 2^32), got ${stream}`);
+  }
+  const [seedLo, seedHi] = seedToKey(options.seed ?? 0);
+  const count = dst.size;
+  if (count === 0) return dst;
+  const pipeline = await ctx.kernel({
+    label: `random.${distribution}`,
+    code: randomFillWGSL({ distribution }),
+    constants: { WG_SIZE: WORKGROUP_SIZE },
+  });
+  const blocks = Math.ceil(count / 4);
+  ctx.dispatch({
+    label: `random.${distribution}`,
+    pipeline,
+    bindings: [randomFillParams.pack({ count, seed_lo: seedLo, seed_hi: seedHi, stream }), dst],
+    workgroups: Math.ceil(blocks / WORKGROUP_SIZE),
+    workgroupSize: WORKGROUP_SIZE,
+  });
+  return dst;
+}
+
+/** A new f32 tensor of uniform (0, 1) numbers. */
+export async function randomUniform(ctx: Context, shape: readonly number[], options: RandomOptions = {}): Promise<Tensor<'f32'>> {
+  const t = ctx.tensor(shape, { label: 'random.uniform.out' });
+  try {
+    return (await fillRandom(ctx, t, 'uniform', options)) as Tensor<'f32'>;
+  } catch (err) {
+    t.destroy();
+    throw err;
+  }
+}
+
+/** A new f32 tensor of standard normal numbers (Box–Muller on Philox uniforms). */
+export async function randomNormal(ctx: Context, shape: readonly number[], options: RandomOptions = {}): Promise<Tensor<'f32'>> {
+  const t = ctx.tensor(shape, { label: 'random.normal.out' });
+  try {
+    return (await fillRandom(ctx, t, 'normal', options)) as Tensor<'f32'>;
+  } catch (err) {
+    t.destroy();
+    throw err;
+  }
+}

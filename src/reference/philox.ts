@@ -1,0 +1,88 @@
+/**
+ * Philox4x32-10 in TypeScript, bit-identical to shaders/common/philox.wgsl.ts.
+ * Salmon, Moraes, Dror & Shaw (2011), "Parallel random numbers: as easy as 1, 2, 3", SC'11.
+ */
+
+const M0 = 0xd2511f53;
+const M1 = 0xcd9e8d57;
+const W0 = 0x9e3779b9;
+const W1 = 0xbb67ae85;
+
+/** High 32 bits of the unsigned 64-bit product a·b. */
+function mulhi(a: number, b: number): number {
+  const aLo = a & 0xffff;
+  const aHi = a >>> 16;
+  const bLo = b & 0xffff;
+  const bHi = b >>> 16;
+  const loLo = aLo * bLo;
+  const loHi = aLo * bHi;
+  const hiLo = aHi * bLo;
+  const carry = ((loLo >>> 16) + (loHi & 0xffff) + (hiLo & 0xffff)) >>> 16;
+  return (aHi * bHi + (loHi >>> 16) + (hiLo >>> 16) + carry) >>> 0;
+}
+
+/**
+ * Four 32-bit random words for `counter` (4 words) and `key` (2 words).
+ * Writes into `out` when given, to avoid allocation in hot loops.
+ */
+export function philox4x32_10(
+  counter: ArrayLike<number>,
+  key: ArrayLike<number>,
+  out: Uint32Array = new Uint32Array(4),
+): Uint32Array {
+  let c0 = counter[0]! >>> 0;
+  let c1 = counter[1]! >>> 0;
+  let c2 = counter[2]! >>> 0;
+  let c3 = counter[3]! >>> 0;
+  let k0 = key[0]! >>> 0;
+  let k1 = key[1]! >>> 0;
+  for (let round = 0; round < 10; round++) {
+    if (round > 0) {
+      k0 = (k0 + W0) >>> 0;
+      k1 = (k1 + W1) >>> 0;
+    }
+    const hi0 = mulhi(M0, c0);
+    const lo0 = Math.imul(M0, c0) >>> 0;
+    const hi1 = mulhi(M1, c2);
+    const lo1 = Math.imul(M1, c2) >>> 0;
+    c0 = (hi1 ^ c1 ^ k0) >>> 0;
+    c1 = lo1;
+    c2 = (hi0 ^ c3 ^ k1) >>> 0;
+    c3 = lo0;
+  }
+  out[0] = c0;
+  out[1] = c1;
+  out[2] = c2;
+  out[3] = c3;
+  return out;
+}
+
+/** Uniform in (0, 1) from a 32-bit word, exactly as `philox_uniform` in WGSL. */
+export function uniformFromBits(bits: number): number {
+  return ((bits >>> 9) + 0.5) * 1.1920928955078125e-7;
+}
+
+/** Four standard normals from four words, by the same Box–Muller arrangement as the WGSL. */
+export function normal4FromBits(bits: ArrayLike<number>, out: Float64Array = new Float64Array(4)): Float64Array {
+  const u0 = uniformFromBits(bits[0]!);
+  const u1 = uniformFromBits(bits[1]!);
+  const u2 = uniformFromBits(bits[2]!);
+  const u3 = uniformFromBits(bits[3]!);
+  const r0 = Math.sqrt(-2 * Math.log(u0));
+  const r1 = Math.sqrt(-2 * Math.log(u2));
+  const a0 = Math.PI * (2 * u1 - 1);
+  const a1 = Math.PI * (2 * u3 - 1);
+  out[0] = r0 * Math.cos(a0);
+  out[1] = r0 * Math.sin(a0);
+  out[2] = r1 * Math.cos(a1);
+  out[3] = r1 * Math.sin(a1);
+  return out;
+}
+
+/** Split a non-negative integer seed below 2^53 into Philox's two key words. */
+export function seedToKey(seed: number): [number, number] {
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new RangeError(`seed must be a non-negative integer below 2^53, got ${seed}`);
+  }
+  return [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
+}

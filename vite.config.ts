@@ -1,0 +1,51 @@
+/**
+ * One config for the demo page (Vite) and the tests (Vitest). The same test files run twice:
+ * in Node on Dawn (`node` project) and in headless Chromium through puppeteer-core (`chromium`).
+ */
+import { defineConfig } from 'vitest/config';
+import { puppeteerCommands, puppeteerProvider } from './test/browser/puppeteer-provider.js';
+
+/** A test that cannot get an adapter fails, unless the environment says a GPU is optional. */
+const gpuOptional = process.env.WGNEURO_GPU_OPTIONAL === '1';
+const include = ['test/**/*.test.ts'];
+// SwiftShader runs kernels on the CPU: tests are small, but give slow machines room.
+const testTimeout = 120_000;
+
+export default defineConfig({
+  server: { fs: { strict: false } },
+  test: {
+    provide: { gpuOptional },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          include,
+          environment: 'node',
+          // Dawn's native addon is not safe to load in worker threads; use child processes.
+          pool: 'forks',
+          testTimeout,
+          hookTimeout: testTimeout,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'chromium',
+          include,
+          exclude: ['test/node-only/**'],
+          testTimeout,
+          hookTimeout: testTimeout,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: puppeteerProvider(),
+            commands: puppeteerCommands as never,
+            instances: [{ browser: 'chromium' }],
+            screenshotFailures: false,
+          },
+        },
+      },
+    ],
+  },
+});
