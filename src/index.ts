@@ -12,3 +12,7 @@ export { getPipeline, pipelineCacheSize, type KernelSource } from './core/pipeli
 export { fillRandom, randomNormal, randomUniform, type RandomOptions } from './random/index.js';
 export { philoxWGSL } from '../shaders/common/philox.wgsl.js';
 export * as reference from './reference/index.js';
+export * from './linalg/index.js';
+export * from './eig/index.js';
+export * from './sde/index.js';
+export * from './models/index.js';

@@ -5,6 +5,11 @@ import { Command, CommanderError } from 'commander';
 import { WgneuroError } from '../gpu/errors.js';
 import { registerInfo } from './commands/info.js';
 import { registerDemo } from './commands/demo.js';
+import { registerLinalg } from './commands/linalg.js';
+import { registerEig } from './commands/eig.js';
+import { registerSde } from './commands/sde.js';
+import { registerRun } from './commands/run.js';
+import { registerBench } from './commands/bench.js';
 
 /** Build the program; exported so tests can run commands in-process. */
 export function buildProgram(): Command {
@@ -14,6 +19,11 @@ export function buildProgram(): Command {
     .exitOverride();
   registerInfo(program);
   registerDemo(program);
+  registerLinalg(program);
+  registerEig(program);
+  registerSde(program);
+  registerRun(program);
+  registerBench(program);
   return program;
 }
 

@@ -1,0 +1,2 @@
+/** eig: public API (filled in by its issue). */
+export {};

@@ -1,0 +1,2 @@
+/** linalg: public API (filled in by its issue). */
+export {};

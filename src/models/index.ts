@@ -1,0 +1,2 @@
+/** models: public API (filled in by its issue). */
+export {};

@@ -1,0 +1,2 @@
+/** sde: public API (filled in by its issue). */
+export {};
