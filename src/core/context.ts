@@ -87,7 +87,7 @@ export class Context {
   #checks: PendingCheck[] = [];
   #lost: GPUDeviceLostInfo | null = null;
   #destroyed = false;
-  #tracked = new Set<GPUBuffer>();
+  #tracked = new Set<Tensor>();
   #querySet: GPUQuerySet | null = null;
   #submits = 0;
 
@@ -223,13 +223,14 @@ export class Context {
       usage: options.usage ?? GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
       data,
     });
-    this.#tracked.add(buffer);
-    return new Tensor(this, buffer, [...shape], dtype, label);
+    const tensor = new Tensor(this, buffer, [...shape], dtype, label);
+    this.#tracked.add(tensor);
+    return tensor;
   }
 
   /** @internal Called by `Tensor.destroy`. */
-  untrack(buffer: GPUBuffer): void {
-    this.#tracked.delete(buffer);
+  untrack(tensor: Tensor): void {
+    this.#tracked.delete(tensor);
   }
 
   // ---------------------------------------------------------------- kernels
@@ -452,7 +453,7 @@ export class Context {
     this.#destroyed = true;
     this.#encoder = null;
     for (const b of this.#transient) b.destroy();
-    for (const b of this.#tracked) b.destroy();
+    for (const t of [...this.#tracked]) t.destroy();
     this.#tracked.clear();
     this.#querySet?.destroy();
     if (this.ownsDevice) this.device.destroy();

@@ -88,7 +88,7 @@ export class Tensor<D extends DType = DType> {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    this.ctx.untrack(this.buffer);
+    this.ctx.untrack(this);
     this.buffer.destroy();
   }
 }
