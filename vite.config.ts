@@ -2,8 +2,19 @@
  * One config for the demo page (Vite) and the tests (Vitest). The same test files run twice:
  * in Node on Dawn (`node` project) and in headless Chromium through puppeteer-core (`chromium`).
  */
+import { mkdirSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { puppeteerCommands, puppeteerProvider } from './test/browser/puppeteer-provider.js';
+
+// SwiftShader's Vulkan driver complains on stderr when XDG_RUNTIME_DIR is unset; test workers
+// inherit this private directory instead.
+if (!process.env.XDG_RUNTIME_DIR) {
+  const dir = join(tmpdir(), `wgneuro-xdg-${userInfo().uid}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  process.env.XDG_RUNTIME_DIR = dir;
+}
 
 /** A test that cannot get an adapter fails, unless the environment says a GPU is optional. */
 const gpuOptional = process.env.WGNEURO_GPU_OPTIONAL === '1';
@@ -15,6 +26,7 @@ export default defineConfig({
   server: { fs: { strict: false } },
   test: {
     provide: { gpuOptional },
+    reporters: ['default', './test/reporters/runtime-summary.ts'],
     projects: [
       {
         extends: true,
