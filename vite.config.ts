@@ -57,6 +57,9 @@ const testTimeout = 120_000;
 
 export default defineConfig({
   server: { fs: { strict: false } },
+  // Pre-bundle the CommonJS/ESM dependencies the browser tests import, so Vite does not discover
+  // them mid-run on a fresh cache and reload the page under a running test file.
+  optimizeDeps: { include: ['ml-matrix', 'jsep', 'wgsl-preprocessor/wgsl-preprocessor.js'] },
   test: {
     provide: { gpuOptional },
     reporters: ['default', './test/reporters/runtime-summary.ts'],

@@ -1,6 +1,266 @@
+/**
+ * `wgneuro bench eig`: the top-k eigenvalues (largest magnitude) of random nonsymmetric n × n
+ * connectivity matrices J = G/√n + θ·u·uᵀ (a disk of radius 1 plus a real outlier at ≈ θ, the
+ * shape of the E–I network spectra), three ways in the same run:
+ *   - wgneuro `eigs` (Krylov–Schur Arnoldi on the GPU, f32),
+ *   - ml-matrix's full EigenvalueDecomposition (float64, all n eigenvalues; the accuracy reference),
+ *   - a plain-JS float64 power iteration (dominant eigenvalue only).
+ * Reported: median wall time after a warm-up, relative eigenvalue errors against ml-matrix,
+ * speedups, and the matrix–vector GFLOP/s and GB/s of `eigs` against the adapter's FMA peak and
+ * copy bandwidth (linalg's measureFmaPeak / measureCopyBandwidth), measured in the same run.
+ */
 import type { Command } from 'commander';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { createContext, type Context } from '../src/core/context.js';
+import { eigs, jacobiEigBatched, rankOneOutlierMatrix, type Complex } from '../src/eig/index.js';
+import { InputError } from '../src/gpu/errors.js';
+import { measureCopyBandwidth, measureFmaPeak } from '../src/linalg/index.js';
+import { jacobiEigReference, powerIterationReference } from '../src/reference/eig.js';
 
-/** Registers `wgneuro bench eig` on the `bench` command (filled in by its issue). */
+interface BenchEigOptions {
+  sizes: string;
+  k: string;
+  reps: string;
+  theta: string;
+  mlMax: string;
+  jacobi?: string;
+  json?: boolean;
+}
+
+/** One row of the batched-Jacobi table. */
+export interface JacobiBenchRow {
+  batch: number;
+  n: number;
+  strategy: 'workgroup' | 'thread';
+  /** Median wall time (ms) of jacobiEigBatched, including the sweep-count readback. */
+  gpuMs: number;
+  /** Float64 CPU Jacobi (src/reference) over the same batch, one matrix after another. */
+  cpuMs: number;
+  /** Largest |λ_gpu − λ_cpu| / ‖A‖_F over the batch. */
+  maxRelError: number;
+}
+
+/** Batched Jacobi against the float64 CPU reference, for `batch`x`n` specs such as '1000x8'. */
+export async function runJacobiBench(ctx: Context, specs: [number, number][], reps: number): Promise<JacobiBenchRow[]> {
+  const rows: JacobiBenchRow[] = [];
+  for (const [batch, n] of specs) {
+    const data = new Float32Array(batch * n * n);
+    let s = 12345;
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j <= i; j++) {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          data[(b * n + i) * n + j] = data[(b * n + j) * n + i] = s / 4294967296 - 0.5;
+        }
+      }
+    }
+    const t = ctx.tensor([batch, n, n], { label: 'bench.eig.jacobi.input', data });
+    try {
+      for (const strategy of ['thread', 'workgroup'] as const) {
+        (await jacobiEigBatched(ctx, t, { strategy })).destroy(); // warm-up
+        const times: number[] = [];
+        let values: Float32Array = new Float32Array(0);
+        for (let r = 0; r < reps; r++) {
+          const t0 = performance.now();
+          const result = await jacobiEigBatched(ctx, t, { strategy });
+          times.push(performance.now() - t0);
+          values = await result.values.read();
+          result.destroy();
+        }
+        const c0 = performance.now();
+        let worst = 0;
+        for (let b = 0; b < batch; b++) {
+          const m = data.subarray(b * n * n, (b + 1) * n * n);
+          const ref = jacobiEigReference(m, n);
+          const fro = Math.sqrt(m.reduce((acc, x) => acc + x * x, 0));
+          for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(values[b * n + i]! - ref.values[i]!) / fro);
+        }
+        rows.push({ batch, n, strategy, gpuMs: median(times), cpuMs: performance.now() - c0, maxRelError: worst });
+      }
+    } finally {
+      t.destroy();
+    }
+  }
+  return rows;
+}
+
+/** One row of the table. */
+export interface EigBenchRow {
+  n: number;
+  k: number;
+  /** Median wall time of `eigs` (ms), its restarts and matrix–vector products. */
+  gpuMs: number;
+  restarts: number;
+  matvecs: number;
+  /** 2n²·matvecs / time, and its ratio to the adapter's measured FMA peak. */
+  matvecGflops: number;
+  ofPeak: number;
+  /** 4n²·matvecs bytes of A read / time (GB/s), and its ratio to the measured copy bandwidth. */
+  matvecGBps: number;
+  ofBandwidth: number;
+  /** Largest explicit residual ‖Ax − λx‖ / |λ| of the returned pairs. */
+  maxRelResidual: number;
+  /** ml-matrix full decomposition time (ms) and max relative eigenvalue error of eigs against it; null above --ml-max. */
+  mlMs: number | null;
+  maxRelError: number | null;
+  speedupVsMl: number | null;
+  /** Plain-JS power iteration: time (ms), iterations, relative error of its value against ml-matrix's. */
+  powerMs: number;
+  powerIterations: number;
+  powerRelError: number | null;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : 0.5 * (s[mid - 1]! + s[mid]!);
+}
+
+async function timeMs(body: () => Promise<unknown> | unknown): Promise<number> {
+  const t0 = performance.now();
+  await body();
+  return performance.now() - t0;
+}
+
+/** Distance-matched relative errors: each computed value against the nearest reference value. */
+function maxRelativeError(values: Complex[], reference: Complex[]): number {
+  let worst = 0;
+  for (const v of values) {
+    let best = Infinity;
+    let scale = 1;
+    for (const r of reference) {
+      const d = Math.hypot(v.re - r.re, v.im - r.im);
+      if (d < best) {
+        best = d;
+        scale = Math.hypot(r.re, r.im);
+      }
+    }
+    worst = Math.max(worst, best / scale);
+  }
+  return worst;
+}
+
+/** Run the benchmark for each size; `log` receives progress lines. */
+export async function runEigBench(ctx: Context, sizes: number[], options: { k: number; reps: number; theta: number; mlMax: number },
+  log: (line: string) => void = () => undefined): Promise<{ peakGflops: number; bandwidthGBps: number; rows: EigBenchRow[] }> {
+  const peakGflops = (await measureFmaPeak(ctx)).gflops;
+  const bandwidthGBps = (await measureCopyBandwidth(ctx)).gbps;
+  log(`adapter peak: ${peakGflops.toFixed(2)} GFLOP/s (FMA), ${bandwidthGBps.toFixed(2)} GB/s (copy)`);
+  const rows: EigBenchRow[] = [];
+  for (const n of sizes) {
+    const { matrix } = rankOneOutlierMatrix({ n, g: 1, theta: options.theta, seed: n });
+    const a = ctx.tensor([n, n], { label: 'bench.eig.matrix', data: Float32Array.from(matrix) });
+    try {
+      let result = await eigs(ctx, a, { k: options.k }); // warm-up (pipelines)
+      const times: number[] = [];
+      for (let r = 0; r < options.reps; r++) {
+        times.push(await timeMs(async () => { result = await eigs(ctx, a, { k: options.k }); }));
+      }
+      const gpuMs = median(times);
+      log(`n = ${n}: eigs ${gpuMs.toFixed(0)} ms (${result.matvecs} matvecs)`);
+      let mlMs: number | null = null;
+      let reference: Complex[] | null = null;
+      if (n <= options.mlMax) {
+        const rowsArr = Array.from({ length: n }, (_, i) => Array.from(matrix.subarray(i * n, (i + 1) * n)));
+        mlMs = await timeMs(() => {
+          const e = new EigenvalueDecomposition(new Matrix(rowsArr));
+          reference = e.realEigenvalues.map((re, i) => ({ re, im: e.imaginaryEigenvalues[i]! }));
+        });
+        log(`n = ${n}: ml-matrix ${mlMs.toFixed(0)} ms`);
+      }
+      let power = powerIterationReference(matrix, n, { tol: 1e-6 });
+      const powerMs = await timeMs(() => { power = powerIterationReference(matrix, n, { tol: 1e-6 }); });
+      const ref = reference as Complex[] | null;
+      const top = ref ? [...ref].sort((x, y) => Math.hypot(y.re, y.im) - Math.hypot(x.re, x.im))[0]! : null;
+      rows.push({
+        n,
+        k: result.values.length,
+        gpuMs,
+        restarts: result.iterations,
+        matvecs: result.matvecs,
+        matvecGflops: (2 * n * n * result.matvecs) / (gpuMs * 1e6),
+        ofPeak: (2 * n * n * result.matvecs) / (gpuMs * 1e6) / peakGflops,
+        matvecGBps: (4 * n * n * result.matvecs) / (gpuMs * 1e6),
+        ofBandwidth: (4 * n * n * result.matvecs) / (gpuMs * 1e6) / bandwidthGBps,
+        maxRelResidual: Math.max(...result.residuals.map((r, i) => r / Math.hypot(result.values[i]!.re, result.values[i]!.im))),
+        mlMs,
+        maxRelError: ref ? maxRelativeError(result.values, ref) : null,
+        speedupVsMl: mlMs !== null ? mlMs / gpuMs : null,
+        powerMs,
+        powerIterations: power.iterations,
+        powerRelError: top ? Math.hypot(power.value - top.re, top.im) / Math.hypot(top.re, top.im) : null,
+      });
+    } finally {
+      a.destroy();
+    }
+  }
+  return { peakGflops, bandwidthGBps, rows };
+}
+
+function formatTable(info: string, peak: number, bandwidth: number, rows: EigBenchRow[]): string {
+  const f = (x: number | null, d = 0): string => (x === null ? '—' : x.toFixed(d));
+  const e = (x: number | null): string => (x === null ? '—' : x.toExponential(1));
+  const head = ['n', 'k', 'eigs ms', 'restarts', 'matvecs', 'GFLOP/s', '% FMA peak', 'GB/s of A', '% copy bw', 'max rel res', 'ml-matrix ms', 'max rel err', 'speedup', 'JS power ms', 'power its', 'power rel err'];
+  const body = rows.map((r) => [
+    String(r.n), String(r.k), f(r.gpuMs), String(r.restarts), String(r.matvecs), f(r.matvecGflops, 3), f(100 * r.ofPeak, 1),
+    f(r.matvecGBps, 2), f(100 * r.ofBandwidth, 1),
+    e(r.maxRelResidual), f(r.mlMs), e(r.maxRelError), r.speedupVsMl === null ? '—' : `${r.speedupVsMl.toFixed(1)}×`,
+    f(r.powerMs), String(r.powerIterations), e(r.powerRelError),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
+  return [info, `adapter peak (same run): ${peak.toFixed(2)} GFLOP/s FMA, ${bandwidth.toFixed(2)} GB/s copy`, line(head),
+    '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)].join('\n');
+}
+
+/** Registers `wgneuro bench eig` on the `bench` command. */
 export function registerBenchEig(bench: Command): void {
-  void bench;
+  bench
+    .command('eig')
+    .description('top-k eigenvalues of random nonsymmetric matrices: eigs (GPU) vs ml-matrix full decomposition vs JS power iteration')
+    .option('--sizes <list>', 'comma-separated matrix orders', '256,512,1024')
+    .option('--k <k>', 'eigenvalues wanted', '8')
+    .option('--reps <n>', 'timed repetitions of eigs (median)', '3')
+    .option('--theta <θ>', 'outlier of the rank-one term (disk radius 1)', '1.5')
+    .option('--ml-max <n>', 'largest n for the ml-matrix reference (O(n³) in JS)', '1024')
+    .option('--jacobi <list>', "also batched Jacobi vs the float64 CPU reference, e.g. '1000x8,100x32'")
+    .option('--json', 'print JSON')
+    .action(async (opts: BenchEigOptions) => {
+      const sizes = opts.sizes.split(',').map((s) => Number(s.trim()));
+      if (sizes.some((n) => !Number.isInteger(n) || n < 16)) throw new InputError(`--sizes must list integers ≥ 16, got '${opts.sizes}'`);
+      const k = Number(opts.k);
+      const reps = Number(opts.reps);
+      const theta = Number(opts.theta);
+      const mlMax = Number(opts.mlMax);
+      if (!Number.isInteger(k) || k < 1) throw new InputError(`--k must be a positive integer, got '${opts.k}'`);
+      if (!Number.isInteger(reps) || reps < 1) throw new InputError(`--reps must be a positive integer, got '${opts.reps}'`);
+      if (!(theta > 1)) throw new InputError(`--theta must exceed the disk radius 1, got '${opts.theta}'`);
+      const jacobiSpecs = (opts.jacobi ?? '').split(',').filter((x) => x.trim()).map((spec) => {
+        const [b, n] = spec.trim().split('x').map(Number);
+        if (!Number.isInteger(b) || !Number.isInteger(n) || b! < 1 || n! < 2 || n! > 256) {
+          throw new InputError(`--jacobi entries must look like 1000x8 (batch x order, order 2–256), got '${spec}'`);
+        }
+        return [b!, n!] as [number, number];
+      });
+      const ctx = await createContext();
+      try {
+        const { peakGflops, bandwidthGBps, rows } = await runEigBench(ctx, sizes, { k, reps, theta, mlMax }, opts.json ? undefined : (l) => process.stderr.write(l + '\n'));
+        const jacobi = jacobiSpecs.length ? await runJacobiBench(ctx, jacobiSpecs, reps) : [];
+        const a = ctx.info.adapter;
+        const info = `adapter: ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ')} (${ctx.info.runtime})`;
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ adapter: ctx.info.adapter, runtime: ctx.info.runtime, peakGflops, bandwidthGBps, rows, jacobi }, null, 2) + '\n');
+        } else {
+          process.stdout.write(formatTable(info, peakGflops, bandwidthGBps, rows) + '\n');
+          if (jacobi.length) {
+            process.stdout.write('\nbatched Jacobi (eigenvalues + eigenvectors) vs float64 CPU Jacobi, same run\n' +
+              '| batch |   n | strategy  | GPU ms | CPU ms | speedup | max rel err |\n|-------|-----|-----------|--------|--------|---------|-------------|\n' +
+              jacobi.map((r) => `| ${String(r.batch).padStart(5)} | ${String(r.n).padStart(3)} | ${r.strategy.padEnd(9)} | ${r.gpuMs.toFixed(0).padStart(6)} | ` +
+                `${r.cpuMs.toFixed(0).padStart(6)} | ${(r.cpuMs / r.gpuMs).toFixed(1).padStart(6)}× | ${r.maxRelError.toExponential(1).padStart(11)} |`).join('\n') + '\n');
+          }
+        }
+      } finally {
+        ctx.destroy();
+      }
+    });
 }

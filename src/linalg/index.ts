@@ -1,2 +1,16 @@
-/** linalg: public API (filled in by its issue). */
-export {};
+/**
+ * linalg: matrix products, reductions, elementwise maps, column orthonormalization and matrix
+ * square roots on the GPU (f32), each with a float64 CPU reference in `src/reference/linalg.ts`.
+ * Every operation validates its inputs before any GPU work, records dispatches (the context's
+ * scheduler submits them), and returns tensors the caller owns unless a `dst` was given.
+ */
+export {
+  matmul, chooseTiling, isCpuAdapter, type MatmulOptions, type GemmTiling, GEMM_TILING_LARGE, GEMM_TILING_SMALL, GEMM_TILING_CPU,
+} from './matmul.js';
+export { measure, measureFmaPeak, measureCopyBandwidth, median, type Measurement, type PeakResult, type BandwidthResult } from './peak.js';
+export { gemv, type GemvOptions } from './gemv.js';
+export { sum, max, min, maxAbs, sumSquares, norm2, dot, type ReduceOptions } from './reduce.js';
+export { mapExpr, axpy, scale, fillIdentity, scaleByTensor, type MapExprOptions, type ScaleOptions } from './elementwise.js';
+export { compileExpression, type CompiledExpression } from './expr.js';
+export { orthonormalize, type OrthonormalizeOptions } from './orthonormalize.js';
+export { sqrtm, invSqrtm, newtonSchulz, type SqrtmOptions, type NewtonSchulzResult } from './sqrtm.js';

@@ -2,8 +2,14 @@
  * All experiments `wgneuro run` knows. Each model folder exports its experiment; add it here.
  */
 import type { Experiment } from './experiment.js';
+import { lifRateExperiment } from './lif-rate/index.js';
+import { whiteningExperiment } from './whitening/index.js';
+import { eiMotifsExperiment } from './ei-motifs/index.js';
 
 export const experiments: Experiment<any>[] = [];
+experiments.push(lifRateExperiment);
+experiments.push(whiteningExperiment);
+experiments.push(eiMotifsExperiment);
 
 export function findExperiment(name: string): Experiment<any> | undefined {
   return experiments.find((e) => e.name === name);

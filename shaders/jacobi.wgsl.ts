@@ -1,0 +1,292 @@
+/**
+ * Batched cyclic Jacobi eigen-decomposition of many small symmetric matrices: one workgroup per
+ * matrix. Each sweep visits every pair (p, q) once in the round-robin ("chess tournament") order,
+ * whose n/2 disjoint pairs per step are rotated in parallel (Brent & Luk, "The solution of
+ * singular-value and symmetric eigenvalue problems on multiprocessor arrays", SIAM J. Sci. Stat.
+ * Comput. 6, 1985). The rotation that zeroes a_pq is the symmetric Schur decomposition of
+ * Golub & Van Loan, Matrix Computations, Alg. 8.5.1 (sym.schur2). Sweeps stop when the
+ * off-diagonal Frobenius norm is at most tol·‖A‖_F. Eigenvalues are written in descending
+ * order with eigenvectors as the matching columns of V (A = V·diag(λ)·Vᵀ).
+ *
+ * The working copy of A and the accumulated V live in a storage scratch buffer (a 64 × 64 pair
+ * would not fit the 16 KiB of workgroup memory WebGPU guarantees).
+ *
+ * `jacobiSerialWGSL` is the one-invocation-per-matrix variant (classical cyclic row-by-row order,
+ * Golub & Van Loan Alg. 8.5.3, the same as the CPU reference): no barriers at all, which wins for
+ * small n and on CPU implementations of WebGPU, where a workgroup barrier costs a context switch.
+ */
+import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
+import { uniformLayout } from '../src/core/layout.js';
+
+/** Largest matrix order the kernel accepts (n/2 rotation pairs per step in workgroup memory). */
+export const JACOBI_MAX_N = 256;
+
+export const jacobiParams = uniformLayout({
+  n: 'u32', // matrix order
+  batch: 'u32', // number of matrices
+  max_sweeps: 'u32', // cap on sweeps
+  tol: 'f32', // stop when ‖offdiag(A)‖_F ≤ tol·‖A‖_F
+});
+
+export function jacobiWGSL(): string {
+  return /* wgsl */ `
+${WGSL_LINEAR_INDEX}
+${jacobiParams.wgslStruct('Params')}
+
+override WG_SIZE: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;                 // sizes and stopping rule
+@group(0) @binding(1) var<storage, read> a: array<f32>;             // symmetric inputs [batch, n, n]
+@group(0) @binding(2) var<storage, read_write> values: array<f32>;  // eigenvalues [batch, n], descending
+@group(0) @binding(3) var<storage, read_write> vectors: array<f32>; // eigenvectors [batch, n, n], column j ↔ values[j]
+@group(0) @binding(4) var<storage, read_write> work: array<f32>;    // scratch [batch, 2, n, n]: working A, then V
+@group(0) @binding(5) var<storage, read_write> sweeps: array<u32>;  // sweeps used per matrix (max_sweeps + 1: not converged)
+
+var<workgroup> rot: array<vec2f, ${JACOBI_MAX_N / 2}>;   // (c, s) of each pair of the current step
+var<workgroup> red: array<f32, WG_SIZE>;                  // reduction scratch
+var<workgroup> stop: u32;                                 // 1 once converged (read uniformly)
+var<workgroup> rank: array<u32, ${JACOBI_MAX_N}>;        // sorted position of each eigenvalue
+
+// Pair k of round-robin step r over m (even) players; the player m - 1 is a dummy when n is odd.
+fn pair_of(r: u32, k: u32, m: u32) -> vec2u {
+  var p: u32;
+  var q: u32;
+  if (k == 0u) {
+    p = r; q = m - 1u;
+  } else {
+    p = (r + k) % (m - 1u);
+    q = (r + m - 1u - k) % (m - 1u);
+  }
+  return vec2u(min(p, q), max(p, q));
+}
+
+// Sum over the workgroup of each invocation's value; every invocation gets the total.
+fn workgroup_sum(x: f32, lid: u32) -> f32 {
+  red[lid] = x;
+  workgroupBarrier();
+  for (var stride = WG_SIZE / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) { red[lid] += red[lid + stride]; }
+    workgroupBarrier();
+  }
+  let total = red[0];
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let b = wg_linear_index(wid, nwg);
+  if (b >= params.batch) { return; }  // uniform: the whole workgroup leaves together
+  let n = params.n;
+  let nn = n * n;
+  let src = b * nn;        // this matrix in a
+  let wa = b * 2u * nn;    // working copy of A in work
+  let wv = wa + nn;        // accumulated rotations V in work
+  let m = n + (n & 1u);    // players in the round robin
+  let half = m / 2u;
+
+  var fro = 0.0;
+  for (var e = lid; e < nn; e += WG_SIZE) {
+    let x = a[src + e];
+    work[wa + e] = x;
+    work[wv + e] = select(0.0, 1.0, e / n == e % n);
+    fro += x * x;
+  }
+  let fro2 = workgroup_sum(fro, lid);
+  storageBarrier();
+
+  var used = params.max_sweeps + 1u;
+  for (var sweep = 0u; sweep <= params.max_sweeps; sweep++) {
+    var off = 0.0;
+    for (var e = lid; e < nn; e += WG_SIZE) {
+      if (e / n != e % n) { let x = work[wa + e]; off += x * x; }
+    }
+    let off2 = workgroup_sum(off, lid);
+    if (lid == 0u) { stop = select(0u, 1u, off2 <= params.tol * params.tol * fro2); }
+    if (workgroupUniformLoad(&stop) == 1u) { used = sweep; break; }
+    if (sweep == params.max_sweeps) { break; }
+
+    for (var r = 0u; r + 1u < m; r++) {
+      // Rotation angles of this step's disjoint pairs, from the current A.
+      for (var k = lid; k < half; k += WG_SIZE) {
+        let pq = pair_of(r, k, m);
+        var cs = vec2f(1.0, 0.0);
+        if (pq.y < n) {
+          let apq = work[wa + pq.x * n + pq.y];
+          if (apq != 0.0) {
+            let tau = (work[wa + pq.y * n + pq.y] - work[wa + pq.x * n + pq.x]) / (2.0 * apq);
+            var t: f32;
+            if (abs(tau) > 1e15) {
+              t = 0.5 / tau;
+            } else {
+              t = select(-1.0, 1.0, tau >= 0.0) / (abs(tau) + sqrt(1.0 + tau * tau));
+            }
+            let c = 1.0 / sqrt(1.0 + t * t);
+            cs = vec2f(c, t * c);
+          }
+        }
+        rot[k] = cs;
+      }
+      workgroupBarrier();
+      storageBarrier();
+      // A ← A·J and V ← V·J: columns p and q of every row.
+      for (var e = lid; e < n * half; e += WG_SIZE) {
+        let i = e / half;
+        let k = e % half;
+        let pq = pair_of(r, k, m);
+        if (pq.y < n) {
+          let cs = rot[k];
+          let ip = wa + i * n + pq.x;
+          let iq = wa + i * n + pq.y;
+          let xp = work[ip];
+          let xq = work[iq];
+          work[ip] = cs.x * xp - cs.y * xq;
+          work[iq] = cs.y * xp + cs.x * xq;
+          let vp = wv + i * n + pq.x;
+          let vq = wv + i * n + pq.y;
+          let yp = work[vp];
+          let yq = work[vq];
+          work[vp] = cs.x * yp - cs.y * yq;
+          work[vq] = cs.y * yp + cs.x * yq;
+        }
+      }
+      storageBarrier();
+      workgroupBarrier();
+      // A ← Jᵀ·A: rows p and q of every column.
+      for (var e = lid; e < n * half; e += WG_SIZE) {
+        let k = e / n;
+        let j = e % n;
+        let pq = pair_of(r, k, m);
+        if (pq.y < n) {
+          let cs = rot[k];
+          let pj = wa + pq.x * n + j;
+          let qj = wa + pq.y * n + j;
+          let xp = work[pj];
+          let xq = work[qj];
+          work[pj] = cs.x * xp - cs.y * xq;
+          work[qj] = cs.y * xp + cs.x * xq;
+        }
+      }
+      storageBarrier();
+      workgroupBarrier();
+    }
+  }
+
+  // Descending order; ties broken by index so the ranks form a permutation.
+  for (var i = lid; i < n; i += WG_SIZE) {
+    let di = work[wa + i * n + i];
+    var pos = 0u;
+    for (var j = 0u; j < n; j++) {
+      let dj = work[wa + j * n + j];
+      if (dj > di || (dj == di && j < i)) { pos++; }
+    }
+    rank[i] = pos;
+    values[b * n + pos] = di;
+  }
+  workgroupBarrier();
+  for (var e = lid; e < nn; e += WG_SIZE) {
+    let row = e / n;
+    let col = e % n;
+    vectors[src + row * n + rank[col]] = work[wv + e];
+  }
+  if (lid == 0u) { sweeps[b] = used; }
+}
+`;
+}
+
+/** One invocation per matrix: cyclic-by-row Jacobi without barriers (same bindings as `jacobiWGSL`). */
+export function jacobiSerialWGSL(): string {
+  return /* wgsl */ `
+${WGSL_LINEAR_INDEX}
+${jacobiParams.wgslStruct('Params')}
+
+override WG_SIZE: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;                 // sizes and stopping rule
+@group(0) @binding(1) var<storage, read> a: array<f32>;             // symmetric inputs [batch, n, n]
+@group(0) @binding(2) var<storage, read_write> values: array<f32>;  // eigenvalues [batch, n], descending
+@group(0) @binding(3) var<storage, read_write> vectors: array<f32>; // eigenvectors [batch, n, n], column j ↔ values[j]
+@group(0) @binding(4) var<storage, read_write> work: array<f32>;    // scratch [batch, 2, n, n]: working A, then V
+@group(0) @binding(5) var<storage, read_write> sweeps: array<u32>;  // sweeps used per matrix (max_sweeps + 1: not converged)
+
+@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let b = wg_linear_index(wid, nwg) * WG_SIZE + lid;
+  if (b >= params.batch) { return; }
+  let n = params.n;
+  let nn = n * n;
+  let src = b * nn;
+  let wa = b * 2u * nn;
+  let wv = wa + nn;
+  var fro2 = 0.0;
+  for (var e = 0u; e < nn; e++) {
+    let x = a[src + e];
+    work[wa + e] = x;
+    work[wv + e] = select(0.0, 1.0, e / n == e % n);
+    fro2 += x * x;
+  }
+  var used = params.max_sweeps + 1u;
+  for (var sweep = 0u; sweep <= params.max_sweeps; sweep++) {
+    var off2 = 0.0;
+    for (var i = 0u; i < n; i++) {
+      for (var j = 0u; j < n; j++) {
+        if (i != j) { let x = work[wa + i * n + j]; off2 += x * x; }
+      }
+    }
+    if (off2 <= params.tol * params.tol * fro2) { used = sweep; break; }
+    if (sweep == params.max_sweeps) { break; }
+    for (var p = 0u; p + 1u < n; p++) {
+      for (var q = p + 1u; q < n; q++) {
+        let apq = work[wa + p * n + q];
+        if (apq == 0.0) { continue; }
+        let tau = (work[wa + q * n + q] - work[wa + p * n + p]) / (2.0 * apq);
+        var t: f32;
+        if (abs(tau) > 1e15) {
+          t = 0.5 / tau;
+        } else {
+          t = select(-1.0, 1.0, tau >= 0.0) / (abs(tau) + sqrt(1.0 + tau * tau));
+        }
+        let c = 1.0 / sqrt(1.0 + t * t);
+        let s = t * c;
+        for (var i = 0u; i < n; i++) {
+          let ip = wa + i * n + p;
+          let iq = wa + i * n + q;
+          let xp = work[ip];
+          let xq = work[iq];
+          work[ip] = c * xp - s * xq;
+          work[iq] = s * xp + c * xq;
+          let vp = wv + i * n + p;
+          let vq = wv + i * n + q;
+          let yp = work[vp];
+          let yq = work[vq];
+          work[vp] = c * yp - s * yq;
+          work[vq] = s * yp + c * yq;
+        }
+        for (var j = 0u; j < n; j++) {
+          let pj = wa + p * n + j;
+          let qj = wa + q * n + j;
+          let xp = work[pj];
+          let xq = work[qj];
+          work[pj] = c * xp - s * xq;
+          work[qj] = s * xp + c * xq;
+        }
+      }
+    }
+  }
+  // Descending order; ties broken by index so the ranks form a permutation.
+  for (var i = 0u; i < n; i++) {
+    let di = work[wa + i * n + i];
+    var pos = 0u;
+    for (var j = 0u; j < n; j++) {
+      let dj = work[wa + j * n + j];
+      if (dj > di || (dj == di && j < i)) { pos++; }
+    }
+    values[b * n + pos] = di;
+    for (var row = 0u; row < n; row++) { vectors[src + row * n + pos] = work[wv + row * n + i]; }
+  }
+  sweeps[b] = used;
+}
+`;
+}

@@ -1,0 +1,96 @@
+/**
+ * Input handling shared by the eigensolvers: matrices given as tensors or CPU arrays, seeded start
+ * vectors, and the convergence error.
+ */
+import type { Context } from '../core/context.js';
+import type { Tensor } from '../core/tensor.js';
+import { InputError, WgneuroError } from '../gpu/errors.js';
+
+/** A matrix or a batch of matrices: a GPU tensor, or row-major CPU numbers. */
+export type MatrixInput = Tensor<'f32'> | Float32Array | Float64Array | readonly number[];
+
+/** Shape hints for CPU inputs. */
+export interface MatrixShape {
+  /** Order of each matrix. Default: inferred (√length for one matrix; tensors: from the shape). */
+  n?: number;
+  /** Number of matrices in a CPU array. Default 1. */
+  batch?: number;
+}
+
+/** A resolved input: the tensor of shape [batch, n, n] and whether it was created here. */
+export interface ResolvedMatrix {
+  tensor: Tensor<'f32'>;
+  batch: number;
+  n: number;
+  owned: boolean;
+}
+
+/** Validate a matrix input and return it as a [batch, n, n] tensor (uploading CPU data). */
+export function resolveMatrix(ctx: Context, a: MatrixInput, shape: MatrixShape, what: string): ResolvedMatrix {
+  if (isTensor(a)) {
+    if (a.dtype !== 'f32') throw new InputError(`${what}: '${a.label}' must be f32, got ${a.dtype}`);
+    const s = a.shape;
+    if (s.length === 2 && s[0] === s[1]) return { tensor: a.reshape([1, s[0]!, s[0]!]), batch: 1, n: s[0]!, owned: false };
+    if (s.length === 3 && s[1] === s[2]) return { tensor: a, batch: s[0]!, n: s[1]!, owned: false };
+    throw new InputError(`${what}: '${a.label}' has shape [${s.join(', ')}]; expected [n, n] or [batch, n, n]`);
+  }
+  const batch = shape.batch ?? 1;
+  if (!Number.isInteger(batch) || batch < 1) throw new InputError(`${what}: batch must be a positive integer, got ${batch}`);
+  const perMatrix = a.length / batch;
+  const n = shape.n ?? Math.round(Math.sqrt(perMatrix));
+  if (!Number.isInteger(n) || n < 1 || n * n * batch !== a.length) {
+    throw new InputError(`${what}: ${a.length} numbers do not form ${batch} square matrices${shape.n ? ` of order ${shape.n}` : ''}`);
+  }
+  for (let i = 0; i < a.length; i++) {
+    if (!Number.isFinite(a[i]!)) throw new InputError(`${what}: entry ${i} of the matrix is ${a[i]}; entries must be finite`);
+  }
+  const tensor = ctx.tensor([batch, n, n], { label: `${what}.matrix`, data: a instanceof Float32Array ? a : Float32Array.from(a) });
+  return { tensor, batch, n, owned: true };
+}
+
+/** Whether a matrix input is a GPU tensor (rather than CPU numbers). */
+export function isTensor(a: MatrixInput): a is Tensor<'f32'> {
+  return typeof a === 'object' && a !== null && 'buffer' in a && 'shape' in a && 'dtype' in a;
+}
+
+/** Seeded float64 uniform numbers in [0, 1) (mulberry32) for start vectors. */
+export function seededUniform(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` vectors of length n with entries uniform in (−1, 1), reproducible from `seed`. */
+export function startVectors(count: number, n: number, seed: number): Float32Array {
+  const rand = seededUniform(seed * 2654435761 + 12345);
+  const out = new Float32Array(count * n);
+  for (let i = 0; i < out.length; i++) out[i] = 2 * rand() - 1;
+  return out;
+}
+
+/** Thrown when an iterative eigensolver does not reach its tolerance within its iteration cap. */
+export class EigConvergenceError<R = unknown> extends WgneuroError {
+  override name = 'EigConvergenceError';
+  constructor(
+    message: string,
+    /** What the solver had when it stopped (values, residuals), for inspection. */
+    readonly partial: R,
+  ) {
+    super(message);
+  }
+}
+
+export function checkPositiveInt(value: number, name: string, min = 1): void {
+  if (!Number.isInteger(value) || value < min) throw new InputError(`${name} must be an integer ≥ ${min}, got ${value}`);
+}
+
+export function checkPositive(value: number, name: string): void {
+  if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
+    throw new InputError(`${name} must be a positive number, got ${value}`);
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Float64 CPU references of the linalg kernels (tests, CLI checks, small-problem fallback).
+ * Matrices are row-major flat arrays; batched arrays hold `batch` matrices back to back.
+ */
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { compileExpression } from '../linalg/expr.js';
+
+/** Options of {@link matmulRef}, mirroring `matmul`. */
+export interface MatmulRefOptions {
+  transA?: boolean;
+  transB?: boolean;
+  alpha?: number;
+  beta?: number;
+  /** Previous C (needed when beta ≠ 0). */
+  c?: ArrayLike<number>;
+  /** Matrices in A (1 broadcasts). Default 1. */
+  batchA?: number;
+  /** Matrices in B (1 broadcasts). Default 1. */
+  batchB?: number;
+}
+
+/** `alpha · op(A) · op(B) + beta · C` in float64 for op(A) m × k and op(B) k × n (batched). */
+export function matmulRef(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  n: number,
+  k: number,
+  o: MatmulRefOptions = {},
+): Float64Array {
+  const batchA = o.batchA ?? 1;
+  const batchB = o.batchB ?? 1;
+  const batch = Math.max(batchA, batchB);
+  const alpha = o.alpha ?? 1;
+  const beta = o.beta ?? 0;
+  const out = new Float64Array(batch * m * n);
+  for (let t = 0; t < batch; t++) {
+    const baseA = batchA === 1 ? 0 : t * m * k;
+    const baseB = batchB === 1 ? 0 : t * k * n;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let l = 0; l < k; l++) {
+          const av = o.transA ? a[baseA + l * m + i]! : a[baseA + i * k + l]!;
+          const bv = o.transB ? b[baseB + j * k + l]! : b[baseB + l * n + j]!;
+          s += av * bv;
+        }
+        const idx = t * m * n + i * n + j;
+        out[idx] = alpha * s + (beta !== 0 ? beta * o.c![idx]! : 0);
+      }
+    }
+  }
+  return out;
+}
+
+/** `alpha · op(A) · x + beta · y` for A stored rows × cols (op(A) = Aᵀ when `trans`). */
+export function gemvRef(
+  a: ArrayLike<number>,
+  x: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  o: { trans?: boolean; alpha?: number; beta?: number; y?: ArrayLike<number> } = {},
+): Float64Array {
+  const alpha = o.alpha ?? 1;
+  const beta = o.beta ?? 0;
+  const outLen = o.trans ? cols : rows;
+  const out = new Float64Array(outLen);
+  for (let i = 0; i < outLen; i++) {
+    let s = 0;
+    if (o.trans) for (let r = 0; r < rows; r++) s += a[r * cols + i]! * x[r]!;
+    else for (let c = 0; c < cols; c++) s += a[i * cols + c]! * x[c]!;
+    out[i] = alpha * s + (beta !== 0 ? beta * o.y![i]! : 0);
+  }
+  return out;
+}
+
+/** Reduction kinds of {@link reduceRef}. */
+export type ReduceRefOp = 'sum' | 'max' | 'min' | 'norm2' | 'sumsq' | 'dot';
+
+/**
+ * Reduce a `[outer, len, inner]` array over its middle axis (float64). `dot` needs `other` of the
+ * same shape; `norm2` is the Euclidean norm.
+ */
+export function reduceRef(
+  x: ArrayLike<number>,
+  outer: number,
+  len: number,
+  inner: number,
+  op: ReduceRefOp,
+  other?: ArrayLike<number>,
+): Float64Array {
+  const out = new Float64Array(outer * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let acc = op === 'max' ? -Infinity : op === 'min' ? Infinity : 0;
+      for (let l = 0; l < len; l++) {
+        const idx = (o * len + l) * inner + i;
+        const v = x[idx]!;
+        if (op === 'max') acc = Math.max(acc, v);
+        else if (op === 'min') acc = Math.min(acc, v);
+        else if (op === 'dot') acc += v * other![idx]!;
+        else if (op === 'norm2' || op === 'sumsq') acc += v * v;
+        else acc += v;
+      }
+      out[o * inner + i] = op === 'norm2' ? Math.sqrt(acc) : acc;
+    }
+  }
+  return out;
+}
+
+/** Symmetric matrix function via an eigen-decomposition: V · diag(f(λ)) · Vᵀ (float64, n × n). */
+export function symmetricFunctionRef(c: ArrayLike<number>, n: number, f: (lambda: number) => number): Float64Array {
+  const rows: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const row: number[] = [];
+    for (let j = 0; j < n; j++) row.push(0.5 * (c[i * n + j]! + c[j * n + i]!));
+    rows.push(row);
+  }
+  const eig = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
+  const V = eig.eigenvectorMatrix;
+  const lambda = eig.realEigenvalues;
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let l = 0; l < n; l++) s += V.get(i, l) * f(lambda[l]!) * V.get(j, l);
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
+/** Principal square root of an SPD matrix (eigen-decomposition, float64). */
+export function sqrtmRef(c: ArrayLike<number>, n: number): Float64Array {
+  return symmetricFunctionRef(c, n, (l) => Math.sqrt(Math.max(l, 0)));
+}
+
+/** Inverse principal square root of an SPD matrix (eigen-decomposition, float64). */
+export function invSqrtmRef(c: ArrayLike<number>, n: number): Float64Array {
+  return symmetricFunctionRef(c, n, (l) => 1 / Math.sqrt(l));
+}
+
+/** Eigenvalues of a symmetric matrix, ascending (float64). */
+export function symmetricEigenvaluesRef(c: ArrayLike<number>, n: number): number[] {
+  const rows: number[][] = [];
+  for (let i = 0; i < n; i++) rows.push(Array.from({ length: n }, (_, j) => 0.5 * (c[i * n + j]! + c[j * n + i]!)));
+  return [...new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true }).realEigenvalues].sort((x, y) => x - y);
+}
+
+/**
+ * Modified Gram–Schmidt orthonormalization of the columns of an m × k matrix (float64), the
+ * reference for `orthonormalize` (same span of every leading set of columns, positive diagonal of R).
+ */
+export function orthonormalizeRef(q: ArrayLike<number>, m: number, k: number): Float64Array {
+  const out = Float64Array.from(q);
+  for (let j = 0; j < k; j++) {
+    for (let p = 0; p < j; p++) {
+      let d = 0;
+      for (let i = 0; i < m; i++) d += out[i * k + p]! * out[i * k + j]!;
+      for (let i = 0; i < m; i++) out[i * k + j]! -= d * out[i * k + p]!;
+    }
+    let s = 0;
+    for (let i = 0; i < m; i++) s += out[i * k + j]! ** 2;
+    const inv = 1 / Math.sqrt(s);
+    for (let i = 0; i < m; i++) out[i * k + j]! *= inv;
+  }
+  return out;
+}
+
+/** Float64 CPU evaluation of the same expression (reference for `mapExpr`). */
+export function mapExprRef(expr: string, inputs: Record<string, ArrayLike<number>>, params: Record<string, number> = {}): Float64Array {
+  const names = Object.keys(inputs);
+  const compiled = compileExpression(expr, names, Object.keys(params));
+  const n = names.length ? inputs[names[0]!]!.length : 0;
+  const out = new Float64Array(n);
+  const values: Record<string, number> = { ...params };
+  for (let i = 0; i < n; i++) {
+    for (const name of names) values[name] = inputs[name]![i]!;
+    out[i] = compiled.evaluate(values);
+  }
+  return out;
+}
+

@@ -1,0 +1,598 @@
+/**
+ * Model definitions: stochastic differential equations written as equations (Brian2 style) and
+ * Langevin targets written as a log-density. A definition is checked in the user's terms and
+ * compiled once to WGSL functions with fixed signatures (injected into the integrator kernels) and
+ * to JavaScript functions (run by the CPU reference), so both run the very same model.
+ */
+import { InputError } from '../gpu/errors.js';
+import {
+  checkExpr, checkName, differentiate, namesIn, parseExpr, toJS, toWGSL, wgslFloat,
+  type Expr, type FunctionTable, type Scope,
+} from './expr.js';
+
+/** An expression string (`'theta * (mu - x)'`) or a number. */
+export type ExprSource = string | number;
+
+/** A user function: an expression of its arguments, or raw WGSL with a JavaScript twin. */
+export type UserFunction =
+  | { args: string[]; expr: string }
+  | { args: string[]; wgsl: string; js?: (...args: number[]) => number };
+
+/** Threshold → reset events (spiking neurons). */
+export interface EventDefinition {
+  /** The state variable that spikes, e.g. `'v'`. */
+  variable: string;
+  /** Spike when the variable reaches this (`v >= threshold`); a number or expression of params. */
+  threshold: ExprSource;
+  /** Value the variable is set to after a spike; a number or expression. */
+  reset: ExprSource;
+  /** Time the variable is held at `reset` after a spike (same unit as dt). Default 0. */
+  refractory?: number;
+}
+
+/** An absorbing boundary: a trial that leaves [lower, upper] in `variable` is stopped and flagged. */
+export interface AbsorbingBoundary {
+  variable: string;
+  lower?: number;
+  upper?: number;
+}
+
+/** Initial value of a state variable: a number, one value per trial, or an expression of params. */
+export type InitSource = number | ArrayLike<number> | string;
+
+/** Shared fields of {@link defineSDE} and {@link defineLangevin}. */
+interface CommonDefinition {
+  /** Model name for labels and messages. Default `'sde'` / `'langevin'`. */
+  name?: string;
+  /** State variables: `['x', 'y']` (initial value 0) or `{ x: { init: 1 }, y: 0.5 }`. */
+  state: string[] | Record<string, { init?: InitSource } | InitSource>;
+  /** Parameters: a number, or one value per trial (a sweep; length must equal `trials`). */
+  params?: Record<string, number | ArrayLike<number>>;
+  /** Helper functions usable in every expression. */
+  functions?: Record<string, UserFunction>;
+  /** Absorbing boundaries (optional). */
+  absorb?: AbsorbingBoundary[];
+}
+
+/** The equations of an SDE dX = f(t, X) dt + g(t, X) dW, in the user's own names. */
+export interface SDEDefinition extends CommonDefinition {
+  /** Drift f, one expression per state variable (missing ones are 0). */
+  drift: Record<string, ExprSource>;
+  /**
+   * Diffusion g. Diagonal noise (default): one expression per variable, each driven by its own
+   * Wiener process. General noise (`noise: { wiener: m }`): one array of m expressions per variable
+   * (a row of the m-column matrix). Missing variables have no noise.
+   */
+  diffusion?: Record<string, ExprSource | ExprSource[]>;
+  /** `'diagonal'` (default) or `{ wiener: m }` for an m-dimensional Wiener process. */
+  noise?: 'diagonal' | { wiener: number };
+  /**
+   * ∂g_i/∂x_i for Milstein, per variable; by default derived by symbolic differentiation
+   * (give it when a raw-WGSL function makes that impossible).
+   */
+  diffusionDerivative?: Record<string, ExprSource>;
+  /** Threshold → reset with refractory period (optional). */
+  event?: EventDefinition;
+}
+
+/** A Langevin target density π(x) ∝ exp(logDensity(x)) over the state variables. */
+export interface LangevinDefinition extends CommonDefinition {
+  /** log π(x) up to a constant, e.g. `'-(x^2 + y^2) / 2'`. */
+  logDensity: ExprSource;
+  /** ∇ log π per variable; by default the symbolic gradient of `logDensity`. */
+  score?: Record<string, ExprSource>;
+}
+
+/** The JavaScript twin of a compiled model (float64), used by the CPU reference. */
+export interface ModelJS {
+  /** out[i] = f_i(t, s, p). */
+  drift(t: number, s: ArrayLike<number>, p: ArrayLike<number>, out: Float64Array): void;
+  /** Diagonal noise: out[i] = g_i. General: out[i * m + j] = g_ij. */
+  diffusion(t: number, s: ArrayLike<number>, p: ArrayLike<number>, out: Float64Array): void;
+  /** out[i] = ∂g_i/∂x_i (diagonal noise only; NaN where not available). */
+  diffusionDerivative(t: number, s: ArrayLike<number>, p: ArrayLike<number>, out: Float64Array): void;
+  /** log π (Langevin models; 0 otherwise). */
+  logDensity(t: number, s: ArrayLike<number>, p: ArrayLike<number>): number;
+  /** Event threshold and reset values. */
+  threshold(t: number, s: ArrayLike<number>, p: ArrayLike<number>): number;
+  reset(t: number, s: ArrayLike<number>, p: ArrayLike<number>): number;
+}
+
+/** A checked, compiled model; build one with {@link defineSDE} or {@link defineLangevin}. */
+export interface SDEModel {
+  readonly kind: 'sde' | 'langevin';
+  readonly name: string;
+  /** State variable names, in storage order. */
+  readonly state: readonly string[];
+  readonly init: readonly InitSource[];
+  /** Parameter names, in storage order, and their values (number or per-trial array). */
+  readonly params: readonly string[];
+  readonly paramValues: readonly (number | Float64Array)[];
+  /** Number of Wiener processes (equals the number of variables for diagonal noise). */
+  readonly wiener: number;
+  readonly diagonal: boolean;
+  /** Whether each g_i depends on x_i alone (and t, params): needed by the weak-order-2 scheme. */
+  readonly diffusionSelfOnly: boolean;
+  /** Whether ∂g_i/∂x_i is available (Milstein). */
+  readonly hasDiffusionDerivative: boolean;
+  /** Whether every g is free of state variables (additive noise: EM is then strong order 1). */
+  readonly additiveNoise: boolean;
+  /**
+   * Wiener processes that drive anything (a column of g that is not all literal zeros). Only these
+   * draw random numbers: the r-th active process of fine step j takes normal number j·stride + r
+   * of the trial's stream (see `sdeNoiseStride` in shaders/sde.wgsl.ts).
+   */
+  readonly activeNoise: readonly number[];
+  readonly event: { variable: string; index: number; refractory: number } | null;
+  readonly absorb: readonly { index: number; lower: number; upper: number }[];
+  /** The parsed equations (for inspection and code generation). */
+  readonly equations: {
+    drift: Expr[];
+    diffusion: Expr[][];
+    diffusionDerivative: (Expr | null)[];
+    logDensity: Expr | null;
+    threshold: Expr | null;
+    reset: Expr | null;
+  };
+  /** WGSL declarations: `ModelState`, `ModelParams`, `model_drift`, `model_noise`, ... */
+  readonly wgsl: string;
+  /** The same model in JavaScript (float64). */
+  readonly js: ModelJS;
+  /** A stable key of the generated code, for pipeline caching and labels. */
+  readonly key: string;
+}
+
+const fnName = (n: string): string => `uf_${n}`;
+
+function stateEntries(state: CommonDefinition['state'], what: string): [string, InitSource][] {
+  if (Array.isArray(state)) return state.map((n) => [n, 0]);
+  if (state === null || typeof state !== 'object') throw new InputError(`${what}: 'state' must be a list of names or an object of {name: {init}}`);
+  return Object.entries(state).map(([n, v]) => {
+    if (typeof v === 'object' && v !== null && !('length' in v)) return [n, (v as { init?: InitSource }).init ?? 0];
+    return [n, v as InitSource];
+  });
+}
+
+function compileFunctions(defs: Record<string, UserFunction> | undefined, what: string): { table: FunctionTable; wgsl: string; js: string; raw: Record<string, (...a: number[]) => number> } {
+  const table: FunctionTable = new Map();
+  const raw: Record<string, (...a: number[]) => number> = {};
+  let wgsl = '';
+  let js = '';
+  const entries = Object.entries(defs ?? {});
+  for (const [name, def] of entries) {
+    checkName(name, `${what}: function`);
+    if (!def || !Array.isArray(def.args)) throw new InputError(`${what}: function '${name}' needs 'args' (a list of argument names)`);
+    def.args.forEach((a) => checkName(a, `${what}: argument of ${name}()`));
+    table.set(name, { args: def.args, body: null });
+  }
+  for (const [name, def] of entries) {
+    const where = `${what}: function ${name}(${def.args.join(', ')})`;
+    const sig = def.args.map((a) => `a_${a}: f32`).join(', ');
+    if ('expr' in def) {
+      const body = parseExpr(def.expr, where);
+      const scope: Scope = { values: new Set(def.args), functions: new Map([...table].map(([n, f]) => [n, f.args.length])) };
+      checkExpr(body, scope, where);
+      table.get(name)!.body = body;
+      const argName = (n: string): string => `a_${n}`;
+      wgsl += `fn ${fnName(name)}(${sig}) -> f32 { return ${toWGSL(body, argName, fnName)}; }\n`;
+      js += `const ${fnName(name)} = (${def.args.map((a) => `a_${a}`).join(', ')}) => ${toJS(body, argName, fnName)};\n`;
+    } else if ('wgsl' in def && typeof def.wgsl === 'string') {
+      wgsl += `fn ${fnName(name)}(${def.args.map((a) => `${a}: f32`).join(', ')}) -> f32 {\n${def.wgsl}\n}\n`;
+      if (def.js) raw[name] = def.js;
+      js += `const ${fnName(name)} = raw[${JSON.stringify(name)}] ?? (() => { throw new Error(${JSON.stringify(`function '${name}' is raw WGSL without a 'js' twin, so the CPU reference cannot run it`)}); });\n`;
+    } else {
+      throw new InputError(`${where}: give either 'expr' (an expression) or 'wgsl' (raw WGSL body, with optional 'js' twin)`);
+    }
+  }
+  return { table, wgsl, js, raw };
+}
+
+function normalizeParams(params: CommonDefinition['params'], what: string): { names: string[]; values: (number | Float64Array)[] } {
+  const names: string[] = [];
+  const values: (number | Float64Array)[] = [];
+  for (const [name, v] of Object.entries(params ?? {})) {
+    checkName(name, `${what}: parameter`);
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) throw new InputError(`${what}: parameter '${name}' = ${v} is not finite`);
+      wgslFloat(v, `${what}: parameter '${name}'`);
+      values.push(v);
+    } else if (v && typeof (v as ArrayLike<number>).length === 'number') {
+      const arr = Float64Array.from(v as ArrayLike<number>);
+      if (arr.length === 0) throw new InputError(`${what}: parameter '${name}' is an empty array`);
+      const bad = arr.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new InputError(`${what}: parameter '${name}'[${bad}] = ${arr[bad]} is not finite`);
+      values.push(arr);
+    } else {
+      throw new InputError(`${what}: parameter '${name}' must be a number or an array of numbers (one per trial)`);
+    }
+    names.push(name);
+  }
+  return { names, values };
+}
+
+interface Parts {
+  kind: 'sde' | 'langevin';
+  name: string;
+  state: [string, InitSource][];
+  params: { names: string[]; values: (number | Float64Array)[] };
+  functions: ReturnType<typeof compileFunctions>;
+  drift: Expr[];
+  diffusion: Expr[][];
+  wiener: number;
+  diagonal: boolean;
+  diffusionDerivative: (Expr | null)[];
+  logDensity: Expr | null;
+  event: { variable: string; index: number; refractory: number; threshold: Expr; reset: Expr } | null;
+  absorb: { index: number; lower: number; upper: number }[];
+}
+
+function prepareCommon(def: CommonDefinition, kind: 'sde' | 'langevin') {
+  if (!def || typeof def !== 'object') throw new InputError(`a model definition must be an object`);
+  const name = def.name ?? kind;
+  const what = `model '${name}'`;
+  const state = stateEntries(def.state, what);
+  if (state.length === 0) throw new InputError(`${what}: 'state' lists no variables`);
+  const seen = new Set<string>();
+  for (const [n] of state) {
+    checkName(n, `${what}: state variable`);
+    if (seen.has(n)) throw new InputError(`${what}: state variable '${n}' is listed twice`);
+    seen.add(n);
+  }
+  const params = normalizeParams(def.params, what);
+  for (const p of params.names) if (seen.has(p)) throw new InputError(`${what}: '${p}' is both a state variable and a parameter`);
+  const functions = compileFunctions(def.functions, what);
+  for (const f of functions.table.keys()) {
+    if (seen.has(f) || params.names.includes(f)) throw new InputError(`${what}: '${f}' is both a function and a variable or parameter`);
+  }
+  const scope: Scope = {
+    values: new Set([...state.map(([n]) => n), ...params.names, 't']),
+    functions: new Map([...functions.table].map(([n, f]) => [n, f.args.length])),
+  };
+  const stateNames = state.map(([n]) => n);
+  const indexOf = (v: string, where: string): number => {
+    const i = stateNames.indexOf(v);
+    if (i < 0) throw new InputError(`${what}: ${where} names '${v}', which is not a state variable (${stateNames.join(', ')})`);
+    return i;
+  };
+  for (const [n, init] of state) {
+    if (typeof init === 'string') {
+      const e = parseExpr(init, `${what}: init of '${n}'`);
+      checkExpr(e, { values: new Set(params.names), functions: scope.functions }, `${what}: init of '${n}' (may use parameters only)`);
+    } else if (typeof init === 'number') {
+      if (!Number.isFinite(init)) throw new InputError(`${what}: init of '${n}' = ${init} is not finite`);
+    } else if (!init || typeof init.length !== 'number') {
+      throw new InputError(`${what}: init of '${n}' must be a number, an expression or an array (one per trial)`);
+    }
+  }
+  const absorb = (def.absorb ?? []).map((b, k) => {
+    const index = indexOf(b.variable, `absorb[${k}]`);
+    const lower = b.lower ?? -Infinity;
+    const upper = b.upper ?? Infinity;
+    if (!(lower < upper)) throw new InputError(`${what}: absorb[${k}] needs lower < upper, got [${lower}, ${upper}]`);
+    return { index, lower, upper };
+  });
+  return { name, what, state, stateNames, params, functions, scope, indexOf, absorb };
+}
+
+/**
+ * Define an SDE model from equations. Names are checked, expressions parsed and type-checked, and
+ * the model compiled to WGSL and JavaScript before any GPU work.
+ *
+ * ```ts
+ * const ou = defineSDE({ state: ['x'], params: { theta: 1, mu: 0, sigma: 0.5 },
+ *   drift: { x: 'theta * (mu - x)' }, diffusion: { x: 'sigma' } });
+ * ```
+ * @throws InputError naming the variable and expression at fault.
+ */
+export function defineSDE(def: SDEDefinition): SDEModel {
+  const c = prepareCommon(def, 'sde');
+  const { what, stateNames, scope } = c;
+  if (!def.drift || typeof def.drift !== 'object') throw new InputError(`${what}: 'drift' must be an object {variable: expression}`);
+  for (const v of Object.keys(def.drift)) c.indexOf(v, `drift`);
+  for (const v of Object.keys(def.diffusion ?? {})) c.indexOf(v, `diffusion`);
+  const drift = stateNames.map((v) => {
+    const src = def.drift[v];
+    if (src === undefined) return { k: 'num', v: 0 } as Expr;
+    const e = parseExpr(src, `${what}: drift of '${v}'`);
+    checkExpr(e, scope, `${what}: drift of '${v}'`);
+    return e;
+  });
+  const noise = def.noise ?? 'diagonal';
+  let diagonal = true;
+  let wiener = stateNames.length;
+  if (noise !== 'diagonal') {
+    if (typeof noise !== 'object' || !Number.isInteger(noise.wiener) || noise.wiener < 1) {
+      throw new InputError(`${what}: 'noise' must be 'diagonal' or { wiener: m } with a whole m ≥ 1`);
+    }
+    diagonal = false;
+    wiener = noise.wiener;
+  }
+  const diffusion = stateNames.map((v) => {
+    const src = def.diffusion?.[v];
+    const where = `${what}: diffusion of '${v}'`;
+    if (diagonal) {
+      if (Array.isArray(src)) throw new InputError(`${where}: diagonal noise takes one expression per variable; for a matrix use noise: { wiener: m }`);
+      if (src === undefined) return [{ k: 'num', v: 0 } as Expr];
+      const e = parseExpr(src as ExprSource, where);
+      checkExpr(e, scope, where);
+      return [e];
+    }
+    if (src === undefined) return Array.from({ length: wiener }, () => ({ k: 'num', v: 0 }) as Expr);
+    if (!Array.isArray(src) || src.length !== wiener) {
+      throw new InputError(`${where}: with noise: { wiener: ${wiener} } give an array of ${wiener} expressions (one per Wiener process)`);
+    }
+    return src.map((s, j) => {
+      const e = parseExpr(s, `${where}, column ${j}`);
+      checkExpr(e, scope, `${where}, column ${j}`);
+      return e;
+    });
+  });
+  const diffusionDerivative = stateNames.map((v, i) => {
+    if (!diagonal) return null;
+    const given = def.diffusionDerivative?.[v];
+    const where = `${what}: derivative of the diffusion of '${v}'`;
+    if (given !== undefined) {
+      const e = parseExpr(given, where);
+      checkExpr(e, scope, where);
+      return e;
+    }
+    try {
+      return differentiate(diffusion[i]![0]!, v, where, c.functions.table);
+    } catch (err) {
+      if (err instanceof InputError) return null;
+      throw err;
+    }
+  });
+  for (const v of Object.keys(def.diffusionDerivative ?? {})) c.indexOf(v, 'diffusionDerivative');
+  let event: Parts['event'] = null;
+  if (def.event) {
+    const ev = def.event;
+    const index = c.indexOf(ev.variable, 'event.variable');
+    const threshold = parseExpr(ev.threshold, `${what}: event threshold`);
+    checkExpr(threshold, scope, `${what}: event threshold`);
+    const reset = parseExpr(ev.reset, `${what}: event reset`);
+    checkExpr(reset, scope, `${what}: event reset`);
+    const refractory = ev.refractory ?? 0;
+    if (!(refractory >= 0) || !Number.isFinite(refractory)) throw new InputError(`${what}: event refractory period must be ≥ 0, got ${refractory}`);
+    event = { variable: ev.variable, index, refractory, threshold, reset };
+  }
+  return build({
+    kind: 'sde', name: c.name, state: c.state, params: c.params, functions: c.functions, drift, diffusion, wiener, diagonal,
+    diffusionDerivative, logDensity: null, event, absorb: c.absorb,
+  });
+}
+
+/**
+ * Define a Langevin target π(x) ∝ exp(logDensity). The model is also the overdamped Langevin SDE
+ * dX = ∇log π dt + √2 dW, so `em` on it is ULA; `mala` and `baoab` use the density itself.
+ *
+ * ```ts
+ * const banana = defineLangevin({ state: ['x', 'y'], params: { b: 0.5 },
+ *   logDensity: '-x^2/2 - (y - b*x^2)^2/2' });
+ * ```
+ */
+export function defineLangevin(def: LangevinDefinition): SDEModel {
+  const c = prepareCommon(def, 'langevin');
+  const { what, stateNames, scope } = c;
+  const where = `${what}: logDensity`;
+  if (def.logDensity === undefined) throw new InputError(`${what}: 'logDensity' is required`);
+  const logDensity = parseExpr(def.logDensity, where);
+  checkExpr(logDensity, scope, where);
+  for (const v of Object.keys(def.score ?? {})) c.indexOf(v, 'score');
+  const drift = stateNames.map((v) => {
+    const given = def.score?.[v];
+    if (given !== undefined) {
+      const e = parseExpr(given, `${what}: score of '${v}'`);
+      checkExpr(e, scope, `${what}: score of '${v}'`);
+      return e;
+    }
+    return differentiate(logDensity, v, `${where} (its gradient in '${v}'; give 'score' yourself)`, c.functions.table);
+  });
+  const sqrt2: Expr = { k: 'num', v: Math.SQRT2 };
+  return build({
+    kind: 'langevin', name: c.name, state: c.state, params: c.params, functions: c.functions, drift,
+    diffusion: stateNames.map(() => [sqrt2]), wiener: stateNames.length, diagonal: true,
+    diffusionDerivative: stateNames.map(() => ({ k: 'num', v: 0 }) as Expr), logDensity, event: null, absorb: c.absorb,
+  });
+}
+
+/**
+ * Build a model from a JSON object (the format of `wgneuro simulate model.json`): the fields of
+ * {@link SDEDefinition}, or of {@link LangevinDefinition} when `logDensity` is present.
+ */
+export function modelFromJSON(json: unknown): SDEModel {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new InputError('a model file must hold a JSON object');
+  const def = json as Record<string, unknown>;
+  for (const [key, value] of Object.entries(def.functions ?? {})) {
+    if (value && typeof value === 'object' && 'js' in value) throw new InputError(`model file: function '${key}' cannot carry JavaScript; use 'expr'`);
+  }
+  if ('logDensity' in def) return defineLangevin(def as unknown as LangevinDefinition);
+  return defineSDE(def as unknown as SDEDefinition);
+}
+
+function build(parts: Parts): SDEModel {
+  const stateNames = parts.state.map(([n]) => n);
+  const { names: paramNames } = parts.params;
+  const stateIndex = new Map(stateNames.map((n, i) => [n, i]));
+  const paramIndex = new Map(paramNames.map((n, i) => [n, i]));
+  const wgslName = (n: string): string => {
+    if (stateIndex.has(n)) return `s.v_${n}`;
+    if (paramIndex.has(n)) return `p.p_${n}`;
+    if (n === 't') return 't';
+    throw new Error(`internal: unresolved name ${n}`);
+  };
+  const jsName = (n: string): string => {
+    if (stateIndex.has(n)) return `s[${stateIndex.get(n)}]`;
+    if (paramIndex.has(n)) return `p[${paramIndex.get(n)}]`;
+    if (n === 't') return 't';
+    throw new Error(`internal: unresolved name ${n}`);
+  };
+  const W = (e: Expr): string => toWGSL(e, wgslName, fnName);
+  const J = (e: Expr): string => toJS(e, jsName, fnName);
+  const n = stateNames.length;
+  const m = parts.wiener;
+  const stateStruct = stateNames.map((v) => `  v_${v}: f32,  // state variable '${v}'`).join('\n');
+  const paramFields = paramNames.length
+    ? paramNames.map((p) => `  p_${p}: f32,  // parameter '${p}'`).join('\n')
+    : '  unused: f32,  // (the model has no parameters)';
+  const ctor = (exprs: string[]): string => `ModelState(${exprs.join(', ')})`;
+  const diffusionDerivative = parts.diffusionDerivative;
+  const hasDiffusionDerivative = parts.diagonal && diffusionDerivative.every((e) => e !== null);
+  const zero: Expr = { k: 'num', v: 0 };
+  let noiseBody: string[];
+  if (parts.diagonal) noiseBody = stateNames.map((_, i) => `${W(parts.diffusion[i]![0]!)} * dw[${i}]`);
+  else {
+    noiseBody = stateNames.map((_, i) => {
+      const terms = parts.diffusion[i]!.map((g, j) => (g.k === 'num' && g.v === 0 ? null : `${W(g)} * dw[${j}]`)).filter(Boolean);
+      return terms.length ? terms.join(' + ') : '0.0';
+    });
+  }
+  const wgsl = `
+// ---- model '${parts.name}' (generated from its equations)
+struct ModelState {
+${stateStruct}
+}
+struct ModelParams {
+${paramFields}
+}
+const MODEL_N: u32 = ${n}u;       // state variables
+const MODEL_M: u32 = ${m}u;       // Wiener processes
+${parts.functions.wgsl}
+// drift f(t, x, p)
+fn model_drift(t: f32, s: ModelState, p: ModelParams) -> ModelState {
+  return ${ctor(parts.drift.map(W))};
+}
+// G(t, x, p) dW (${parts.diagonal ? 'diagonal noise' : `${m} Wiener processes`})
+fn model_noise(t: f32, s: ModelState, p: ModelParams, dw: array<f32, ${m}>) -> ModelState {
+  return ${ctor(noiseBody)};
+}
+${parts.diagonal ? `// diagonal diffusion g(t, x, p)
+fn model_diffusion(t: f32, s: ModelState, p: ModelParams) -> ModelState {
+  return ${ctor(parts.diffusion.map((g) => W(g[0]!)))};
+}` : ''}
+${hasDiffusionDerivative ? `// dg_i/dx_i (Milstein)
+fn model_diffusion_dx(t: f32, s: ModelState, p: ModelParams) -> ModelState {
+  return ${ctor(diffusionDerivative.map((e) => W(e ?? zero)))};
+}` : ''}
+${parts.logDensity ? `// log density of the Langevin target
+fn model_log_density(t: f32, s: ModelState, p: ModelParams) -> f32 {
+  return ${W(parts.logDensity)};
+}` : ''}
+${parts.event ? `// event threshold and reset of '${parts.event.variable}'
+fn model_threshold(t: f32, s: ModelState, p: ModelParams) -> f32 { return ${W(parts.event.threshold)}; }
+fn model_reset(t: f32, s: ModelState, p: ModelParams) -> f32 { return ${W(parts.event.reset)}; }` : ''}
+`;
+  const diffusionJS = parts.diagonal
+    ? parts.diffusion.map((g, i) => `out[${i}] = ${J(g[0]!)};`)
+    : parts.diffusion.flatMap((row, i) => row.map((g, j) => `out[${i * m + j}] = ${J(g)};`));
+  const jsSource = `
+${parts.functions.js}
+return {
+  drift(t, s, p, out) { ${parts.drift.map((e, i) => `out[${i}] = ${J(e)};`).join(' ')} },
+  diffusion(t, s, p, out) { ${diffusionJS.join(' ')} },
+  diffusionDerivative(t, s, p, out) { ${diffusionDerivative.map((e, i) => `out[${i}] = ${e ? J(e) : 'NaN'};`).join(' ')} },
+  logDensity(t, s, p) { return ${parts.logDensity ? J(parts.logDensity) : '0'}; },
+  threshold(t, s, p) { return ${parts.event ? J(parts.event.threshold) : 'Infinity'}; },
+  reset(t, s, p) { return ${parts.event ? J(parts.event.reset) : '0'}; },
+};`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const js = new Function('raw', jsSource)(parts.functions.raw) as ModelJS;
+  const diffusionSelfOnly = parts.diagonal && parts.diffusion.every(([g], i) => {
+    const used = namesIn(g!);
+    return stateNames.every((v, k) => k === i || !used.has(v));
+  });
+  const additiveNoise = parts.diffusion.every((row) => row.every((g) => {
+    const used = namesIn(g);
+    return stateNames.every((v) => !used.has(v));
+  }));
+  const isZero = (g: Expr | undefined): boolean => g === undefined || (g.k === 'num' && g.v === 0);
+  const activeNoise = Array.from({ length: m }, (_, j) => j).filter((j) => (parts.diagonal
+    ? !isZero(parts.diffusion[j]![0])
+    : parts.diffusion.some((row) => !isZero(row[j]))));
+  return {
+    kind: parts.kind,
+    name: parts.name,
+    activeNoise,
+    state: stateNames,
+    init: parts.state.map(([, init]) => init),
+    params: paramNames,
+    paramValues: parts.params.values,
+    wiener: m,
+    diagonal: parts.diagonal,
+    diffusionSelfOnly,
+    hasDiffusionDerivative,
+    additiveNoise,
+    event: parts.event ? { variable: parts.event.variable, index: parts.event.index, refractory: parts.event.refractory } : null,
+    absorb: parts.absorb,
+    equations: {
+      drift: parts.drift,
+      diffusion: parts.diffusion,
+      diffusionDerivative,
+      logDensity: parts.logDensity,
+      threshold: parts.event?.threshold ?? null,
+      reset: parts.event?.reset ?? null,
+    },
+    wgsl,
+    js,
+    key: hashString(wgsl),
+  };
+}
+
+/** FNV-1a hash of a string, in hex (a short stable key for generated code). */
+function hashString(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * Evaluate parameter values and initial values for trials [offset, offset + count): parameters as
+ * a [params][count] float64 array, initial state as [state][count].
+ */
+export function trialInputs(model: SDEModel, trials: number, offset: number, count: number): { params: Float64Array; init: Float64Array } {
+  const np = model.params.length;
+  const params = new Float64Array(np * count);
+  model.paramValues.forEach((v, k) => {
+    for (let i = 0; i < count; i++) params[k * count + i] = typeof v === 'number' ? v : v[offset + i]!;
+  });
+  const n = model.state.length;
+  const init = new Float64Array(n * count);
+  const p = new Float64Array(np);
+  model.init.forEach((src, k) => {
+    let evalInit: ((p: Float64Array) => number) | null = null;
+    if (typeof src === 'string') {
+      const e = parseExpr(src, `init of '${model.state[k]}'`);
+      const idx = new Map(model.params.map((name, j) => [name, j]));
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval
+      evalInit = new Function('p', `return ${toJS(e, (name) => `p[${idx.get(name)}]`)};`) as (p: Float64Array) => number;
+    }
+    for (let i = 0; i < count; i++) {
+      let value: number;
+      if (typeof src === 'number') value = src;
+      else if (evalInit) {
+        for (let j = 0; j < np; j++) p[j] = params[j * count + i]!;
+        value = evalInit(p);
+      } else value = (src as ArrayLike<number>)[offset + i]!;
+      init[k * count + i] = value;
+    }
+  });
+  void trials;
+  return { params, init };
+}
+
+/** Check that per-trial arrays (params, init) have exactly `trials` entries. */
+export function checkTrialArrays(model: SDEModel, trials: number): void {
+  model.paramValues.forEach((v, k) => {
+    if (typeof v !== 'number' && v.length !== trials) {
+      throw new InputError(`parameter '${model.params[k]}' has ${v.length} values but trials = ${trials} (a swept parameter needs one value per trial)`);
+    }
+  });
+  model.init.forEach((v, k) => {
+    if (typeof v !== 'number' && typeof v !== 'string' && v.length !== trials) {
+      throw new InputError(`init of '${model.state[k]}' has ${v.length} values but trials = ${trials}`);
+    }
+  });
+}

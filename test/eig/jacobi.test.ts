@@ -1,0 +1,86 @@
+import { describe, expect } from 'vitest';
+import { jacobiEigBatched } from '../../src/eig/index.js';
+import { EigConvergenceError } from '../../src/eig/input.js';
+import { jacobiEigReference } from '../../src/reference/eig.js';
+import { InputError, LimitError } from '../../src/gpu/errors.js';
+import { expectClose, gpuIt, testRng } from '../helpers/device.js';
+
+/** `batch` random symmetric n × n matrices (entries uniform in (−1, 1), symmetrized). */
+function randomSymmetric(batch: number, n: number, seed: number): Float32Array {
+  const rand = testRng(seed);
+  const a = new Float32Array(batch * n * n);
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        const x = 2 * rand() - 1;
+        a[b * n * n + i * n + j] = x;
+        a[b * n * n + j * n + i] = x;
+      }
+    }
+  }
+  return a;
+}
+
+describe('jacobiEigBatched', () => {
+  for (const [batch, n, strategy] of [[7, 2, 'workgroup'], [5, 5, 'workgroup'], [3, 16, 'workgroup'], [2, 33, 'workgroup'],
+    [7, 3, 'thread'], [70, 9, 'thread'], [2, 21, 'thread']] as const) {
+    gpuIt(`matches the float64 Jacobi reference: ${batch} matrices of order ${n}, one ${strategy} each`, async (ctx, track) => {
+      const a = randomSymmetric(batch, n, 100 + n);
+      const result = track(await jacobiEigBatched(ctx, a, { n, batch, strategy }));
+      const values = await result.values.read();
+      const vectors = await result.vectors.read();
+      for (let b = 0; b < batch; b++) {
+        const ref = jacobiEigReference(a.subarray(b * n * n, (b + 1) * n * n), n);
+        // Eigenvalues are perfectly conditioned (Weyl): f32 error ≲ a few eps·‖A‖₂ ≤ eps·n.
+        const scale = Math.max(...ref.values.map(Math.abs));
+        expectClose(values.subarray(b * n, (b + 1) * n), ref.values, { atol: 2e-5 * scale }, `values of matrix ${b}`);
+        // Vectors: compare up to sign via the reconstruction A·v = λ·v and orthonormality.
+        const V = vectors.subarray(b * n * n, (b + 1) * n * n);
+        for (let j = 0; j < n; j++) {
+          let norm2 = 0;
+          let res2 = 0;
+          for (let i = 0; i < n; i++) {
+            norm2 += V[i * n + j]! ** 2;
+            let av = 0;
+            for (let l = 0; l < n; l++) av += a[b * n * n + i * n + l]! * V[l * n + j]!;
+            res2 += (av - values[b * n + j]! * V[i * n + j]!) ** 2;
+          }
+          expect(Math.abs(norm2 - 1), `‖v_${j}‖ − 1`).toBeLessThan(1e-5 * n);
+          expect(Math.sqrt(res2), `residual of pair ${j}`).toBeLessThan(2e-5 * scale * Math.sqrt(n));
+        }
+        for (let j = 1; j < n; j++) expect(values[b * n + j]!).toBeLessThanOrEqual(values[b * n + j - 1]!);
+      }
+      expect(Math.max(...result.sweeps)).toBeLessThanOrEqual(30);
+    });
+  }
+
+  gpuIt('diagonal input needs no sweep and returns the diagonal sorted', async (ctx, track) => {
+    const n = 3;
+    const a = [2, 0, 0, 0, -1, 0, 0, 0, 5];
+    const result = track(await jacobiEigBatched(ctx, a, { strategy: 'workgroup' }));
+    expect(Array.from(await result.values.read())).toEqual([5, 2, -1]);
+    expect(Array.from(await result.vectors.read())).toEqual([0, 1, 0, 0, 0, 1, 1, 0, 0]);
+    expect(result.sweeps[0]).toBe(0);
+    void n;
+  });
+
+  gpuIt('a tensor [batch, n, n] input and a GPU-resident output', async (ctx, track) => {
+    const n = 4;
+    const data = randomSymmetric(6, n, 9);
+    const t = track(ctx.tensor([6, n, n], { data }));
+    const result = track(await jacobiEigBatched(ctx, t));
+    expect(result.values.shape).toEqual([6, n]);
+    expect(result.vectors.shape).toEqual([6, n, n]);
+    const values = await result.values.read();
+    const ref = jacobiEigReference(data.subarray(5 * n * n), n);
+    expectClose(values.subarray(5 * n), ref.values, { atol: 1e-5 * n }, 'last matrix');
+  });
+
+  gpuIt('too few sweeps is a clear error; bad shapes and orders are rejected', async (ctx) => {
+    const a = randomSymmetric(2, 12, 3);
+    await expect(jacobiEigBatched(ctx, a, { n: 12, batch: 2, maxSweeps: 1, strategy: 'workgroup' })).rejects.toThrow(EigConvergenceError);
+    await expect(jacobiEigBatched(ctx, a, { n: 12, batch: 2, maxSweeps: 1, strategy: 'thread' })).rejects.toThrow(/did not reach tol/);
+    await expect(jacobiEigBatched(ctx, new Float32Array(10))).rejects.toThrow(InputError);
+    await expect(jacobiEigBatched(ctx, new Float32Array(300 * 300))).rejects.toThrow(LimitError);
+  });
+});

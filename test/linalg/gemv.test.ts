@@ -1,0 +1,46 @@
+import { describe, expect } from 'vitest';
+import { gemv } from '../../src/linalg/index.js';
+import { gemvRef } from '../../src/reference/linalg.js';
+import { gpuIt, poisoned } from '../helpers/device.js';
+import { absOf, expectWithinDotBound, randomF32 } from './helpers.js';
+
+const shapes: [number, number][] = [[1, 1], [7, 13], [13, 7], [129, 257], [300, 3], [3, 300]];
+
+describe('gemv against the float64 reference', () => {
+  for (const [rows, cols] of shapes) {
+    for (const [trans, rowPerInvocation] of [[false, false], [false, true], [true, false]] as const) {
+      gpuIt(`${rows}×${cols}${trans ? ' Aᵀx' : rowPerInvocation ? ' Ax (row per invocation)' : ' Ax (workgroup per 4 rows)'}`, async (ctx, track) => {
+        const a = randomF32(rows * cols, rows * 1000 + cols);
+        const inLen = trans ? rows : cols;
+        const outLen = trans ? cols : rows;
+        const x = randomF32(inLen, 7);
+        const A = track(ctx.tensor([rows, cols], { data: a }));
+        const X = track(ctx.tensor([inLen], { data: x }));
+        const Y = track(poisoned(ctx, [outLen]));
+        await gemv(ctx, A, X, { trans, dst: Y, rowPerInvocation });
+        const terms = trans ? rows : cols;
+        expectWithinDotBound(await Y.read(), gemvRef(a, x, rows, cols, { trans }), gemvRef(absOf(a), absOf(x), rows, cols, { trans }), terms, 'y');
+      });
+    }
+  }
+
+  gpuIt('alpha and beta; x may have any shape with the right size', async (ctx, track) => {
+    const [rows, cols] = [45, 38];
+    const a = randomF32(rows * cols, 1);
+    const x = randomF32(cols, 2);
+    const y0 = randomF32(rows, 3);
+    const A = track(ctx.tensor([rows, cols], { data: a }));
+    const X = track(ctx.tensor([2, 19], { data: x }));
+    const Y = track(ctx.tensor([rows], { data: y0 }));
+    await gemv(ctx, A, X, { alpha: 1.5, beta: -2, dst: Y });
+    const mag = gemvRef(absOf(a), absOf(x), rows, cols, { alpha: 1.5, beta: 2, y: absOf(y0) });
+    expectWithinDotBound(await Y.read(), gemvRef(a, x, rows, cols, { alpha: 1.5, beta: -2, y: y0 }), mag, cols, 'y');
+  });
+
+  gpuIt('rejects mismatched sizes', async (ctx, track) => {
+    const A = track(ctx.tensor([4, 5]));
+    await expect(gemv(ctx, A, track(ctx.tensor([4])))).rejects.toThrow(/A is 4 × 5.*x has 4 elements/);
+    await expect(gemv(ctx, A, track(ctx.tensor([5])), { trans: true })).rejects.toThrow(/Aᵀ is 5 × 4/);
+    await expect(gemv(ctx, A, track(ctx.tensor([5])), { dst: track(ctx.tensor([5])) })).rejects.toThrow(/expected \[4\]/);
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect } from 'vitest';
+import { InputError } from '../../src/gpu/errors.js';
+import { GEMM_TILING_CPU, GEMM_TILING_LARGE, GEMM_TILING_SMALL, matmul, type GemmTiling } from '../../src/linalg/index.js';
+import { matmulRef } from '../../src/reference/linalg.js';
+import { gpuIt, poisoned } from '../helpers/device.js';
+import { absOf, expectWithinDotBound, randomF32 } from './helpers.js';
+
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  transA?: boolean;
+  transB?: boolean;
+  batchA?: number;
+  batchB?: number;
+}
+
+function shapeOf(batch: number | undefined, rows: number, cols: number): number[] {
+  return batch === undefined ? [rows, cols] : [batch, rows, cols];
+}
+
+const cases: Case[] = [
+  { m: 1, n: 1, k: 1 },
+  { m: 7, n: 5, k: 13 },
+  { m: 7, n: 5, k: 13, transA: true },
+  { m: 7, n: 5, k: 13, transB: true },
+  { m: 7, n: 5, k: 13, transA: true, transB: true },
+  { m: 129, n: 257, k: 65 },
+  { m: 129, n: 65, k: 257, transA: true },
+  { m: 65, n: 129, k: 257, transB: true },
+  { m: 130, n: 67, k: 31, transA: true, transB: true },
+  { m: 1, n: 200, k: 77 },
+  { m: 200, n: 1, k: 77 },
+  { m: 17, n: 11, k: 9, batchA: 3, batchB: 3 },
+  { m: 17, n: 11, k: 9, batchA: 3, transA: true, transB: true, batchB: 3 },
+  { m: 33, n: 70, k: 20, batchA: 4 },
+  { m: 33, n: 70, k: 20, batchB: 2, transB: true },
+  { m: 5, n: 6, k: 7, batchA: 1, batchB: 3 },
+];
+
+/** Every kernel variant runs every case, whatever this adapter picks by default. */
+const tilings: [string, GemmTiling | undefined][] = [
+  ['default', undefined],
+  ['staged 64×64', GEMM_TILING_LARGE],
+  ['staged 32×32', GEMM_TILING_SMALL],
+  ['direct 8×12 (CPU default)', GEMM_TILING_CPU],
+  ['direct 5×8', { wgX: 4, wgY: 2, tileK: 1, variant: 'direct', rows: 5, cols4: 2 }],
+  ['direct 1×4', { wgX: 4, wgY: 4, tileK: 1, variant: 'direct', rows: 1, cols4: 1 }],
+];
+
+describe.each(tilings)('matmul (GEMM, %s) against the float64 reference', (_name, tiling) => {
+  cases.forEach((c, index) => {
+    const name = `${c.batchA ?? c.batchB ? `batch ${c.batchA ?? 1}/${c.batchB ?? 1} ` : ''}${c.m}×${c.k} · ${c.k}×${c.n}` +
+      `${c.transA ? ' Aᵀ' : ''}${c.transB ? ' Bᵀ' : ''}`;
+    gpuIt(name, async (ctx, track) => {
+      const aShape = shapeOf(c.batchA, c.transA ? c.k : c.m, c.transA ? c.m : c.k);
+      const bShape = shapeOf(c.batchB, c.transB ? c.n : c.k, c.transB ? c.k : c.n);
+      const a = randomF32(aShape.reduce((p, d) => p * d), 100 + index);
+      const b = randomF32(bShape.reduce((p, d) => p * d), 200 + index);
+      const A = track(ctx.tensor(aShape, { data: a, label: 'A' }));
+      const B = track(ctx.tensor(bShape, { data: b, label: 'B' }));
+      const batch = Math.max(c.batchA ?? 1, c.batchB ?? 1);
+      const batched = c.batchA !== undefined || c.batchB !== undefined;
+      const outShape = batched ? [batch, c.m, c.n] : [c.m, c.n];
+      const C = track(poisoned(ctx, outShape, 'C'));
+      const result = await matmul(ctx, A, B, { transA: c.transA, transB: c.transB, dst: C, tiling });
+      expect(result).toBe(C);
+      const opts = { transA: c.transA, transB: c.transB, batchA: c.batchA ?? 1, batchB: c.batchB ?? 1 };
+      const expected = matmulRef(a, b, c.m, c.n, c.k, opts);
+      const magnitude = matmulRef(absOf(a), absOf(b), c.m, c.n, c.k, opts);
+      expectWithinDotBound(await C.read(), expected, magnitude, c.k, 'C');
+    });
+  });
+
+  gpuIt('alpha and beta update an existing C; a new output is allocated without dst', async (ctx, track) => {
+    const [m, n, k] = [37, 29, 41];
+    const a = randomF32(m * k, 1);
+    const b = randomF32(k * n, 2);
+    const c0 = randomF32(m * n, 3);
+    const A = track(ctx.tensor([m, k], { data: a }));
+    const B = track(ctx.tensor([k, n], { data: b }));
+    const C = track(ctx.tensor([m, n], { data: c0 }));
+    await matmul(ctx, A, B, { alpha: -0.75, beta: 2.5, dst: C, tiling });
+    const expected = matmulRef(a, b, m, n, k, { alpha: -0.75, beta: 2.5, c: c0 });
+    // Bound on |alpha|·Σ|ab| plus the rounding of beta·C and the final add.
+    const mag = matmulRef(absOf(a), absOf(b), m, n, k, { alpha: 0.75, beta: 2.5, c: absOf(c0) });
+    expectWithinDotBound(await C.read(), expected, mag, k, 'C');
+    const fresh = track(await matmul(ctx, A, B, { alpha: 2, tiling }));
+    expect(fresh.shape).toEqual([m, n]);
+    const expected2 = matmulRef(a, b, m, n, k, { alpha: 2 });
+    const mag2 = matmulRef(absOf(a), absOf(b), m, n, k, { alpha: 2 });
+    expectWithinDotBound(await fresh.read(), expected2, mag2, k, 'fresh C');
+  });
+
+  gpuIt('k = 0 gives beta · C (zeros with beta = 0), never NaN from poisoned C', async (ctx, track) => {
+    const A = track(ctx.tensor([3, 0]));
+    const B = track(ctx.tensor([0, 4]));
+    const C = track(poisoned(ctx, [3, 4]));
+    await matmul(ctx, A, B, { dst: C, tiling });
+    expect([...(await C.read())]).toEqual(new Array(12).fill(0));
+  });
+});
+
+describe('matmul input checks', () => {
+
+  gpuIt('rejects bad shapes, aliasing and beta without dst before any GPU work', async (ctx, track) => {
+    const A = track(ctx.tensor([3, 4]));
+    const B = track(ctx.tensor([5, 2]));
+    await expect(matmul(ctx, A, B)).rejects.toThrow(/inner dimensions differ.*A is 3 × 4.*B is 5 × 2/);
+    await expect(matmul(ctx, A, track(ctx.tensor([4, 2])), { beta: 1 })).rejects.toThrow(InputError);
+    const sq = track(ctx.tensor([4, 4]));
+    await expect(matmul(ctx, sq, sq, { dst: sq })).rejects.toThrow(/must not share its buffer/);
+    await expect(matmul(ctx, A, track(ctx.tensor([4, 2])), { dst: track(ctx.tensor([2, 3])) })).rejects.toThrow(/expected \[3, 2\]/);
+    await expect(matmul(ctx, track(ctx.tensor([2, 3, 4])), track(ctx.tensor([3, 4, 2])))).rejects.toThrow(/batch sizes differ/);
+    await expect(matmul(ctx, track(ctx.tensor([4])), A)).rejects.toThrow(/must be a matrix/);
+    await expect(matmul(ctx, track(ctx.tensor([3, 4], { dtype: 'u32' })), B)).rejects.toThrow(/must be f32/);
+  });
+});

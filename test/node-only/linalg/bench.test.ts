@@ -1,0 +1,33 @@
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+
+/** Runs the benchmark at toy sizes and checks the JSON it prints (structure only, never timings). */
+describe('wgneuro bench linalg --json', () => {
+  it('reports peak, bandwidth, every shape and the JS peer', async () => {
+    let stdout = '';
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    });
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let code: number;
+    try {
+      code = await main(['node', 'wgneuro', 'bench', 'linalg', '--json', '--sizes', '16', '--odd', '5x3x7', '--gemv', '64',
+        '--reps', '1', '--peers', 'js', '--peak-gflop', '0.002']);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.peak.gflops).toBeGreaterThan(0);
+    expect(result.copy.gbps).toBeGreaterThan(0);
+    expect(result.rows.map((r: { op: string; shape: { m: number; k: number; n: number } }) => [r.op, r.shape.m, r.shape.k, r.shape.n]))
+      .toEqual([['gemm', 16, 16, 16], ['gemm', 5, 3, 7], ['gemv', 64, 64, 1]]);
+    for (const row of result.rows) {
+      expect(row.flops).toBe(row.op === 'gemm' ? 2 * row.shape.m * row.shape.n * row.shape.k : 2 * row.shape.m * row.shape.k);
+      expect(Number.isFinite(row.gflops) && row.gflops > 0).toBe(true);
+      expect(row.peers.js.gflops).toBeGreaterThan(0);
+    }
+  }, 120_000);
+});

@@ -1,0 +1,69 @@
+/** `wgneuro simulate model.json` end to end (files, .npy output, JSON summary, errors). */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'npyjs';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import { modelFromJSON, simulateReference } from '../../../src/sde/index.js';
+
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    const code = await main(['node', 'wgneuro', ...args]);
+    return { code, out, err };
+  } finally {
+    so.mockRestore();
+    se.mockRestore();
+  }
+}
+
+describe('wgneuro simulate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wgneuro-sde-'));
+
+  it('runs the example OU model, prints JSON statistics and writes the final state as .npy', async () => {
+    const npy = join(dir, 'final.npy');
+    const { code, out } = await run(['simulate', 'examples/models/ou.json', '--trials', '333', '--steps', '40', '--dt', '0.05', '--seed', '4', '--json', '-o', npy]);
+    expect(code).toBe(0);
+    const summary = JSON.parse(out);
+    expect(summary.trials).toBe(333);
+    const bytes = readFileSync(npy);
+    const arr = parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    expect(arr.shape).toEqual([333, 1]);
+    const model = modelFromJSON(JSON.parse(readFileSync('examples/models/ou.json', 'utf8')));
+    const ref = simulateReference(model, { trials: 333, steps: 40, dt: 0.05, seed: 4 });
+    const data = arr.data as Float32Array;
+    for (let i = 0; i < 333; i++) expect(Math.abs(data[i]! - ref.state[i]!)).toBeLessThan(1e-5);
+    const mean = ref.state.reduce((a, b) => a + b, 0) / 333;
+    expect(summary.variables.x.mean).toBeCloseTo(mean, 4);
+  }, 60_000);
+
+  it('prints a table with spikes for the LIF example, and Langevin acceptance', async () => {
+    const lif = await run(['simulate', 'examples/models/lif-conductance.json', '--trials', '64', '--steps', '200', '--dt', '0.1']);
+    expect(lif.code).toBe(0);
+    expect(lif.out).toMatch(/variable\s+mean\s+variance/);
+    expect(lif.out).toMatch(/spikes per trial/);
+    const banana = await run(['simulate', 'examples/models/banana.json', '--integrator', 'mala', '--trials', '64', '--steps', '20', '--dt', '0.2']);
+    expect(banana.code).toBe(0);
+    expect(banana.out).toMatch(/MALA acceptance: 0\.\d+/);
+  }, 60_000);
+
+  it('reports bad model files and options with exit code 2', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ state: ['x'], drift: { x: '-k * x' } }));
+    const r1 = await run(['simulate', bad]);
+    expect(r1.code).toBe(2);
+    expect(r1.err).toMatch(/unknown name 'k'/);
+    const r2 = await run(['simulate', 'examples/models/ou.json', '--integrator', 'rk4']);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toMatch(/unknown integrator 'rk4'/);
+    const r3 = await run(['simulate', join(dir, 'missing.json')]);
+    expect(r3.code).toBe(2);
+    const r4 = await run(['simulate', 'examples/models/ou.json', '--trials', 'many']);
+    expect(r4.code).toBe(2);
+    expect(r4.err).toMatch(/--trials must be a whole number/);
+  });
+});
