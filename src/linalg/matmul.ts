@@ -72,7 +72,7 @@ function plan(A: Tensor, B: Tensor, transA: boolean, transB: boolean): GemmProbl
     const opA = transA ? 'Aᵀ' : 'A';
     const opB = transB ? 'Bᵀ' : 'B';
     throw new InputError(
-      `matmul: inner dimensions differ: ${opA} is ${m} × ${kA} (A has shape [${A.shape.join(', ')}]) but ${opB} is ${kB} × ${n} (B has shape [${B.shape.join(', ')}])`,
+      `matmul: ${opA} is ${m} × ${kA} and ${opB} is ${kB} × ${n}, so the inner dimensions ${kA} and ${kB} differ (A has shape [${A.shape.join(', ')}], B has shape [${B.shape.join(', ')}])`,
     );
   }
   if (a.batch !== b.batch && a.batch !== 1 && b.batch !== 1) {

@@ -106,7 +106,7 @@ describe('wgneuro matmul / sqrtm on .npy files', () => {
       [['matmul', f('fortran.npy'), f('m23.npy'), '-o', f('o.npy')], /Fortran/],
       [['matmul', f('big.npy'), f('m23.npy'), '-o', f('o.npy')], /big-endian/],
       [['matmul', f('vec.npy'), f('m23.npy'), '-o', f('o.npy')], /shape \(3,\), rank 1/],
-      [['matmul', f('m23.npy'), f('m23.npy'), '-o', f('o.npy')], /inner dimensions differ/],
+      [['matmul', f('m23.npy'), f('m23.npy'), '-o', f('o.npy')], /inner dimensions 3 and 2 differ/],
       [['matmul', f('inf.npy'), f('inf.npy'), '-o', f('o.npy')], /overflows float32/],
       [['matmul', f('missing.npy'), f('m23.npy'), '-o', f('o.npy')], /cannot read .*ENOENT/],
       [['sqrtm', f('m23.npy'), '-o', f('o.npy')], /needs square matrices/],
