@@ -39,6 +39,21 @@ export const gemmParams = uniformLayout({
 
 
 /** WGSL of the staged (workgroup-memory tiled) GEMM; overrides WG_X = 16, WG_Y = 16, TILE_K = 16. */
+/** The epilogue both GEMM kernels share: scale, optionally blend with C, and write four columns. */
+const STORE_ROW_WGSL = /* wgsl */ `
+// C[row, col..col+3] = alpha · v + beta · C (columns past n and rows past m are skipped).
+fn store_row(base: u32, row: u32, col: u32, v: vec4f) {
+  if (row >= params.m) { return; }
+  for (var j = 0u; j < 4u; j++) {
+    if (col + j >= params.n) { return; }
+    let idx = base + row * params.n + col + j;
+    var value = params.alpha * v[j];
+    if (params.beta != 0.0) { value += params.beta * c[idx]; }
+    c[idx] = value;
+  }
+}
+`;
+
 export function gemmWGSL(options: GemmShaderOptions): string {
   const { transA, transB } = options;
   return wgsl`
@@ -79,17 +94,7 @@ fn load_b(base: u32, row: u32, col: u32) -> f32 {
 #endif
 }
 
-// C[row, col..col+3] = alpha · v + beta · C (columns past n and rows past m are skipped).
-fn store_row(base: u32, row: u32, col: u32, v: vec4f) {
-  if (row >= params.m) { return; }
-  for (var j = 0u; j < 4u; j++) {
-    if (col + j >= params.n) { return; }
-    let idx = base + row * params.n + col + j;
-    var value = params.alpha * v[j];
-    if (params.beta != 0.0) { value += params.beta * c[idx]; }
-    c[idx] = value;
-  }
-}
+${STORE_ROW_WGSL}
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -226,17 +231,7 @@ fn eb(base: u32, l: u32, col: u32) -> f32 {
 #endif
 }
 
-// C[row, col..col+3] = alpha · v + beta · C (columns past n and rows past m are skipped).
-fn store_row(base: u32, row: u32, col: u32, v: vec4f) {
-  if (row >= params.m) { return; }
-  for (var j = 0u; j < 4u; j++) {
-    if (col + j >= params.n) { return; }
-    let idx = base + row * params.n + col + j;
-    var value = params.alpha * v[j];
-    if (params.beta != 0.0) { value += params.beta * c[idx]; }
-    c[idx] = value;
-  }
-}
+${STORE_ROW_WGSL}
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {

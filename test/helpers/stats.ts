@@ -22,7 +22,10 @@ export function sampleMoments(x: ArrayLike<number>): { mean: number; variance: n
   return { mean, variance: (m2 * n) / (n - 1), skewness: m3 / m2 ** 1.5, excessKurtosis: m4 / (m2 * m2) - 3 };
 }
 
-/** erf to about 1e-15 relative: series for small |x|, continued fraction (Lentz) for the tail. */
+/**
+ * erf to about 1e-15 relative: series for small |x|, continued fraction (Lentz) for the tail.
+ * Deliberately independent of src/reference/special.ts, which tests check against it.
+ */
 export function erf(x: number): number {
   const ax = Math.abs(x);
   if (ax < 2.5) {
