@@ -12,8 +12,33 @@
  * comparable with the GPU run (the engine's stream layout is its own).
  */
 import { InputError } from '../gpu/errors.js';
-import type { LifParams } from '../models/lif-rate/theory.js';
 import { normal4FromBits, philox4x32_10, seedToKey } from './philox.js';
+
+/** Parameters of the conductance-based LIF neuron; times in ms, voltages in mV, conductances in units of the leak. */
+export interface LifParams {
+  /** Membrane (leak) time constant τ_L, ms. */
+  tauL: number;
+  /** Leak reversal potential E_L, mV. */
+  EL: number;
+  /** Excitatory reversal potential E_E, mV. */
+  EE: number;
+  /** Inhibitory reversal potential E_I, mV. */
+  EI: number;
+  /** Mean excitatory conductance ḡ_E (units of the leak conductance). */
+  gE: number;
+  /** Mean inhibitory conductance ḡ_I (units of the leak conductance). */
+  gI: number;
+  /** Excitatory noise intensity D_E = s_E² τ_E, ms (held fixed as τ_s → 0). */
+  DE: number;
+  /** Inhibitory noise intensity D_I = s_I² τ_I, ms. */
+  DI: number;
+  /** Spike threshold θ, mV. */
+  threshold: number;
+  /** Reset potential V_r, mV. */
+  reset: number;
+  /** Refractory period τ_rp, ms. */
+  refractory: number;
+}
 
 /** Simulation settings shared by the CPU reference and the GPU experiment. */
 export interface LifSimSettings {
