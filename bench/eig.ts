@@ -9,6 +9,7 @@
  * speedups, and the matrix–vector GFLOP/s and GB/s of `eigs` against the adapter's FMA peak and
  * copy bandwidth (linalg's measureFmaPeak / measureCopyBandwidth), measured in the same run.
  */
+import { median } from '../src/linalg/peak.js';
 import type { Command } from 'commander';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { createContext, type Context } from '../src/core/context.js';
@@ -110,11 +111,6 @@ export interface EigBenchRow {
   powerRelError: number | null;
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : 0.5 * (s[mid - 1]! + s[mid]!);
-}
 
 async function timeMs(body: () => Promise<unknown> | unknown): Promise<number> {
   const t0 = performance.now();

@@ -12,6 +12,8 @@
  * Reported: median wall time after a warm-up, trajectory-steps/s end to end and for integration
  * alone (end to end minus a zero-step run, which is upload + readback), and ratios to the peers.
  */
+import { parseNumberOption } from '../src/cli/parse.js';
+import { median } from '../src/linalg/peak.js';
 import type { Command } from 'commander';
 import { createContext, type Context } from '../src/core/context.js';
 import { InputError } from '../src/gpu/errors.js';
@@ -73,11 +75,6 @@ export const LIF = defineSDE({
   event: { variable: 'v', threshold: LIF_PARAMS.vth, reset: LIF_PARAMS.vreset, refractory: LIF_PARAMS.refractory },
 });
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : 0.5 * (s[mid - 1]! + s[mid]!);
-}
 
 async function medianMs(reps: number, body: () => Promise<unknown>): Promise<number> {
   await body(); // warm-up: pipelines, allocations
@@ -221,9 +218,7 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
 }
 
 function parsePositive(value: string, name: string): number {
-  const v = Number(value);
-  if (!Number.isInteger(v) || v < 1) throw new InputError(`--${name} must be a positive whole number, got '${value}'`);
-  return v;
+  return parseNumberOption(value, name, { integer: true, positive: true });
 }
 
 /** Registers `wgneuro bench sde` on the `bench` command. */

@@ -1,3 +1,4 @@
+import { parseNumberOption } from '../parse.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { dump, parse } from 'npyjs';
@@ -84,10 +85,7 @@ function formatResult(r: EigsResult): string {
 }
 
 function parseNumber(value: string | undefined, name: string, integer: boolean): number | undefined {
-  if (value === undefined) return undefined;
-  const x = Number(value);
-  if (!Number.isFinite(x) || (integer && !Number.isInteger(x))) throw new InputError(`--${name} must be ${integer ? 'an integer' : 'a number'}, got '${value}'`);
-  return x;
+  return value === undefined ? undefined : parseNumberOption(value, name, { integer });
 }
 
 /** Registers `wgneuro eig W.npy`: a few eigenvalues (and vectors) of a matrix or a stack of matrices. */

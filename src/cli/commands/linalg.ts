@@ -1,3 +1,4 @@
+import { parseNumberOption } from '../parse.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { dump, parse, type NpyArray } from 'npyjs';
@@ -104,11 +105,7 @@ interface SqrtmCliOptions {
 }
 
 function parseNumber(name: string): (v: string) => number {
-  return (v) => {
-    const x = Number(v);
-    if (!Number.isFinite(x)) throw new InputError(`${name} must be a number, got '${v}'`);
-    return x;
-  };
+  return (v) => parseNumberOption(v, name);
 }
 
 /** Registers `wgneuro matmul` and `wgneuro sqrtm` (NumPy .npy in and out). */

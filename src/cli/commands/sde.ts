@@ -2,6 +2,7 @@
  * `wgneuro simulate model.json`: run an ensemble of an SDE model from a JSON file and print
  * per-variable mean and variance across trials at the end.
  */
+import { parseNumberOption } from '../parse.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { dump } from 'npyjs';
@@ -21,11 +22,7 @@ interface SimulateCliOptions {
 }
 
 function parseNumber(value: string, name: string, integer: boolean): number {
-  const v = Number(value);
-  if (value.trim() === '' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    throw new InputError(`--${name} must be ${integer ? 'a whole number' : 'a number'}, got '${value}'`);
-  }
-  return v;
+  return parseNumberOption(value, name, { integer });
 }
 
 /** Registers `wgneuro simulate`. */
