@@ -9,13 +9,13 @@
  * speedups, and the matrix–vector GFLOP/s and GB/s of `eigs` against the adapter's FMA peak and
  * copy bandwidth (linalg's measureFmaPeak / measureCopyBandwidth), measured in the same run.
  */
-import { median } from '../src/linalg/peak.js';
 import type { Command } from 'commander';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { createContext, type Context } from '../src/core/context.js';
-import { eigs, jacobiEigBatched, rankOneOutlierMatrix, type Complex } from '../src/eig/index.js';
+import { eigs, jacobiEigBatched, type Complex } from '../src/eig/index.js';
 import { InputError } from '../src/gpu/errors.js';
-import { measureCopyBandwidth, measureFmaPeak } from '../src/linalg/index.js';
+import { measureCopyBandwidth, measureFmaPeak, median } from '../src/internal.js';
+import { rankOneOutlierMatrix } from '../src/testing.js';
 import { jacobiEigReference, powerIterationReference } from '../src/reference/eig.js';
 
 interface BenchEigOptions {

@@ -17,7 +17,7 @@ import type { Tensor } from '../src/core/tensor.js';
 import { InputError } from '../src/gpu/errors.js';
 import { gemv } from '../src/linalg/gemv.js';
 import { matmul } from '../src/linalg/matmul.js';
-import { measure, measureCopyBandwidth, measureFmaPeak, median } from '../src/linalg/peak.js';
+import { measure, measureCopyBandwidth, measureFmaPeak, median } from '../src/internal.js';
 
 /** One GEMM or GEMV shape. */
 interface Shape {

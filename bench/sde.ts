@@ -13,7 +13,7 @@
  * alone (end to end minus a zero-step run, which is upload + readback), and ratios to the peers.
  */
 import { parseNumberOption } from '../src/cli/parse.js';
-import { median } from '../src/linalg/peak.js';
+import { median } from '../src/internal.js';
 import type { Command } from 'commander';
 import { createContext, type Context } from '../src/core/context.js';
 import { InputError } from '../src/gpu/errors.js';

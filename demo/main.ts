@@ -2,7 +2,8 @@
  * The browser demo page: shows the adapter and runs a small kernel with a CPU cross-check.
  * Served by `npm run dev` (Vite).
  */
-import { createContext, randomNormal, reference, type Context } from '../src/index.js';
+import { createContext, randomNormal, seedToKey, type Context } from '../src/index.js';
+import { normal4FromBits, philox4x32_10 } from '../src/testing.js';
 
 const infoEl = document.querySelector<HTMLPreElement>('#info')!;
 const outEl = document.querySelector<HTMLPreElement>('#out')!;
@@ -34,8 +35,8 @@ async function runNormals(ctx: Context): Promise<void> {
   }
   mean /= count;
   const variance = sq / count - mean * mean;
-  const key = reference.seedToKey(seed);
-  const cpu = reference.normal4FromBits(reference.philox4x32_10([0, 0, 0, 0], key));
+  const key = seedToKey(seed);
+  const cpu = normal4FromBits(philox4x32_10([0, 0, 0, 0], key));
   const diff = Math.max(...[0, 1, 2, 3].filter((k) => k < count).map((k) => Math.abs(cpu[k]! - values[k]!)));
   outEl.textContent = [
     `${count} normals, seed ${seed}`,

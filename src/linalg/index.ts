@@ -3,11 +3,9 @@
  * square roots on the GPU (f32), each with a float64 CPU reference in `src/reference/linalg.ts`.
  * Every operation validates its inputs before any GPU work, records dispatches (the context's
  * scheduler submits them), and returns tensors the caller owns unless a `dst` was given.
+ * Tiling choices and the peak/bandwidth probes (src/linalg/peak.ts) are exported by src/internal.ts.
  */
-export {
-  matmul, chooseTiling, isCpuAdapter, type MatmulOptions, type GemmTiling, GEMM_TILING_LARGE, GEMM_TILING_SMALL, GEMM_TILING_CPU,
-} from './matmul.js';
-export { measure, measureFmaPeak, measureCopyBandwidth, median, type Measurement, type PeakResult, type BandwidthResult } from './peak.js';
+export { matmul, type MatmulOptions } from './matmul.js';
 export { gemv, type GemvOptions } from './gemv.js';
 export { sum, max, min, maxAbs, sumSquares, norm2, dot, type ReduceOptions } from './reduce.js';
 export { mapExpr, axpy, scale, fillIdentity, scaleByTensor, type MapExprOptions, type ScaleOptions } from './elementwise.js';

@@ -5,7 +5,7 @@ import { randomFillParams, randomFillWGSL, type RandomFillOptions } from '../../
 import type { Context } from '../core/context.js';
 import { InputError } from '../gpu/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { seedToKey } from '../reference/philox.js';
+import { seedToKey } from '../core/seed.js';
 
 export interface RandomOptions {
   /** Key of the generator: same seed, same numbers, on any device. Default 0. */

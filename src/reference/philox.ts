@@ -78,11 +78,3 @@ export function normal4FromBits(bits: ArrayLike<number>, out: Float64Array = new
   out[3] = r1 * Math.sin(a1);
   return out;
 }
-
-/** Split a non-negative integer seed below 2^53 into Philox's two key words. */
-export function seedToKey(seed: number): [number, number] {
-  if (!Number.isSafeInteger(seed) || seed < 0) {
-    throw new RangeError(`seed must be a non-negative integer below 2^53, got ${seed}`);
-  }
-  return [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
-}

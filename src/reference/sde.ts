@@ -8,7 +8,8 @@
 import type { SDEModel } from '../sde/model.js';
 import { trialInputs } from '../sde/model.js';
 import { sdeNoiseStride } from '../../shaders/sde.wgsl.js';
-import { normal4FromBits, philox4x32_10, seedToKey, uniformFromBits } from './philox.js';
+import { normal4FromBits, philox4x32_10, uniformFromBits } from './philox.js';
+import { seedToKey } from '../core/seed.js';
 
 /** Options of {@link simulateReference} (a subset of `simulate`'s, same meaning and defaults). */
 export interface ReferenceOptions {

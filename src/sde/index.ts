@@ -36,7 +36,8 @@
  * Itô calculus is simulated: for a Stratonovich model add the noise-induced drift yourself.
  *
  * Results are bit-identical for any chunking and `stepsPerDispatch`; the CPU reference
- * (`simulateReference`) runs the same equations on the same random numbers in float64.
+ * (`simulateReference` in src/reference/sde.ts, exported by src/testing.ts) runs the same equations on
+ * the same random numbers in float64.
  */
 export {
   defineSDE, defineLangevin, modelFromJSON,
@@ -47,4 +48,3 @@ export { INTEGRATORS, resolveIntegrator, type IntegratorInfo, type IntegratorNam
 export {
   simulate, type SimulateOptions, type SimulateResult, type RecordOptions, type SimulateProgress, type EnsembleStats,
 } from './simulate.js';
-export { simulateReference, type ReferenceOptions, type ReferenceResult } from '../reference/sde.js';

@@ -12,7 +12,7 @@ import type { Context } from '../core/context.js';
 import { MAX_LINEAR_INVOCATIONS } from '../core/dispatch.js';
 import type { Tensor } from '../core/tensor.js';
 import { InputError } from '../gpu/errors.js';
-import { seedToKey } from '../reference/philox.js';
+import { seedToKey } from '../core/seed.js';
 import { resolveIntegrator, type IntegratorInfo, type IntegratorName } from './integrators.js';
 import { checkTrialArrays, trialInputs, type SDEModel } from './model.js';
 

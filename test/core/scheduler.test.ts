@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createContext } from '../../src/core/context.js';
 import { foldWorkgroups, WGSL_LINEAR_INDEX } from '../../src/core/dispatch.js';
 import { uniformLayout } from '../../src/core/layout.js';
-import { pipelineCacheSize } from '../../src/core/pipelines.js';
+import { pipelineCacheSize } from '../../src/internal.js';
 import { DeviceLostError, GPUOperationError, InputError, LimitError, ShaderCompileError } from '../../src/gpu/errors.js';
 import { gpuIt, runtime, testContext } from '../helpers/device.js';
 

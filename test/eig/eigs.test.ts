@@ -1,16 +1,7 @@
 import { describe, expect } from 'vitest';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import {
-  diagonalMatrix,
-  eigs,
-  eigsBatched,
-  EigConvergenceError,
-  gaussianMatrix,
-  knownSpectrumMatrix,
-  rankOneOutlierMatrix,
-  symmetricWithSpectrum,
-  type Complex,
-} from '../../src/eig/index.js';
+import { eigs, eigsBatched, EigConvergenceError, type Complex } from '../../src/eig/index.js';
+import { diagonalMatrix, gaussianMatrix, knownSpectrumMatrix, rankOneOutlierMatrix, symmetricWithSpectrum } from '../../src/testing.js';
 import { jacobiEigReference } from '../../src/reference/eig.js';
 import { InputError } from '../../src/gpu/errors.js';
 import { gpuIt, testRng } from '../helpers/device.js';

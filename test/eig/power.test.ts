@@ -1,5 +1,6 @@
 import { describe, expect } from 'vitest';
-import { EigConvergenceError, knownSpectrumMatrix, powerIteration, symmetricWithSpectrum } from '../../src/eig/index.js';
+import { EigConvergenceError, powerIteration } from '../../src/eig/index.js';
+import { knownSpectrumMatrix, symmetricWithSpectrum } from '../../src/testing.js';
 import { powerIterationReference } from '../../src/reference/eig.js';
 import { gpuIt } from '../helpers/device.js';
 

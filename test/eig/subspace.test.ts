@@ -1,5 +1,6 @@
 import { describe, expect } from 'vitest';
-import { EigConvergenceError, knownSpectrumMatrix, subspaceIteration, symmetricWithSpectrum, type Complex } from '../../src/eig/index.js';
+import { EigConvergenceError, subspaceIteration, type Complex } from '../../src/eig/index.js';
+import { knownSpectrumMatrix, symmetricWithSpectrum } from '../../src/testing.js';
 import { gpuIt } from '../helpers/device.js';
 
 function nearest(values: Complex[], target: Complex): number {

@@ -1,6 +1,7 @@
 import { describe, expect } from 'vitest';
 import { InputError } from '../../src/gpu/errors.js';
-import { GEMM_TILING_CPU, GEMM_TILING_LARGE, GEMM_TILING_SMALL, matmul, type GemmTiling } from '../../src/linalg/index.js';
+import { matmul } from '../../src/linalg/index.js';
+import { GEMM_TILING_CPU, GEMM_TILING_LARGE, GEMM_TILING_SMALL, type GemmTiling } from '../../src/internal.js';
 import { matmulRef } from '../../src/reference/linalg.js';
 import { gpuIt, poisoned } from '../helpers/device.js';
 import { absOf, expectWithinDotBound, randomF32 } from './helpers.js';

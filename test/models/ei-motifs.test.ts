@@ -4,7 +4,7 @@ import { dominantEigenvalues, generateMotifConnectivity, motifStatisticsGPU, par
 import {
   bulkRadius, denseEigenvalues, lowRankResponse, meanFieldResponse, motifConnectivityReference, motifStatistics,
   onePopulationNetwork, onePopulationOutliers, outliersOutside, reducedMatrixExpected, reducedMatrixRealized, type MotifNetwork,
-} from '../../src/reference/ei-motifs.js';
+} from '../../src/models/ei-motifs/reference.js';
 import { expectClose, gpuIt, poisoned } from '../helpers/device.js';
 
 /** Dense Gaussian elimination with partial pivoting (float64), the oracle for the GMRES solve. */

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  additiveDiffusion, conductanceDiffusion, DEFAULT_LIF, erfcx, lifTheory, firstPassageRate, meanPotential, siegertApproximation, siegertRate,
-  type Diffusion1D, type LifParams,
+  additiveDiffusion, conductanceDiffusion, DEFAULT_LIF, lifTheory, firstPassageRate, meanPotential, siegertApproximation, siegertRate,
+  type Diffusion1D,
 } from '../../src/models/lif-rate/theory.js';
-
-import { rateFromCounts, simulateLifReference } from '../../src/reference/lif-rate.js';
+import { rateFromCounts, simulateLifReference, type LifParams } from '../../src/models/lif-rate/reference.js';
+import { erfcx } from '../../src/reference/special.js';
 import { testRng } from '../helpers/device.js';
 import { erf } from '../helpers/stats.js';
 

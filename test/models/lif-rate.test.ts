@@ -6,7 +6,7 @@
 import { describe, expect } from 'vitest';
 import { DEFAULT_LIF, lifTheory } from '../../src/models/lif-rate/theory.js';
 import { lifModel, simulateLif } from '../../src/models/lif-rate/simulate.js';
-import { ouStd, rateFromCounts, simulateLifReference } from '../../src/reference/lif-rate.js';
+import { ouStd, rateFromCounts, simulateLifReference } from '../../src/models/lif-rate/reference.js';
 import { simulate } from '../../src/sde/index.js';
 import { gpuIt } from '../helpers/device.js';
 

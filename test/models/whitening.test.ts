@@ -4,7 +4,7 @@ import { runWhiteningTrials, whiteningCovariance, whiteningInitialState } from '
 import {
   gram, matmulSquare, symmetricEigen, whiteningDirectTime, whiteningDirectTrajectory, whiteningInterneuronTrajectory,
   whiteningStepsReference, whiteningTheoryConvergenceTime, whiteningTheoryError,
-} from '../../src/reference/whitening.js';
+} from '../../src/models/whitening/reference.js';
 import { expectClose, gpuIt } from '../helpers/device.js';
 
 /** Classical RK4 for a scalar ODE (float64), the independent check of the closed forms. */

@@ -4,7 +4,8 @@
  */
 import { describe, expect } from 'vitest';
 import { defineSDE, simulate } from '../../src/sde/index.js';
-import { normal4FromBits, philox4x32_10, seedToKey } from '../../src/reference/philox.js';
+import { normal4FromBits, philox4x32_10 } from '../../src/reference/philox.js';
+import { seedToKey } from '../../src/core/seed.js';
 import { gpuIt } from '../helpers/device.js';
 
 /** W_T of each trial: the sum of the `fineSteps` increments the kernels draw (fineSteps a multiple of 4). */

@@ -4,7 +4,8 @@
  * sweeps, cancellation.
  */
 import { describe, expect } from 'vitest';
-import { defineLangevin, defineSDE, simulate, simulateReference, type SDEModel } from '../../src/sde/index.js';
+import { defineLangevin, defineSDE, simulate, type SDEModel } from '../../src/sde/index.js';
+import { simulateReference } from '../../src/testing.js';
 import { InputError } from '../../src/gpu/errors.js';
 import { expectClose, gpuIt } from '../helpers/device.js';
 

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { createContext } from '../../core/context.js';
 import { randomNormal } from '../../random/index.js';
-import { philox4x32_10, normal4FromBits, seedToKey } from '../../reference/philox.js';
+import { philox4x32_10, normal4FromBits } from '../../reference/philox.js';
+import { seedToKey } from '../../core/seed.js';
 
 /**
  * A tiny end-to-end computation: draw normals on the GPU, read them back, compare with the CPU

@@ -8,7 +8,7 @@ import type { Tensor } from '../../core/tensor.js';
 import { eigs, EigConvergenceError, type EigsResult, type Which } from '../../eig/index.js';
 import { InputError } from '../../gpu/errors.js';
 import { gemv, sum, sumSquares } from '../../linalg/index.js';
-import { motifStatisticsFromSums, type ComplexValue, type MotifStatistics } from '../../reference/ei-motifs.js';
+import { motifStatisticsFromSums, type ComplexValue, type MotifStatistics } from './reference.js';
 
 export interface DominantEigenvalues {
   values: ComplexValue[];

@@ -11,7 +11,7 @@ import {
   bulkRadius, denseEigenvalues, lowRankResponse, lowRankResponseRealized, meanFieldResponse, onePopulationNetwork,
   onePopulationOutliers, outliersOutside, reducedMatrixExpected, reducedMatrixRealized, type ComplexValue, type MotifNetwork,
   type MotifStatistics,
-} from '../../reference/ei-motifs.js';
+} from './reference.js';
 import { dominantEigenvalues, motifStatisticsGPU, steadyState } from './analysis.js';
 import { generateMotifConnectivity } from './generate.js';
 

@@ -6,8 +6,8 @@ import { motifFactorsWGSL, motifParams, motifWGSL } from '../../../shaders/model
 import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
 import { InputError } from '../../gpu/errors.js';
-import { MOTIF_RNG_TAG, networkSize, reciprocalMixing, type MotifNetwork } from '../../reference/ei-motifs.js';
-import { seedToKey } from '../../reference/philox.js';
+import { MOTIF_RNG_TAG, networkSize, reciprocalMixing, type MotifNetwork } from './reference.js';
+import { seedToKey } from '../../core/seed.js';
 
 export interface MotifGenerateOptions {
   /** Philox seed. Default 0. */

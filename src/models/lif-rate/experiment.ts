@@ -6,10 +6,10 @@
  */
 import type { Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
-import { rateFromCounts, validateLifSettings, type LifSimSettings } from '../../reference/lif-rate.js';
+import { rateFromCounts, validateLifSettings, type LifParams, type LifSimSettings } from './reference.js';
 import type { Experiment, Figure, ParamValue } from '../experiment.js';
 import { simulateLif } from './simulate.js';
-import { DEFAULT_LIF, emNoiseDriftFactor as emKappa, lifTheory, type LifParams, type LifTheory } from './theory.js';
+import { DEFAULT_LIF, emNoiseDriftFactor as emKappa, lifTheory, type LifTheory } from './theory.js';
 
 /** One simulated τ_s. */
 export interface LifRatePoint {

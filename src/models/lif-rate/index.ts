@@ -4,5 +4,6 @@ export { lifModel, simulateLif, type SimulateLifOptions } from './simulate.js';
 export {
   firstPassageRate, conductanceDiffusion, siegertRate, siegertApproximation, additiveDiffusion, meanPotential,
   effectiveTau, lifTheory, emNoiseDriftFactor, DEFAULT_LIF,
-  type LifParams, type Diffusion1D, type SiegertParams, type QuadratureOptions, type LifTheory,
+  type Diffusion1D, type SiegertParams, type QuadratureOptions, type LifTheory,
 } from './theory.js';
+export type { LifParams } from './reference.js';

@@ -5,9 +5,9 @@
  */
 import type { Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
-import { validateLifSettings, ouStd, type LifSimResult, type LifSimSettings } from '../../reference/lif-rate.js';
+import { validateLifSettings, ouStd, type LifSimResult, type LifSimSettings } from './reference.js';
 import { defineSDE, simulate, type SDEModel, type SimulateResult } from '../../sde/index.js';
-import type { LifParams } from './theory.js';
+import type { LifParams } from './reference.js';
 
 /**
  * The model for one τ_s (state v, xE, xI; v starts at the reset, the OU conductances at 0):

@@ -14,12 +14,7 @@
  */
 import { InputError } from '../../gpu/errors.js';
 import { erf, erfcx } from '../../reference/special.js';
-import type { LifParams } from '../../reference/lif-rate.js';
-
-export type { LifParams };
-
-export { erf, erfcx };
-
+import type { LifParams } from './reference.js';
 
 /** A 1-D diffusion dV = A(V) dt + √(2 D(V)) dW (Itô), with threshold, reset and refractoriness. */
 export interface Diffusion1D {

@@ -6,7 +6,7 @@
 import type { Experiment, Figure, ParamValue } from '../experiment.js';
 import { InputError } from '../../gpu/errors.js';
 import { sqrtm } from '../../linalg/index.js';
-import { linearFit, whiteningTheoryConvergenceTime, type WhiteningNetwork } from '../../reference/whitening.js';
+import { linearFit, whiteningTheoryConvergenceTime, type WhiteningNetwork } from './reference.js';
 import { runWhiteningTrials, whiteningCovariance, type WhiteningTrialsResult } from './simulate.js';
 
 /** One row per m₀: simulation (online mean ± std over seeds, ODE) beside the closed form. */

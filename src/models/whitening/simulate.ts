@@ -7,8 +7,9 @@ import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
 import { InputError } from '../../gpu/errors.js';
 import { matmul } from '../../linalg/index.js';
-import { normal4FromBits, philox4x32_10, seedToKey } from '../../reference/philox.js';
-import { symmetricFunction, WHITENING_RNG_TAG, type WhiteningNetwork } from '../../reference/whitening.js';
+import { normal4FromBits, philox4x32_10 } from '../../reference/philox.js';
+import { seedToKey } from '../../core/seed.js';
+import { symmetricFunction, WHITENING_RNG_TAG, type WhiteningNetwork } from './reference.js';
 
 /** Input statistics: C = U diag(λ) Uᵀ and its square root. */
 export interface WhiteningCovariance {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { dump, parse } from 'npyjs';
 import { main } from '../../../src/cli/main.js';
-import { knownSpectrumMatrix, symmetricWithSpectrum } from '../../../src/eig/index.js';
+import { knownSpectrumMatrix, symmetricWithSpectrum } from '../../../src/testing.js';
 
 /** Run the CLI in-process, capturing stdout and stderr. */
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { parse } from 'npyjs';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
-import { modelFromJSON, simulateReference } from '../../../src/sde/index.js';
+import { modelFromJSON } from '../../../src/sde/index.js';
+import { simulateReference } from '../../../src/testing.js';
 
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

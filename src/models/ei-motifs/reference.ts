@@ -14,7 +14,8 @@
  * response to extra input into I with its low-rank (Woodbury) prediction (§3.4).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { normal4FromBits, philox4x32_10, seedToKey } from './philox.js';
+import { normal4FromBits, philox4x32_10 } from '../../reference/philox.js';
+import { seedToKey } from '../../core/seed.js';
 
 /** Philox counter word 3 of the connectivity draws. */
 export const MOTIF_RNG_TAG = 0x4d6f; // 'Mo'

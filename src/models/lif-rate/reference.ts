@@ -11,8 +11,9 @@
  * (trial, step, stream, 0), its first two normals driving x_E and x_I. Statistically, not bitwise,
  * comparable with the GPU run (the engine's stream layout is its own).
  */
-import { InputError } from '../gpu/errors.js';
-import { normal4FromBits, philox4x32_10, seedToKey } from './philox.js';
+import { InputError } from '../../gpu/errors.js';
+import { normal4FromBits, philox4x32_10 } from '../../reference/philox.js';
+import { seedToKey } from '../../core/seed.js';
 
 /** Parameters of the conductance-based LIF neuron; times in ms, voltages in mV, conductances in units of the leak. */
 export interface LifParams {

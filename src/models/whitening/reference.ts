@@ -9,8 +9,9 @@
  * Interneurons:    dW/dt = (WWᵀ)⁻¹C(WWᵀ)⁻¹W − W, online W ← W + η(r nᵀ − W), r = (WWᵀ)⁻¹x, n = Wᵀr.
  * Both have the fixed point M* = (WWᵀ)* = C^{1/2}.
  */
-import { jacobiEigReference } from './eig.js';
-import { normal4FromBits, philox4x32_10, seedToKey } from './philox.js';
+import { jacobiEigReference } from '../../reference/eig.js';
+import { normal4FromBits, philox4x32_10 } from '../../reference/philox.js';
+import { seedToKey } from '../../core/seed.js';
 
 /** Philox counter word 3 ("tag") of the whitening input samples. */
 export const WHITENING_RNG_TAG = 0x5768; // 'Wh'
