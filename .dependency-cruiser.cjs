@@ -10,6 +10,17 @@
  * the library, but nothing in the library imports them.
  */
 
+/**
+ * Imports from src/reference that issue 9 removes in work done in parallel (the one expression
+ * language in src/expr, and the trial-status schema of src/reference/sde.ts). Each is allowed by
+ * exact path until that work lands; delete its line then, and the rules below hold with no exception.
+ */
+const PENDING_REFERENCE_IMPORTS = [
+  '^src/linalg/expr\\.ts$', // src/reference/linalg.ts → compileExpression (moves to src/expr)
+  '^src/sde/model\\.ts$', // src/reference/sde.ts → SDEModel, trialInputs
+  '^shaders/sde\\.wgsl\\.ts$', // src/reference/sde.ts → sdeNoiseStride
+].join('|');
+
 /** Layer of each folder, lowest first; a module may import its own layer or any lower one. */
 const LAYERS = [
   ['gpu', '^src/gpu/'],
@@ -28,7 +39,10 @@ const upward = LAYERS.slice(0, -1).map(([name, path], i) => ({
   comment: `${name} sits below ${LAYERS.slice(i + 1).map(([n]) => n).join(', ')} and must not import them`,
   severity: 'error',
   from: { path },
-  to: { path: LAYERS.slice(i + 1).map(([, p]) => `(${p})`).join('|') },
+  to: {
+    path: LAYERS.slice(i + 1).map(([, p]) => `(${p})`).join('|'),
+    ...(name === 'reference' ? { pathNot: PENDING_REFERENCE_IMPORTS } : {}),
+  },
 }));
 
 module.exports = {
@@ -39,7 +53,7 @@ module.exports = {
       comment: 'CPU twins of kernels (src/reference) import nothing above core',
       severity: 'error',
       from: { path: '^src/reference/' },
-      to: { path: '^(src|shaders)/', pathNot: '^src/(gpu|core|reference)/' },
+      to: { path: '^(src|shaders)/', pathNot: `^src/(gpu|core|reference)/|${PENDING_REFERENCE_IMPORTS}` },
     },
     {
       name: 'no-import-of-entry-points',

@@ -17,6 +17,7 @@ import type { Tensor } from '../src/core/tensor.js';
 import { InputError } from '../src/gpu/errors.js';
 import { gemv } from '../src/linalg/gemv.js';
 import { matmul } from '../src/linalg/matmul.js';
+import { importPeer } from './peers.js';
 import { measure, measureCopyBandwidth, measureFmaPeak, median } from '../src/internal.js';
 
 /** One GEMM or GEMV shape. */
@@ -145,8 +146,8 @@ async function tfWebgpuPeer(ctx: Context): Promise<Peer> {
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
   if (!g.navigator!.gpu) Object.defineProperty(g.navigator, 'gpu', { value: { requestAdapter: async () => null }, configurable: true });
-  const tf = await import('@tensorflow/tfjs-core');
-  const webgpu = await import('@tensorflow/tfjs-backend-webgpu');
+  const tf = await importPeer('@tensorflow/tfjs-core', () => import('@tensorflow/tfjs-core'));
+  const webgpu = await importPeer('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
   // The package registers a 'webgpu' factory that asks navigator.gpu for its own adapter; replace
   // it with one on our device so both run on exactly the same adapter (kernels are keyed by name).
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
@@ -156,8 +157,8 @@ async function tfWebgpuPeer(ctx: Context): Promise<Peer> {
 }
 
 async function tfWasmPeer(): Promise<Peer> {
-  const tf = await import('@tensorflow/tfjs-core');
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const tf = await importPeer('@tensorflow/tfjs-core', () => import('@tensorflow/tfjs-core'));
+  const wasm = await importPeer('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'));
   const require = createRequire(import.meta.url);
   const dist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
   wasm.setWasmPaths(`${dist}/`);

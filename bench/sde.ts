@@ -12,20 +12,20 @@
  * Reported: median wall time after a warm-up, trajectory-steps/s end to end and for integration
  * alone (end to end minus a zero-step run, which is upload + readback), and ratios to the peers.
  */
-import { parseNumberOption } from '../src/cli/parse.js';
 import { median } from '../src/internal.js';
-import type { Command } from 'commander';
+import { importPeer } from './peers.js';
+import { InvalidArgumentError, type Command } from 'commander';
 import { createContext, type Context } from '../src/core/context.js';
 import { InputError } from '../src/gpu/errors.js';
 import { simulateReference } from '../src/reference/sde.js';
 import { defineSDE, simulate, type SDEModel } from '../src/sde/index.js';
 
 interface BenchSdeCliOptions {
-  trajectories: string;
-  lifTrials: string;
-  lifSteps: string;
-  jsTrajectories: string;
-  reps: string;
+  trajectories: number;
+  lifTrials: number;
+  lifSteps: number;
+  jsTrajectories: number;
+  reps: number;
   tfjs: boolean;
   json?: boolean;
 }
@@ -94,8 +94,8 @@ async function loadTfWebGPU(ctx: Context): Promise<Tf> {
   const g = globalThis as { navigator?: { gpu?: unknown } };
   if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
   g.navigator!.gpu ??= {};
-  const tf = await import('@tensorflow/tfjs-core');
-  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  const tf = await importPeer('@tensorflow/tfjs-core', () => import('@tensorflow/tfjs-core'));
+  const { WebGPUBackend } = await importPeer('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
   // The package registers a 'webgpu' factory that asks navigator.gpu for an adapter; replace it by
   // one that uses our device (the kernels are registered under that backend name).
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
@@ -217,8 +217,11 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
   return { adapter: [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || 'unknown', rows, notes };
 }
 
-function parsePositive(value: string, name: string): number {
-  return parseNumberOption(value, name, { integer: true, positive: true });
+/** Commander argument parser: commander names the option and the value in its error message. */
+function positiveInt(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isInteger(x) || x < 1) throw new InvalidArgumentError('expected a positive whole number.');
+  return x;
 }
 
 /** Registers `wgneuro bench sde` on the `bench` command. */
@@ -226,20 +229,20 @@ export function registerBenchSde(bench: Command): void {
   bench
     .command('sde')
     .description('ensemble SDE trajectory-steps/s: GBM (DiffEqGPU GPUEM problem) and conductance LIF, vs TF.js-WebGPU and plain JS')
-    .option('--trajectories <n>', 'GBM trajectories (DiffEqGPU used 8388608 on a V100)', '16384')
-    .option('--lif-trials <n>', 'LIF trials', '4096')
-    .option('--lif-steps <n>', 'LIF steps of 0.1 ms', '1000')
-    .option('--js-trajectories <n>', 'trajectories for the plain-JS loop (its rate is per trajectory-step)', '2048')
-    .option('--reps <n>', 'timed repetitions after a warm-up (median reported)', '3')
+    .option('--trajectories <n>', 'GBM trajectories (DiffEqGPU used 8388608 on a V100)', positiveInt, 16384)
+    .option('--lif-trials <n>', 'LIF trials', positiveInt, 4096)
+    .option('--lif-steps <n>', 'LIF steps of 0.1 ms', positiveInt, 1000)
+    .option('--js-trajectories <n>', 'trajectories for the plain-JS loop (its rate is per trajectory-step)', positiveInt, 2048)
+    .option('--reps <n>', 'timed repetitions after a warm-up (median reported)', positiveInt, 3)
     .option('--no-tfjs', 'skip the TF.js-WebGPU comparison')
     .option('--json', 'print JSON')
     .action(async (opts: BenchSdeCliOptions) => {
       const options = {
-        trajectories: parsePositive(opts.trajectories, 'trajectories'),
-        lifTrials: parsePositive(opts.lifTrials, 'lif-trials'),
-        lifSteps: parsePositive(opts.lifSteps, 'lif-steps'),
-        jsTrajectories: parsePositive(opts.jsTrajectories, 'js-trajectories'),
-        reps: parsePositive(opts.reps, 'reps'),
+        trajectories: opts.trajectories,
+        lifTrials: opts.lifTrials,
+        lifSteps: opts.lifSteps,
+        jsTrajectories: opts.jsTrajectories,
+        reps: opts.reps,
         tfjs: opts.tfjs,
       };
       const ctx = await createContext();

@@ -37,8 +37,6 @@ export const gemmParams = uniformLayout({
   beta: 'f32', // scale of the previous C; 0 means C is not read (it may hold NaN)
 });
 
-
-/** WGSL of the staged (workgroup-memory tiled) GEMM; overrides WG_X = 16, WG_Y = 16, TILE_K = 16. */
 /** The epilogue both GEMM kernels share: scale, optionally blend with C, and write four columns. */
 const STORE_ROW_WGSL = /* wgsl */ `
 // C[row, col..col+3] = alpha · v + beta · C (columns past n and rows past m are skipped).
@@ -54,6 +52,7 @@ fn store_row(base: u32, row: u32, col: u32, v: vec4f) {
 }
 `;
 
+/** WGSL of the staged (workgroup-memory tiled) GEMM; overrides WG_X = 16, WG_Y = 16, TILE_K = 16. */
 export function gemmWGSL(options: GemmShaderOptions): string {
   const { transA, transB } = options;
   return wgsl`
@@ -62,9 +61,6 @@ ${gemmParams.wgslStruct('Params')}
 override WG_X: u32 = 16u;   // invocations along n; the tile is 4·WG_X columns wide
 override WG_Y: u32 = 16u;   // invocations along m; the tile is 4·WG_Y rows tall
 override TILE_K: u32 = 16u; // depth of the k panel staged in workgroup memory
-
-
-
 
 @group(0) @binding(0) var<uniform> params: Params;                  // sizes, strides, alpha, beta
 @group(0) @binding(1) var<storage, read> a: array<f32>;             // A matrices (row-major)

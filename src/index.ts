@@ -15,7 +15,7 @@ export { acquireDevice, type AcquireOptions } from './gpu/acquire.js';
 export {
   createContext, Context, type ContextInfo, type ContextOptions, type DispatchDescriptor, type Binding, type Timing,
 } from './core/context.js';
-export { Tensor, shapeSize, type DType } from './core/tensor.js';
+export { Tensor, shapeSize, type DType, type TensorOwner } from './core/tensor.js';
 export { uniformLayout, type UniformLayout, type UniformSchema } from './core/layout.js';
 export { foldWorkgroups, WGSL_LINEAR_INDEX } from './core/dispatch.js';
 export type { KernelSource } from './core/pipelines.js';

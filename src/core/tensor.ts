@@ -2,7 +2,6 @@
  * A GPU array that knows its shape and element type and owns its buffer.
  */
 import { InputError } from '../gpu/errors.js';
-import type { Context } from './context.js';
 
 export type DType = 'f32' | 'u32' | 'i32';
 export type TypedArrayFor<D extends DType> = D extends 'f32' ? Float32Array : D extends 'u32' ? Uint32Array : Int32Array;
@@ -25,12 +24,26 @@ export function typedArrayFor<D extends DType>(dtype: D, source: ArrayBuffer | n
   return (typeof source === 'number' ? new C(source) : new C(source)) as TypedArrayFor<D>;
 }
 
+/**
+ * What a tensor needs from the context that made it (a `Context` is one). Declared here so that
+ * tensor.ts does not import context.ts, which imports it: the core has no import cycle.
+ */
+export interface TensorOwner {
+  readonly device: GPUDevice;
+  /** Flush pending work, then copy `size` bytes of `buffer` from `offset` back to the CPU. */
+  read(buffer: GPUBuffer, offset?: number, size?: number): Promise<ArrayBuffer>;
+  /** Submit the dispatches recorded so far. */
+  flush(): void;
+  /** Forget a destroyed tensor (the context tracks live ones). */
+  untrack(tensor: Tensor): void;
+}
+
 export class Tensor<D extends DType = DType> {
   #destroyed = false;
 
   /** Use `ctx.tensor(...)` to create one. */
   constructor(
-    readonly ctx: Context,
+    readonly ctx: TensorOwner,
     readonly buffer: GPUBuffer,
     readonly shape: readonly number[],
     readonly dtype: D,

@@ -1,5 +1,6 @@
 /**
- * Matrix–vector products on the GPU (GEMV), the core of power and Krylov iterations.
+ * Matrix–vector products on the GPU (GEMV): y = α·op(A)·x + β·y with op(A) = A or Aᵀ; memory-bound,
+ * so `bench linalg` rates it against the measured copy bandwidth.
  */
 import { gemvParams, gemvWGSL } from '../../shaders/gemv.wgsl.js';
 import type { Context } from '../core/context.js';

@@ -7,7 +7,7 @@ import {
 } from '../../shaders/sde.wgsl.js';
 import {
   sdeStatsPairs, sdeStatsRecordSize, sdeStatsUniforms, sdeStatsWGSL, sdeStatsWorkgroupSize,
-} from '../../shaders/sde_stats.wgsl.js';
+} from '../../shaders/sde-stats.wgsl.js';
 import type { Context } from '../core/context.js';
 import { MAX_LINEAR_INVOCATIONS } from '../core/dispatch.js';
 import type { Tensor } from '../core/tensor.js';

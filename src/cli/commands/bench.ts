@@ -1,12 +1,60 @@
-import type { Command } from 'commander';
-import { registerBenchLinalg } from '../../../bench/linalg.js';
-import { registerBenchEig } from '../../../bench/eig.js';
-import { registerBenchSde } from '../../../bench/sde.js';
+import { Command } from 'commander';
+import { InputError } from '../../gpu/errors.js';
 
-/** `wgneuro bench <suite>`: each suite lives in bench/ and registers itself here. */
+type Register = (bench: Command) => void;
+
+/**
+ * The benchmark suites. Each lives in bench/ (which compares against dev-dependency peers such as
+ * TF.js) and is loaded with `import()` only when it is run, so the rest of the CLI never loads it.
+ */
+const SUITES: Record<string, { description: string; load: () => Promise<Register> }> = {
+  linalg: {
+    description: 'roofline benchmark: FMA peak and copy bandwidth, our GEMM/GEMV, and TF.js WebGPU / wasm / plain JS peers',
+    load: async () => (await import('../../../bench/linalg.js')).registerBenchLinalg,
+  },
+  eig: {
+    description: 'top-k eigenvalues of random nonsymmetric matrices: eigs (GPU) vs ml-matrix full decomposition vs JS power iteration',
+    load: async () => (await import('../../../bench/eig.js')).registerBenchEig,
+  },
+  sde: {
+    description: 'ensemble SDE trajectory-steps/s: GBM and conductance LIF, vs TF.js-WebGPU and plain JS',
+    load: async () => (await import('../../../bench/sde.js')).registerBenchSde,
+  },
+};
+
+/** Load one suite; when bench/ is not there (an install without the sources) say so. */
+async function loadSuite(name: string): Promise<Register> {
+  try {
+    return await SUITES[name]!.load();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
+    throw new InputError(
+      `bench '${name}' could not be loaded (${(err as Error).message.split('\n')[0]}); the suites live in bench/ of the `
+      + 'source repository and need its dev dependencies (`npm install --include=dev`)',
+    );
+  }
+}
+
+/**
+ * `wgneuro bench <suite>`: a placeholder sub-command per suite passes its arguments through to the
+ * suite's own commander definition, registered after the suite's module is loaded.
+ */
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('run a benchmark suite on the current adapter');
-  registerBenchLinalg(bench);
-  registerBenchEig(bench);
-  registerBenchSde(bench);
+  for (const [name, suite] of Object.entries(SUITES)) {
+    bench
+      .command(name)
+      .description(suite.description)
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .argument('[options...]', 'options of the suite (see `wgneuro bench ' + name + ' --help`)')
+      .action(async (_args: string[], _opts: unknown, cmd: Command) => {
+        const register = await loadSuite(name);
+        const inner = new Command('wgneuro bench').exitOverride().showHelpAfterError();
+        register(inner);
+        await inner.parseAsync([name, ...cmd.args], { from: 'user' });
+      });
+  }
 }

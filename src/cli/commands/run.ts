@@ -4,8 +4,8 @@ import { createContext, type Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
 import type { Experiment } from '../../models/experiment.js';
 import { experiments as registered } from '../../models/registry.js';
-import { formatParamValue, paramKind, resolveParams } from '../../models/runner/params.js';
-import { writeExperimentOutputs } from '../../models/runner/output.js';
+import { formatParamValue, paramKind, resolveParams } from '../output/params.js';
+import { writeExperimentOutputs } from '../output/output.js';
 
 /** Options shared by every `wgneuro run <experiment>`; experiment parameters may not use these names. */
 const RESERVED = new Set(['json', 'out', 'progress', 'help', 'list']);

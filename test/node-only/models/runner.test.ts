@@ -11,8 +11,8 @@ import { registerRun } from '../../../src/cli/commands/run.js';
 import type { Context } from '../../../src/core/context.js';
 import { InputError } from '../../../src/gpu/errors.js';
 import type { Experiment, ParamValue } from '../../../src/models/experiment.js';
-import { parseParamValue, resolveParams } from '../../../src/models/runner/params.js';
-import { tableToCSV } from '../../../src/models/runner/output.js';
+import { parseParamValue, resolveParams } from '../../../src/cli/output/params.js';
+import { tableToCSV } from '../../../src/cli/output/output.js';
 import { experiments } from '../../../src/models/registry.js';
 import { testContext } from '../../helpers/device.js';
 

@@ -3,7 +3,7 @@
  * (number, string, boolean, or a comma-separated list of numbers).
  */
 import { InputError } from '../../gpu/errors.js';
-import type { Experiment, ExperimentParam, ParamValue } from '../experiment.js';
+import type { Experiment, ExperimentParam, ParamValue } from '../../models/experiment.js';
 
 /** How a parameter is written on the command line. */
 export type ParamKind = 'number' | 'string' | 'boolean' | 'number[]';

@@ -4,7 +4,7 @@
  */
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { Figure } from '../experiment.js';
+import type { Figure } from '../../models/experiment.js';
 
 /** Render a figure's Vega-Lite spec (with inline data) to an SVG document. */
 export async function renderFigureSVG(figure: Figure): Promise<string> {

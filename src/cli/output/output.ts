@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { InputError } from '../../gpu/errors.js';
-import type { Experiment } from '../experiment.js';
+import type { Experiment } from '../../models/experiment.js';
 import { renderFigureSVG } from './figures.js';
 
 /** A table as CSV text with a header row; columns are the union of the rows' keys in first-seen order. */
