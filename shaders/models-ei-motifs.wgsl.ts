@@ -8,7 +8,7 @@
  * `motifFactorsWGSL` draws (n_k, o_k) per neuron; `motifWGSL` writes four consecutive entries of a
  * row per invocation from one Philox block (z_ij is word j mod 4 of counter
  * (i·⌈N/4⌉ + ⌊j/4⌋, 0, stream, tag)), so every realization is addressed by its stream and the
- * float64 twin `motifConnectivityReference` (src/reference/ei-motifs.ts) reproduces it.
+ * float64 twin `motifConnectivityReference` (src/models/ei-motifs/reference.ts) reproduces it.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';

@@ -9,7 +9,7 @@
  * where S = (1/B)Σ_b r_b r_bᵀ, r_b = M⁻¹x_b, x_b = C^{1/2}ξ_b (online rule, fresh Philox normals), or
  * S = M⁻¹CM⁻¹ (averaged ODE, explicit Euler with dt = η). Linear solves use a Cholesky factor of M.
  * After each step the relative error ‖M − C^{1/2}‖_F/‖C^{1/2}‖_F is measured and the first step
- * below `tol` recorded. The float64 twin is `whiteningStepsReference` in src/reference/whitening.ts.
+ * below `tol` recorded. The float64 twin is `whiteningStepsReference` in src/models/whitening/reference.ts.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';

@@ -47,7 +47,7 @@ export function validateMotifNetwork(net: MotifNetwork): void {
 }
 
 /**
- * Draw one realization of J (see `MotifNetwork` in src/reference/ei-motifs.ts for the model) on the
+ * Draw one realization of J (see `MotifNetwork` in src/models/ei-motifs/reference.ts for the model) on the
  * GPU. Defaults: seed 0, stream 0, a new J tensor.
  */
 export async function generateMotifConnectivity(ctx: Context, net: MotifNetwork, options: MotifGenerateOptions = {}): Promise<MotifConnectivity> {
