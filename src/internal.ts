@@ -3,7 +3,7 @@
  * and pipeline-cache internals. Not part of the public API: names here may change in any release.
  */
 export {
-  chooseTiling, isCpuAdapter, GEMM_TILING_LARGE, GEMM_TILING_SMALL, GEMM_TILING_CPU, type GemmTiling,
+  chooseTiling, GEMM_TILING_LARGE, GEMM_TILING_SMALL, GEMM_TILING_CPU, type GemmTiling,
 } from './linalg/matmul.js';
 export {
   measure, measureFmaPeak, measureCopyBandwidth, median, type Measurement, type PeakResult, type BandwidthResult,

@@ -9,15 +9,50 @@ import { foldWorkgroups, MAX_LINEAR_INVOCATIONS } from './dispatch.js';
 import { getPipeline, type KernelSource } from './pipelines.js';
 import { BYTES_PER_ELEMENT, shapeSize, Tensor, type DType } from './tensor.js';
 
+/** The adapter behind a context, as reported by WebGPU plus the facts kernels derive from it. */
+export interface AdapterDescription {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  /**
+   * `'cpu'` for a software rasteriser (SwiftShader, llvmpipe/lavapipe, WARP, or any fallback
+   * adapter), `'gpu'` otherwise. Kernels consult it to pick variants: a CPU "GPU" runs each
+   * workgroup on one core, so per-invocation loops beat shared-memory cooperation there.
+   */
+  kind: 'cpu' | 'gpu';
+}
+
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|warp/i;
+
+/** Describe an adapter once, from its `GPUAdapterInfo` (and the fallback flag, where reported). */
+export function describeAdapter(
+  info: Partial<Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>> | undefined,
+  isFallbackAdapter: boolean,
+): AdapterDescription {
+  const vendor = info?.vendor ?? '';
+  const architecture = info?.architecture ?? '';
+  const device = info?.device ?? '';
+  const description = info?.description ?? '';
+  const software = isFallbackAdapter || SOFTWARE_ADAPTER.test(`${vendor} ${architecture} ${device} ${description}`);
+  return { vendor, architecture, device, description, isFallbackAdapter, kind: software ? 'cpu' : 'gpu' };
+}
+
 /** What `ctx.info` reports about the device in use. */
 export interface ContextInfo {
   /** `'browser (...)'` or `'node v20 (Dawn via 'webgpu')'`, or `'user-provided device'`. */
   runtime: string;
-  adapter: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter: boolean };
+  adapter: AdapterDescription;
   features: string[];
   limits: Record<string, number>;
   /** How the adapter was found, one line per attempt. */
   attempts: string[];
+}
+
+/** Anything that holds GPU memory: a `GPUBuffer` or a `Tensor`. */
+export interface Destroyable {
+  destroy(): void;
 }
 
 export interface ContextOptions extends AcquireOptions {
@@ -83,7 +118,8 @@ export class Context {
 
   #encoder: GPUCommandEncoder | null = null;
   #encodedLabels: string[] = [];
-  #transient: GPUBuffer[] = [];
+  /** Buffers and tensors to free once the work submitted with the current batch is done. */
+  #retiring: Destroyable[] = [];
   #checks: PendingCheck[] = [];
   #lost: GPUDeviceLostInfo | null = null;
   #destroyed = false;
@@ -113,14 +149,8 @@ export class Context {
     }
     this.info = {
       runtime,
-      adapter: {
-        vendor: adapterInfo?.vendor ?? '',
-        architecture: adapterInfo?.architecture ?? '',
-        device: adapterInfo?.device ?? '',
-        description: adapterInfo?.description ?? '',
-        isFallbackAdapter: Boolean((adapterInfo as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ??
-          (adapter as { isFallbackAdapter?: boolean } | null)?.isFallbackAdapter),
-      },
+      adapter: describeAdapter(adapterInfo, Boolean((adapterInfo as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter ??
+        (adapter as { isFallbackAdapter?: boolean } | null)?.isFallbackAdapter)),
       features: [...device.features].sort(),
       limits: Object.fromEntries(Object.entries(limits).sort(([a], [b]) => (a < b ? -1 : 1))),
       attempts,
@@ -297,7 +327,7 @@ export class Context {
         });
         new Uint8Array(uniform.getMappedRange()).set(new Uint8Array(b));
         uniform.unmap();
-        this.#transient.push(uniform);
+        this.#retiring.push(uniform);
         return { binding, resource: { buffer: uniform } };
       }
       if (b instanceof Tensor) {
@@ -337,17 +367,31 @@ export class Context {
     } finally {
       this.#watch(`submission of [${summary}]`, 2);
     }
-    // Per-dispatch uniform buffers are freed once the GPU has finished this submission. (WebGPU
-    // allows destroying them right after submit, but Dawn-for-Node on SwiftShader then reads freed
-    // memory and crashes.)
-    const transient = this.#transient;
-    this.#transient = [];
-    if (transient.length > 0) {
-      device.queue.onSubmittedWorkDone().then(
-        () => transient.forEach((b) => b.destroy()),
-        () => undefined,
-      );
-    }
+    const retiring = this.#retiring;
+    this.#retiring = [];
+    this.#destroyWhenDone(retiring);
+  }
+
+  /**
+   * Free buffers or tensors that work recorded so far still uses, once the GPU has finished it:
+   * the way operations drop their temporaries and per-dispatch uniforms. Nothing is submitted
+   * early: the items ride along with the current batch and are freed after it completes (or, with
+   * nothing recorded, after the work already submitted). `null`/`undefined` items are skipped.
+   */
+  releaseAfterSubmit(...items: (Destroyable | null | undefined)[]): void {
+    const live = items.filter((x): x is Destroyable => x != null);
+    if (this.#encoder) this.#retiring.push(...live);
+    else this.#destroyWhenDone(live);
+  }
+
+  // WebGPU allows destroying a buffer right after the submit that uses it, but Dawn-for-Node on
+  // SwiftShader then reads freed memory and crashes, so wait for the queue to drain.
+  #destroyWhenDone(items: Destroyable[]): void {
+    if (items.length === 0) return;
+    this.device.queue.onSubmittedWorkDone().then(
+      () => items.forEach((x) => x.destroy()),
+      () => undefined,
+    );
   }
 
   /** Submit pending work, wait for the GPU to finish it, and throw the first error it produced. */
@@ -452,7 +496,8 @@ export class Context {
     if (this.#destroyed) return;
     this.#destroyed = true;
     this.#encoder = null;
-    for (const b of this.#transient) b.destroy();
+    for (const x of this.#retiring) x.destroy();
+    this.#retiring = [];
     for (const t of [...this.#tracked]) t.destroy();
     this.#tracked.clear();
     this.#querySet?.destroy();

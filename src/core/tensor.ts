@@ -71,18 +71,25 @@ export class Tensor<D extends DType = DType> {
     return typedArrayFor(this.dtype, bytes);
   }
 
-  /** Overwrite the contents from a CPU array of exactly `size` elements. */
-  write(data: ArrayLike<number>): void {
+  /**
+   * Overwrite elements `offset … offset + data.length − 1` from a CPU array (default: from the
+   * first element; the rest keeps its contents). Values are converted to this tensor's dtype
+   * unless `data` is already a typed array of 32-bit words, which is copied bit for bit (so a
+   * `Uint32Array` can fill a record buffer that mixes u32 and f32 fields).
+   */
+  write(data: ArrayLike<number>, offset = 0): void {
     this.assertAlive();
-    if (data.length !== this.size) {
-      throw new InputError(`'${this.label}' holds ${this.size} elements; got ${data.length} to write`);
+    if (!Number.isInteger(offset) || offset < 0 || offset + data.length > this.size) {
+      throw new InputError(`'${this.label}' holds ${this.size} elements; cannot write ${data.length} at element offset ${offset}`);
     }
     const typed = data instanceof Float32Array || data instanceof Uint32Array || data instanceof Int32Array
       ? data
-      : typedArrayFor(this.dtype, this.size);
+      : typedArrayFor(this.dtype, data.length);
     if (typed !== data) (typed as Float32Array).set(data);
-    this.ctx.flush(); // keep queue order: earlier dispatches see the old contents
-    this.ctx.device.queue.writeBuffer(this.buffer, 0, typed.buffer, typed.byteOffset, this.byteLength);
+    // queue.writeBuffer takes effect before anything still being recorded, so submit that first:
+    // dispatches recorded earlier must see the old contents.
+    this.ctx.flush();
+    this.ctx.device.queue.writeBuffer(this.buffer, offset * BYTES_PER_ELEMENT, typed.buffer, typed.byteOffset, typed.byteLength);
   }
 
   /** A view with another shape of the same number of elements, sharing the buffer. */

@@ -19,7 +19,7 @@ import type { Tensor } from '../core/tensor.js';
 import { InputError } from '../gpu/errors.js';
 import { realBasis, smallEig, sortByWhich, takeWithoutSplitting, type SmallPair, type Which } from './dense.js';
 import { checkPositive, checkPositiveInt, EigConvergenceError, isTensor, resolveMatrix, startVectors, type MatrixInput, type MatrixShape } from './input.js';
-import { KrylovOps, writeAt, type Basis } from './ops.js';
+import { KrylovOps, type Basis } from './ops.js';
 
 export type { Which } from './dense.js';
 
@@ -135,7 +135,7 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
 
     // Start vectors: row 0 of each member's basis, normalized on the GPU.
     const start = startVectors(batch, n, o.seed);
-    for (let b = 0; b < batch; b++) writeAt(ctx, v.tensor, b * (m + 1) * n, start.subarray(b * n, (b + 1) * n));
+    for (let b = 0; b < batch; b++) v.tensor.write(start.subarray(b * n, (b + 1) * n), b * (m + 1) * n);
     ops.normalize(v, 0, coef, m + 1, 0);
 
     let p = 0; // size of the kept Krylov–Schur decomposition
@@ -292,7 +292,7 @@ function restart(ctx: Context, ops: KrylovOps, a: Tensor<'f32'>, o: Resolved, so
   const qT = ctx.tensor([batch, m + 1, keep + 1], { label: 'eigs.restart.q', data: q });
   made.push(qT);
   ops.combine(v, qT, w, m + 1, keep + 1);
-  writeAt(ctx, h, 0, hNew);
+  h.write(hNew);
   sizes.forEach((p, b) => {
     if (p === keep) return;
     const member: Basis = { ...w, first: b, batch: 1 };

@@ -25,12 +25,6 @@ export interface JacobiOptions extends MatrixShape {
   strategy?: 'workgroup' | 'thread';
 }
 
-/** Whether the context runs on a CPU implementation of WebGPU. */
-function isCpuAdapter(ctx: Context): boolean {
-  const a = ctx.info.adapter;
-  return a.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|warp/i.test(`${a.vendor} ${a.architecture} ${a.device} ${a.description}`);
-}
-
 /** Eigen-decompositions of a batch: A[b] = V[b]·diag(values[b])·V[b]ᵀ. */
 export interface JacobiResult {
   /** Eigenvalues [batch, n], descending within each matrix. */
@@ -61,7 +55,7 @@ export async function jacobiEigBatched(ctx: Context, c: MatrixInput, options: Ja
     checkPositive(tol, 'jacobiEigBatched: tol');
     const maxSweeps = options.maxSweeps ?? 30;
     checkPositiveInt(maxSweeps, 'jacobiEigBatched: maxSweeps');
-    const strategy = options.strategy ?? (n <= 16 || isCpuAdapter(ctx) ? 'thread' : 'workgroup');
+    const strategy = options.strategy ?? (n <= 16 || ctx.info.adapter.kind === 'cpu' ? 'thread' : 'workgroup');
     if (strategy !== 'thread' && strategy !== 'workgroup') {
       throw new InputError(`jacobiEigBatched: strategy must be 'workgroup' or 'thread', got '${String(strategy)}'`);
     }

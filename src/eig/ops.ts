@@ -144,8 +144,3 @@ export class KrylovOps {
   }
 }
 
-/** Write `data` into a tensor starting at element `offset` (keeps queue order with recorded work). */
-export function writeAt(ctx: Context, t: Tensor, offset: number, data: Float32Array): void {
-  ctx.flush();
-  ctx.device.queue.writeBuffer(t.buffer, offset * 4, data.buffer, data.byteOffset, data.byteLength);
-}

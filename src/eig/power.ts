@@ -7,7 +7,7 @@ import type { Context } from '../core/context.js';
 import { InputError } from '../gpu/errors.js';
 import { dot } from './dense.js';
 import { checkPositive, checkPositiveInt, EigConvergenceError, resolveMatrix, startVectors, type MatrixInput, type MatrixShape } from './input.js';
-import { KrylovOps, writeAt, type Basis } from './ops.js';
+import { KrylovOps, type Basis } from './ops.js';
 
 /** Options of `powerIteration`. */
 export interface PowerOptions extends MatrixShape {
@@ -70,8 +70,8 @@ export async function powerIteration(ctx: Context, a: MatrixInput, options: Powe
     made.push(v.tensor, coef, norms);
     const start = startVectors(batch, n, options.seed ?? 0);
     for (let b = 0; b < batch; b++) {
-      q.forEach((row, i) => writeAt(ctx, v.tensor, (b * rows + i) * n, Float32Array.from(row)));
-      writeAt(ctx, v.tensor, (b * rows + d) * n, start.subarray(b * n, (b + 1) * n));
+      q.forEach((row, i) => v.tensor.write(row, (b * rows + i) * n));
+      v.tensor.write(start.subarray(b * n, (b + 1) * n), (b * rows + d) * n);
     }
     const deflate = (row: number): void => {
       for (let pass = 0; pass < 2 && d > 0; pass++) {

@@ -11,7 +11,7 @@ import { InputError } from '../gpu/errors.js';
 import { realBasis, smallEig, sortByWhich, takeWithoutSplitting, type SmallPair } from './dense.js';
 import type { Complex, EigsResult } from './eigs.js';
 import { checkPositive, checkPositiveInt, EigConvergenceError, resolveMatrix, startVectors, type MatrixInput, type MatrixShape } from './input.js';
-import { KrylovOps, writeAt, type Basis } from './ops.js';
+import { KrylovOps, type Basis } from './ops.js';
 
 /** Options of `subspaceIteration`. */
 export interface SubspaceOptions extends MatrixShape {
@@ -65,7 +65,7 @@ export async function subspaceIteration(ctx: Context, a: MatrixInput, options: S
     const norms = ctx.tensor([batch, 1], { label: 'subspace.norms', fill: 0 });
     made.push(v.tensor, w.tensor, coef, norms);
     const start = startVectors(batch * p, n, options.seed ?? 0);
-    for (let b = 0; b < batch; b++) writeAt(ctx, v.tensor, b * rows * n, start.subarray(b * p * n, (b + 1) * p * n));
+    for (let b = 0; b < batch; b++) v.tensor.write(start.subarray(b * p * n, (b + 1) * p * n), b * rows * n);
     const orthonormalizeHalf = (basis: Basis, half: number): void => {
       for (let t = 0; t < p; t++) ops.orthonormalize(basis, coef, half * p, t, half * p + t, undefined, { tensor: norms, stride: 1, index: 0 });
     };

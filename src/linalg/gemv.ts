@@ -6,7 +6,6 @@ import { gemvParams, gemvWGSL } from '../../shaders/gemv.wgsl.js';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { InputError } from '../gpu/errors.js';
-import { isCpuAdapter } from './matmul.js';
 import { assertF32, assertFinite, assertIndexable, assertNoAlias, assertShape } from './util.js';
 
 /** Options of {@link gemv}. */
@@ -63,7 +62,7 @@ export async function gemv(ctx: Context, A: Tensor, x: Tensor, options: GemvOpti
   const y = (options.dst as Tensor<'f32'> | undefined) ?? ctx.tensor([outLen], { label: options.label ?? 'gemv.output' });
   try {
     if (outLen === 0) return y;
-    const perRow = !trans && (options.rowPerInvocation ?? isCpuAdapter(ctx));
+    const perRow = !trans && (options.rowPerInvocation ?? ctx.info.adapter.kind === 'cpu');
     const label = trans ? 'gemv.t' : perRow ? 'gemv.n_row' : 'gemv.n';
     const pipeline = await ctx.kernel({
       label,

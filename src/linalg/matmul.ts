@@ -161,12 +161,6 @@ function validateTiling(ctx: Context, t: GemmTiling): void {
 // fewer loads per FMA; beyond ~100 accumulators spilling wins).
 export const GEMM_TILING_CPU: GemmTiling = { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 8, cols4: 3 };
 
-/** Whether the adapter runs compute on the CPU (SwiftShader and other fallback adapters). */
-export function isCpuAdapter(ctx: Context): boolean {
-  const a = ctx.info.adapter;
-  return a.isFallbackAdapter || a.architecture === 'swiftshader' || /swiftshader|llvmpipe|lavapipe/i.test(a.description);
-}
-
 /**
  * The default tiling: on CPU adapters the direct register-blocked kernel (measured about 2× the
  * staged one on SwiftShader, where barriers switch fibres and workgroup memory is plain memory);
@@ -174,7 +168,7 @@ export function isCpuAdapter(ctx: Context): boolean {
  * the work.
  */
 export function chooseTiling(ctx: Context, m: number, n: number): GemmTiling {
-  if (isCpuAdapter(ctx)) return GEMM_TILING_CPU;
+  if (ctx.info.adapter.kind === 'cpu') return GEMM_TILING_CPU;
   const tilesLarge = Math.ceil(m / 64) * Math.ceil(n / 64);
   return tilesLarge < 16 ? GEMM_TILING_SMALL : GEMM_TILING_LARGE;
 }

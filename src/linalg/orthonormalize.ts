@@ -80,7 +80,6 @@ export async function orthonormalize(ctx: Context, Q: Tensor, options: Orthonorm
     ctx.encoder().copyBufferToBuffer(current.buffer, 0, dst.buffer, 0, dst.byteLength);
     return dst;
   } finally {
-    ctx.flush();
-    void ctx.device.queue.onSubmittedWorkDone().then(() => temps.forEach((t) => t.destroy()), () => undefined);
+    ctx.releaseAfterSubmit(...temps);
   }
 }

@@ -112,12 +112,7 @@ async function reduce(
     if (!options.dst) out.destroy();
     throw err;
   } finally {
-    // WebGPU would allow destroying them right after submit, but Dawn-for-Node on SwiftShader then
-    // reads freed memory (see Context.flush), so free them once the queue has drained.
-    if (temps.length) {
-      ctx.flush();
-      void ctx.device.queue.onSubmittedWorkDone().then(() => temps.forEach((t) => t.destroy()), () => undefined);
-    }
+    ctx.releaseAfterSubmit(...temps);
   }
 }
 

@@ -137,8 +137,7 @@ export async function newtonSchulz(ctx: Context, C: Tensor, options: SqrtmOption
       sqrtOut.destroy();
       invOut.destroy();
     }
-    ctx.flush();
-    void ctx.device.queue.onSubmittedWorkDone().then(() => temps.forEach((t) => t.destroy()), () => undefined);
+    ctx.releaseAfterSubmit(...temps);
   }
 }
 
@@ -159,16 +158,11 @@ export async function sqrtm(ctx: Context, C: Tensor, options: SqrtmOptions = {})
   const keep = options.inverse ? result.invSqrt : result.sqrt;
   const drop = options.inverse ? result.sqrt : result.invSqrt;
   if (!options.dst) {
-    ctx.flush();
-    void ctx.device.queue.onSubmittedWorkDone().then(() => drop.destroy(), () => undefined);
+    ctx.releaseAfterSubmit(drop);
     return keep;
   }
   ctx.encoder().copyBufferToBuffer(keep.buffer, 0, options.dst.buffer, 0, options.dst.byteLength);
-  ctx.flush();
-  void ctx.device.queue.onSubmittedWorkDone().then(() => {
-    keep.destroy();
-    drop.destroy();
-  }, () => undefined);
+  ctx.releaseAfterSubmit(keep, drop);
   return options.dst as Tensor<'f32'>;
 }
 

@@ -286,16 +286,16 @@ export async function simulate(ctx: Context, model: SDEModel, options: SimulateO
       const inputs = trialInputs(model, trials, offset, count);
       const init = new Float32Array(rows * count);
       init.set(inputs.init);
-      writePrefix(ctx, stateT, init);
+      stateT.write(init);
       if (swept.length) {
         const sw = new Float32Array(swept.length * count);
         swept.forEach((k, j) => sw.set(inputs.params.subarray(k * count, (k + 1) * count), j * count));
-        writePrefix(ctx, sweepT, sw);
+        sweepT.write(sw);
       }
       const status = new Uint32Array(SDE_STATUS_WORDS * count);
       for (let i = 0; i < count; i++) status[i * SDE_STATUS_WORDS + 2] = 0xbf800000; // first_spike = -1.0
-      writePrefix(ctx, statusT, status);
-      if (hist) writePrefix(ctx, histT, new Uint32Array(nSlots * histBins));
+      statusT.write(status);
+      if (hist) histT.write(new Uint32Array(nSlots * histBins));
 
       let step = 0;
       while (step < steps) {
@@ -432,12 +432,6 @@ export async function simulate(ctx: Context, model: SDEModel, options: SimulateO
     result.acceptance = { perTrial: accepted, mean: cnt ? sum / cnt : Number.NaN };
   }
   return result;
-}
-
-/** Write `data` into the first elements of `t` (the rest keeps its contents). */
-function writePrefix(ctx: Context, t: Tensor, data: Float32Array | Uint32Array): void {
-  ctx.flush(); // keep queue order: earlier dispatches see the old contents
-  ctx.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
 }
 
 function countFlag(flags: Uint8Array, bit: number): number {

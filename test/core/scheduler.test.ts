@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createContext } from '../../src/core/context.js';
+import { createContext, describeAdapter } from '../../src/core/context.js';
 import { foldWorkgroups, WGSL_LINEAR_INDEX } from '../../src/core/dispatch.js';
 import { uniformLayout } from '../../src/core/layout.js';
 import { pipelineCacheSize } from '../../src/internal.js';
@@ -148,6 +148,38 @@ describe('errors name their cause', () => {
   });
 });
 
+describe('lifetimes and writes', () => {
+  gpuIt('releaseAfterSubmit frees a buffer only after the recorded work that reads it', async (ctx, track) => {
+    const pipeline = await ctx.kernel({ label: 'test.fill', code: FILL, constants: { WG_SIZE: 64 } });
+    const scratch = ctx.tensor([37], { fill: Number.NaN, label: 'release.scratch' });
+    const out = track(ctx.tensor([37], { fill: Number.NaN, label: 'release.out' }));
+    await ctx.sync();
+    const before = ctx.submitCount;
+    ctx.dispatch({ label: 'test.fill', pipeline, bindings: [params.pack({ count: 37, value: 2 }), scratch], workgroups: 1, workgroupSize: 64 });
+    ctx.encoder().copyBufferToBuffer(scratch.buffer, 0, out.buffer, 0, scratch.byteLength);
+    ctx.releaseAfterSubmit(scratch, null);
+    expect(scratch.destroyed).toBe(false); // still needed by the recorded copy
+    expect(ctx.submitCount).toBe(before); // and nothing was submitted early
+    const values = await out.read();
+    expect([...values]).toEqual(Array.from({ length: 37 }, (_, i) => 2 + i));
+    await ctx.sync();
+    expect(scratch.destroyed).toBe(true);
+  });
+
+  gpuIt('Tensor.write(data, offset) overwrites a range after earlier recorded work', async (ctx, track) => {
+    const pipeline = await ctx.kernel({ label: 'test.fill', code: FILL, constants: { WG_SIZE: 64 } });
+    const t = track(ctx.tensor([11], { fill: Number.NaN, label: 'write.target' }));
+    ctx.dispatch({ label: 'test.fill', pipeline, bindings: [params.pack({ count: 11, value: 0 }), t], workgroups: 1, workgroupSize: 64 });
+    t.write([-1, -2, -3], 7);
+    expect([...(await t.read())]).toEqual([0, 1, 2, 3, 4, 5, 6, -1, -2, -3, 10]);
+    const words = track(ctx.tensor([2], { dtype: 'u32', label: 'write.words' }));
+    words.write(new Uint32Array([0xbf800000]), 1); // typed arrays of 32-bit words are copied as bits
+    expect((await words.read())[1]).toBe(0xbf800000);
+    expect(() => t.write([1, 2], 10)).toThrow(/'write\.target' holds 11 elements; cannot write 2 at element offset 10/);
+    expect(() => t.write([1], -1)).toThrow(InputError);
+  });
+});
+
 describe('device ownership and loss', () => {
   it('a context on a caller-provided device never destroys it', async () => {
     const owner = await testContext();
@@ -184,5 +216,16 @@ describe('adapter', () => {
     expect(where.length).toBeGreaterThan(0);
     expect(ctx.info.limits.maxStorageBufferBindingSize).toBe(ctx.limits.maxStorageBufferBindingSize);
     expect(ctx.info.limits.maxComputeWorkgroupsPerDimension).toBeGreaterThanOrEqual(65535);
+    expect(adapter.kind).toBe(describeAdapter(adapter, adapter.isFallbackAdapter).kind);
+  });
+
+  it('is classed as a CPU or a GPU once, from any of its names or the fallback flag', () => {
+    const info = (description: string, architecture = '') => ({ vendor: '', architecture, device: '', description });
+    expect(describeAdapter(info('', 'swiftshader'), false).kind).toBe('cpu');
+    expect(describeAdapter(info('llvmpipe (LLVM 15.0.6, 256 bits)'), false).kind).toBe('cpu');
+    expect(describeAdapter(info('Microsoft Basic Render Driver (WARP)'), false).kind).toBe('cpu');
+    expect(describeAdapter(info('NVIDIA H200'), true).kind).toBe('cpu');
+    expect(describeAdapter(info('NVIDIA H200', 'hopper'), false).kind).toBe('gpu');
+    expect(describeAdapter(undefined, false).kind).toBe('gpu');
   });
 });

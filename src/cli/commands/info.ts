@@ -6,7 +6,7 @@ export function formatInfo(info: ContextInfo): string {
   const a = info.adapter;
   const lines = [
     `runtime:  ${info.runtime}`,
-    `adapter:  ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || '(no info)'}${a.isFallbackAdapter ? ' [fallback]' : ''}`,
+    `adapter:  ${[a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || '(no info)'}${a.isFallbackAdapter ? ' [fallback]' : ''} (${a.kind})`,
     `features: ${info.features.join(', ')}`,
     'limits:',
     ...Object.entries(info.limits).map(([k, v]) => `  ${k.padEnd(42)} ${v}`),

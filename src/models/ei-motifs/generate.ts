@@ -94,9 +94,7 @@ export async function generateMotifConnectivity(ctx: Context, net: MotifNetwork,
       label: 'motifs.connectivity', pipeline: mainPipeline, bindings: [uniforms(), blocks, factors, J],
       workgroups: Math.ceil((N * rowBlocks) / WORKGROUP_SIZE), workgroupSize: WORKGROUP_SIZE,
     });
-    // The uniform-size blocks buffer is freed once the queue has drained (see Context.flush).
-    ctx.flush();
-    void ctx.device.queue.onSubmittedWorkDone().then(() => blocks.destroy(), () => undefined);
+    ctx.releaseAfterSubmit(blocks);
     return { J, factors };
   } catch (err) {
     blocks.destroy();
