@@ -6,7 +6,8 @@
  * Comput. 6, 1985). The rotation that zeroes a_pq is the symmetric Schur decomposition of
  * Golub & Van Loan, Matrix Computations, Alg. 8.5.1 (sym.schur2). Sweeps stop when the
  * off-diagonal Frobenius norm is at most tol·‖A‖_F. Eigenvalues are written in descending
- * order with eigenvectors as the matching columns of V (A = V·diag(λ)·Vᵀ).
+ * order with eigenvectors as the matching columns of V (A = V·diag(λ)·Vᵀ). The rotation, its
+ * application and the descending sort are shared by both variants (`shaders/common/jacobi.wgsl.ts`).
  *
  * The working copy of A and the accumulated V live in a storage scratch buffer (a 64 × 64 pair
  * would not fit the 16 KiB of workgroup memory WebGPU guarantees).
@@ -17,6 +18,7 @@
  */
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
+import { jacobiCommonWGSL } from './common/jacobi.wgsl.js';
 
 /** Largest matrix order the kernel accepts (n/2 rotation pairs per step in workgroup memory). */
 export const JACOBI_MAX_N = 256;
@@ -28,9 +30,9 @@ export const jacobiParams = uniformLayout({
   tol: 'f32', // stop when ‖offdiag(A)‖_F ≤ tol·‖A‖_F
 });
 
-export function jacobiWGSL(): string {
-  return /* wgsl */ `
-${WGSL_LINEAR_INDEX}
+/** Declarations common to both variants: parameters, bindings and the shared Jacobi functions. */
+function jacobiHeader(): string {
+  return /* wgsl */ `${WGSL_LINEAR_INDEX}
 ${jacobiParams.wgslStruct('Params')}
 
 override WG_SIZE: u32 = 64u;
@@ -41,6 +43,13 @@ override WG_SIZE: u32 = 64u;
 @group(0) @binding(3) var<storage, read_write> vectors: array<f32>; // eigenvectors [batch, n, n], column j ↔ values[j]
 @group(0) @binding(4) var<storage, read_write> work: array<f32>;    // scratch [batch, 2, n, n]: working A, then V
 @group(0) @binding(5) var<storage, read_write> sweeps: array<u32>;  // sweeps used per matrix (max_sweeps + 1: not converged)
+
+${jacobiCommonWGSL}`;
+}
+
+export function jacobiWGSL(): string {
+  return /* wgsl */ `
+${jacobiHeader()}
 
 var<workgroup> rot: array<vec2f, ${JACOBI_MAX_N / 2}>;   // (c, s) of each pair of the current step
 var<workgroup> red: array<f32, WG_SIZE>;                  // reduction scratch
@@ -112,20 +121,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       for (var k = lid; k < half; k += WG_SIZE) {
         let pq = pair_of(r, k, m);
         var cs = vec2f(1.0, 0.0);
-        if (pq.y < n) {
-          let apq = work[wa + pq.x * n + pq.y];
-          if (apq != 0.0) {
-            let tau = (work[wa + pq.y * n + pq.y] - work[wa + pq.x * n + pq.x]) / (2.0 * apq);
-            var t: f32;
-            if (abs(tau) > 1e15) {
-              t = 0.5 / tau;
-            } else {
-              t = select(-1.0, 1.0, tau >= 0.0) / (abs(tau) + sqrt(1.0 + tau * tau));
-            }
-            let c = 1.0 / sqrt(1.0 + t * t);
-            cs = vec2f(c, t * c);
-          }
-        }
+        if (pq.y < n) { cs = jacobi_rotation(wa, n, pq.x, pq.y); }
         rot[k] = cs;
       }
       workgroupBarrier();
@@ -136,19 +132,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         let k = e % half;
         let pq = pair_of(r, k, m);
         if (pq.y < n) {
-          let cs = rot[k];
-          let ip = wa + i * n + pq.x;
-          let iq = wa + i * n + pq.y;
-          let xp = work[ip];
-          let xq = work[iq];
-          work[ip] = cs.x * xp - cs.y * xq;
-          work[iq] = cs.y * xp + cs.x * xq;
-          let vp = wv + i * n + pq.x;
-          let vq = wv + i * n + pq.y;
-          let yp = work[vp];
-          let yq = work[vq];
-          work[vp] = cs.x * yp - cs.y * yq;
-          work[vq] = cs.y * yp + cs.x * yq;
+          jacobi_rotate(rot[k], wa + i * n + pq.x, wa + i * n + pq.y);
+          jacobi_rotate(rot[k], wv + i * n + pq.x, wv + i * n + pq.y);
         }
       }
       storageBarrier();
@@ -158,15 +143,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         let k = e / n;
         let j = e % n;
         let pq = pair_of(r, k, m);
-        if (pq.y < n) {
-          let cs = rot[k];
-          let pj = wa + pq.x * n + j;
-          let qj = wa + pq.y * n + j;
-          let xp = work[pj];
-          let xq = work[qj];
-          work[pj] = cs.x * xp - cs.y * xq;
-          work[qj] = cs.y * xp + cs.x * xq;
-        }
+        if (pq.y < n) { jacobi_rotate(rot[k], wa + pq.x * n + j, wa + pq.y * n + j); }
       }
       storageBarrier();
       workgroupBarrier();
@@ -175,14 +152,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 
   // Descending order; ties broken by index so the ranks form a permutation.
   for (var i = lid; i < n; i += WG_SIZE) {
-    let di = work[wa + i * n + i];
-    var pos = 0u;
-    for (var j = 0u; j < n; j++) {
-      let dj = work[wa + j * n + j];
-      if (dj > di || (dj == di && j < i)) { pos++; }
-    }
+    let pos = jacobi_descending_rank(wa, n, i);
     rank[i] = pos;
-    values[b * n + pos] = di;
+    values[b * n + pos] = work[wa + i * n + i];
   }
   workgroupBarrier();
   for (var e = lid; e < nn; e += WG_SIZE) {
@@ -198,17 +170,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 /** One invocation per matrix: cyclic-by-row Jacobi without barriers (same bindings as `jacobiWGSL`). */
 export function jacobiSerialWGSL(): string {
   return /* wgsl */ `
-${WGSL_LINEAR_INDEX}
-${jacobiParams.wgslStruct('Params')}
-
-override WG_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;                 // sizes and stopping rule
-@group(0) @binding(1) var<storage, read> a: array<f32>;             // symmetric inputs [batch, n, n]
-@group(0) @binding(2) var<storage, read_write> values: array<f32>;  // eigenvalues [batch, n], descending
-@group(0) @binding(3) var<storage, read_write> vectors: array<f32>; // eigenvectors [batch, n, n], column j ↔ values[j]
-@group(0) @binding(4) var<storage, read_write> work: array<f32>;    // scratch [batch, 2, n, n]: working A, then V
-@group(0) @binding(5) var<storage, read_write> sweeps: array<u32>;  // sweeps used per matrix (max_sweeps + 1: not converged)
+${jacobiHeader()}
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -239,51 +201,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     if (sweep == params.max_sweeps) { break; }
     for (var p = 0u; p + 1u < n; p++) {
       for (var q = p + 1u; q < n; q++) {
-        let apq = work[wa + p * n + q];
-        if (apq == 0.0) { continue; }
-        let tau = (work[wa + q * n + q] - work[wa + p * n + p]) / (2.0 * apq);
-        var t: f32;
-        if (abs(tau) > 1e15) {
-          t = 0.5 / tau;
-        } else {
-          t = select(-1.0, 1.0, tau >= 0.0) / (abs(tau) + sqrt(1.0 + tau * tau));
-        }
-        let c = 1.0 / sqrt(1.0 + t * t);
-        let s = t * c;
+        if (work[wa + p * n + q] == 0.0) { continue; }
+        let cs = jacobi_rotation(wa, n, p, q);
         for (var i = 0u; i < n; i++) {
-          let ip = wa + i * n + p;
-          let iq = wa + i * n + q;
-          let xp = work[ip];
-          let xq = work[iq];
-          work[ip] = c * xp - s * xq;
-          work[iq] = s * xp + c * xq;
-          let vp = wv + i * n + p;
-          let vq = wv + i * n + q;
-          let yp = work[vp];
-          let yq = work[vq];
-          work[vp] = c * yp - s * yq;
-          work[vq] = s * yp + c * yq;
+          jacobi_rotate(cs, wa + i * n + p, wa + i * n + q);
+          jacobi_rotate(cs, wv + i * n + p, wv + i * n + q);
         }
-        for (var j = 0u; j < n; j++) {
-          let pj = wa + p * n + j;
-          let qj = wa + q * n + j;
-          let xp = work[pj];
-          let xq = work[qj];
-          work[pj] = c * xp - s * xq;
-          work[qj] = s * xp + c * xq;
-        }
+        for (var j = 0u; j < n; j++) { jacobi_rotate(cs, wa + p * n + j, wa + q * n + j); }
       }
     }
   }
   // Descending order; ties broken by index so the ranks form a permutation.
   for (var i = 0u; i < n; i++) {
-    let di = work[wa + i * n + i];
-    var pos = 0u;
-    for (var j = 0u; j < n; j++) {
-      let dj = work[wa + j * n + j];
-      if (dj > di || (dj == di && j < i)) { pos++; }
-    }
-    values[b * n + pos] = di;
+    let pos = jacobi_descending_rank(wa, n, i);
+    values[b * n + pos] = work[wa + i * n + i];
     for (var row = 0u; row < n; row++) { vectors[src + row * n + pos] = work[wv + row * n + i]; }
   }
   sweeps[b] = used;
