@@ -12,6 +12,7 @@
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { uniformLayout } from '../src/core/layout.js';
+import { workgroupReduceWGSL } from './common/workgroup-reduce.wgsl.js';
 
 /** Uniforms of `eigGemvWGSL`: Y = A·X − shift·X for `count` vectors of one basis buffer. */
 export const eigGemvParams = uniformLayout({
@@ -232,11 +233,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var m = 0.0;
   for (var k = lid; k < n; k += WG_SIZE) { m = max(m, abs(basis[base + k])); }
   scale_max[lid] = m;
-  workgroupBarrier();
-  for (var stride = WG_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { scale_max[lid] = max(scale_max[lid], scale_max[lid + stride]); }
-    workgroupBarrier();
-  }
+${workgroupReduceWGSL({ size: 'WG_SIZE', combine: (into, from) => `scale_max[${into}] = max(scale_max[${into}], scale_max[${from}]);` })}
   let big = scale_max[0];
   let inv_big = select(0.0, 1.0 / big, big > 0.0);
   var sum = 0.0;
@@ -245,11 +242,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     sum += x * x;
   }
   partial[lid] = sum;
-  workgroupBarrier();
-  for (var stride = WG_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { partial[lid] += partial[lid + stride]; }
-    workgroupBarrier();
-  }
+${workgroupReduceWGSL({ size: 'WG_SIZE', combine: (into, from) => `partial[${into}] += partial[${from}];` })}
   let norm = big * sqrt(partial[0]);
   let inv = select(0.0, 1.0 / norm, norm > 0.0);
   for (var k = lid; k < n; k += WG_SIZE) { basis[base + k] *= inv; }

@@ -14,6 +14,7 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
+import { workgroupReduceWGSL } from './common/workgroup-reduce.wgsl.js';
 
 /** Compile-time variant of the GEMV kernel. */
 export interface GemvShaderOptions {
@@ -84,13 +85,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     partial[r * WG_SIZE + lid] = s;
   }
-  workgroupBarrier();
-  for (var stride = WG_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      for (var r = 0u; r < ROWS; r++) { partial[r * WG_SIZE + lid] += partial[r * WG_SIZE + lid + stride]; }
-    }
-    workgroupBarrier();
-  }
+${workgroupReduceWGSL({
+    size: 'WG_SIZE',
+    combine: (into, from) => `for (var r = 0u; r < ROWS; r++) { partial[r * WG_SIZE + ${into}] += partial[r * WG_SIZE + ${from}]; }`,
+  })}
   if (lid < ROWS) {
     let row = row0 + lid;
     if (row < params.rows) {

@@ -19,6 +19,7 @@
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
 import { jacobiCommonWGSL } from './common/jacobi.wgsl.js';
+import { workgroupReduceWGSL } from './common/workgroup-reduce.wgsl.js';
 
 /** Largest matrix order the kernel accepts (n/2 rotation pairs per step in workgroup memory). */
 export const JACOBI_MAX_N = 256;
@@ -72,11 +73,7 @@ fn pair_of(r: u32, k: u32, m: u32) -> vec2u {
 // Sum over the workgroup of each invocation's value; every invocation gets the total.
 fn workgroup_sum(x: f32, lid: u32) -> f32 {
   red[lid] = x;
-  workgroupBarrier();
-  for (var stride = WG_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { red[lid] += red[lid + stride]; }
-    workgroupBarrier();
-  }
+${workgroupReduceWGSL({ size: 'WG_SIZE', combine: (into, from) => `red[${into}] += red[${from}];` })}
   let total = red[0];
   workgroupBarrier();
   return total;

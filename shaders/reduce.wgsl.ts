@@ -10,6 +10,7 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
+import { workgroupReduceWGSL } from './common/workgroup-reduce.wgsl.js';
 
 /** Compile-time variant of the reduction kernel. */
 export interface ReduceShaderOptions {
@@ -73,11 +74,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
   }
   partial[lid] = acc;
-  workgroupBarrier();
-  for (var stride = WG_SIZE / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) { partial[lid] = combine(partial[lid], partial[lid + stride]); }
-    workgroupBarrier();
-  }
+${workgroupReduceWGSL({ size: 'WG_SIZE', combine: (into, from) => `partial[${into}] = combine(partial[${into}], partial[${from}]);` })}
   if (valid && lid == 0u) {
 #if ${o.finalize === 'sqrt'}
     out[w] = sqrt(partial[0]);

@@ -9,6 +9,7 @@
  */
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
+import { workgroupReduceWGSL } from './common/workgroup-reduce.wgsl.js';
 
 /** Options of {@link sdeStatsWGSL} (also the pipeline-cache key). */
 export interface SdeStatsOptions {
@@ -123,11 +124,7 @@ ${pairLines((j, k, q) => `cm[${q}] += delta[${j}] * (x[${k}] - mean[${k}]);`)}
   acc[lid * K] = count;
   for (var j = 0u; j < ${n}u; j++) { acc[lid * K + 1u + j] = mean[j]; }
   for (var q = 0u; q < ${pairs.length}u; q++) { acc[lid * K + ${1 + n}u + q] = cm[q]; }
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { merge(lid, lid + stride); }
-    workgroupBarrier();
-  }
+${workgroupReduceWGSL({ size: 'WG', combine: (into, from) => `merge(${into}, ${from});` })}
   if (lid == 0u) {
     let base = (u.slot * u.groups + group) * K;
     for (var q = 0u; q < K; q++) { partials[base + q] = acc[q]; }
