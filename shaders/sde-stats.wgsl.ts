@@ -9,6 +9,7 @@
  */
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
+import { SDE_FLAG_DIVERGED, sdeTrialStatus } from '../src/core/sde-status.js';
 import { workgroupReduceWGSL } from './common/workgroup-reduce.wgsl.js';
 
 /** Options of {@link sdeStatsWGSL} (also the pipeline-cache key). */
@@ -67,13 +68,14 @@ export function sdeStatsWGSL(o: SdeStatsOptions): string {
   return /* wgsl */ `
 ${WGSL_LINEAR_INDEX}
 ${sdeStatsUniforms.wgslStruct('StatsUniforms')}
+${sdeTrialStatus.wgslStruct('TrialStatus')}
 
 const WG: u32 = ${WG}u;
 const K: u32 = ${K}u;   // floats per record: count, ${n} means, ${pairs.length} co-moments
 
 @group(0) @binding(0) var<uniform> u: StatsUniforms;                   // sizes and histogram range
 @group(0) @binding(1) var<storage, read> state: array<f32>;            // [var][trials]
-@group(0) @binding(2) var<storage, read> status: array<u32>;           // TrialStatus words, 6 per trial (flags first)
+@group(0) @binding(2) var<storage, read> status: array<TrialStatus>;   // per-trial flags (src/core/sde-status.ts)
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;   // [slot][group][K]
 @group(0) @binding(4) var<storage, read_write> hist: array<atomic<u32>>; // [slot][bins + 2]
 
@@ -103,7 +105,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var cm: array<f32, ${pairs.length}>;
   var x: array<f32, ${n}>;
   for (var i = group * WG + lid; i < T; i += u.groups * WG) {
-    if ((status[i * 6u] & 1u) != 0u) { continue; }   // diverged trials are left out
+    if ((status[i].flags & ${SDE_FLAG_DIVERGED}u) != 0u) { continue; }   // diverged trials are left out
     for (var j = 0u; j < ${n}u; j++) { x[j] = state[j * T + i]; }
     count += 1.0;
     var delta: array<f32, ${n}>;

@@ -20,6 +20,9 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout, type UniformSchema } from '../src/core/layout.js';
+import {
+  SDE_FLAG_ABSORBED, SDE_FLAG_DIVERGED, SDE_TAG_ACCEPT, SDE_TAG_WIENER, sdeNoiseStride, sdeTrialStatus,
+} from '../src/core/sde-status.js';
 import { philoxWGSL } from './common/philox.wgsl.js';
 
 /** Integrator kernels available. */
@@ -69,27 +72,6 @@ export function sdeUniforms(params: readonly string[]) {
   return uniformLayout(schema);
 }
 
-/** Bits of `TrialStatus.flags`. */
-export const SDE_FLAG_DIVERGED = 1;
-/** See {@link SDE_FLAG_DIVERGED}. */
-export const SDE_FLAG_ABSORBED = 2;
-/** u32 words per trial in the status buffer (the `TrialStatus` struct). */
-export const SDE_STATUS_WORDS = 6;
-
-/** Philox counter tags (word 3) of the random numbers each kernel draws. */
-export const SDE_TAG_WIENER = 0;
-/** See {@link SDE_TAG_WIENER}. */
-export const SDE_TAG_ACCEPT = 1;
-
-/**
- * Normals reserved per fine step for `active` Wiener processes: 1 for one process (a Philox block
- * then serves 4 steps through a one-block cache), else rounded up to whole blocks of 4 (no cache and
- * no branch, which measured faster on SwiftShader for 2 and 3 processes than the cached layout).
- */
-export function sdeNoiseStride(active: number): number {
-  return active <= 1 ? active : Math.ceil(active / 4) * 4;
-}
-
 const f = (v: number): string => {
   const s = String(v);
   return /[.eE]/.test(s) ? s : `${s}.0`;
@@ -132,15 +114,8 @@ ${o.modelWGSL}
 
 ${sdeUniforms(o.params).wgslStruct('SdeUniforms')}
 
-// Per-trial bookkeeping carried across dispatches.
-struct TrialStatus {
-  flags: u32,          // bit 0: diverged (non-finite, frozen), bit 1: absorbed at a boundary
-  spikes: u32,         // events so far
-  first_spike: f32,    // time of the first event (-1: none yet)
-  refractory_left: u32,// steps left at reset
-  accepted: u32,       // MALA: accepted proposals
-  stop_step: u32,      // step at which the trial was frozen (diverged or absorbed)
-}
+// Per-trial bookkeeping carried across dispatches (src/core/sde-status.ts).
+${sdeTrialStatus.wgslStruct('TrialStatus')}
 
 override WG_SIZE: u32 = 64u;
 

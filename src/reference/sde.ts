@@ -7,7 +7,7 @@
  */
 import type { SDEModel } from '../sde/model.js';
 import { trialInputs } from '../sde/model.js';
-import { sdeNoiseStride } from '../../shaders/sde.wgsl.js';
+import { SDE_FLAG_ABSORBED, SDE_FLAG_DIVERGED, SDE_TAG_ACCEPT, SDE_TAG_WIENER, sdeNoiseStride } from '../core/sde-status.js';
 import { normal4FromBits, philox4x32_10, uniformFromBits } from './philox.js';
 import { seedToKey } from '../core/seed.js';
 
@@ -101,7 +101,7 @@ export function simulateReference(model: SDEModel, options: ReferenceOptions): R
   const normal = (trial: number, q: number): number => {
     const block = Math.floor(q / 4);
     if (block !== cachedBlock || trial !== cachedTrial) {
-      ctr[0] = trial; ctr[1] = block; ctr[2] = 0; ctr[3] = 0;
+      ctr[0] = trial; ctr[1] = block; ctr[2] = 0; ctr[3] = SDE_TAG_WIENER;
       normal4FromBits(philox4x32_10(ctr, key, bits), normals);
       cachedBlock = block;
       cachedTrial = trial;
@@ -185,7 +185,7 @@ export function simulateReference(model: SDEModel, options: ReferenceOptions): R
           fwd += (y[k]! - s[k]! - f[k]! * dt) ** 2;
         }
         const logAlpha = logpY - logp - (back - fwd) / (4 * dt);
-        ctr[0] = trial; ctr[1] = step; ctr[2] = 0; ctr[3] = 1;
+        ctr[0] = trial; ctr[1] = step; ctr[2] = 0; ctr[3] = SDE_TAG_ACCEPT;
         const uAccept = uniformFromBits(philox4x32_10(ctr, key, bits)[0]!);
         if (Math.log(uAccept) < logAlpha && finite(y)) {
           next.set(y);
@@ -218,14 +218,14 @@ export function simulateReference(model: SDEModel, options: ReferenceOptions): R
         }
       }
       if (!finite(next)) {
-        flags |= 1;
+        flags |= SDE_FLAG_DIVERGED;
         out.stopStep[i] = step + 1;
       } else {
         [s, next] = [next, s];
         for (const b of model.absorb) {
           const v = s[b.index]!;
           if (v <= b.lower || v >= b.upper) {
-            flags |= 2;
+            flags |= SDE_FLAG_ABSORBED;
             out.stopStep[i] = step + 1;
           }
         }

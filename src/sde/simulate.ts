@@ -1,15 +1,19 @@
 /**
  * `simulate`: run many independent trials of an SDE model on the GPU with a fused integrator,
  * recording final states, snapshots, ensemble statistics, histograms, events and per-trial flags.
+ *
+ * The run is planned (options checked, chunk size chosen) before any GPU work, then each chunk of
+ * trials is uploaded, integrated dispatch by dispatch, read back and merged into float64 results.
  */
-import {
-  sdeKernelWGSL, sdeNoiseStride, sdeUniforms, SDE_FLAG_ABSORBED, SDE_FLAG_DIVERGED, SDE_STATUS_WORDS,
-} from '../../shaders/sde.wgsl.js';
+import { sdeKernelWGSL, sdeUniforms } from '../../shaders/sde.wgsl.js';
 import {
   sdeStatsPairs, sdeStatsRecordSize, sdeStatsUniforms, sdeStatsWGSL, sdeStatsWorkgroupSize,
 } from '../../shaders/sde-stats.wgsl.js';
 import type { Context } from '../core/context.js';
 import { MAX_LINEAR_INVOCATIONS } from '../core/dispatch.js';
+import {
+  SDE_FLAG_ABSORBED, SDE_FLAG_DIVERGED, SDE_TRIAL_STATUS_INITIAL, sdeNoiseStride, sdeTrialStatus,
+} from '../core/sde-status.js';
 import type { Tensor } from '../core/tensor.js';
 import { InputError } from '../gpu/errors.js';
 import { seedToKey } from '../core/seed.js';
@@ -145,6 +149,63 @@ function checkInt(value: number, name: string, min: number, max = Number.MAX_SAF
  * @throws InputError for bad options (before any GPU work); LimitError when one trial does not fit.
  */
 export async function simulate(ctx: Context, model: SDEModel, options: SimulateOptions): Promise<SimulateResult> {
+  const plan = planRun(ctx, model, options);
+  const kernels = await buildKernels(ctx, plan);
+  const host = allocateHostResults(plan);
+  const buffers = createRunBuffers(ctx, plan);
+  let partial = false;
+  let workDone = 0;
+  try {
+    for (let c = 0; c < plan.chunks && !partial; c++) {
+      const offset = c * plan.trialsPerChunk;
+      const chunk: ChunkRange = { index: c, offset, count: Math.min(plan.trialsPerChunk, plan.trials - offset) };
+      uploadChunk(plan, buffers, chunk);
+      const run = await integrateChunk(ctx, plan, kernels, buffers, chunk, options, workDone);
+      workDone = run.workDone;
+      partial = run.cancelled;
+      await readBackChunk(ctx, plan, buffers, chunk, run.step, host);
+    }
+  } finally {
+    buffers.destroy();
+  }
+  return assembleResult(plan, host, partial);
+}
+
+// ------------------------------------------------------------------------------------------ plan
+
+/** Everything decided before any GPU work: checked options, what to record, and the chunking. */
+interface RunPlan {
+  model: SDEModel;
+  integrator: IntegratorInfo;
+  trials: number;
+  steps: number;
+  dt: number;
+  seed: number;
+  t0: number;
+  refine: number;
+  friction: number;
+  stepsPerDispatch: number;
+  /** State variables, and state rows per trial (BAOAB adds a velocity per variable). */
+  n: number;
+  rows: number;
+  /** Indices of the parameters given per trial. */
+  swept: number[];
+  wantFinal: boolean;
+  wantPerTrial: boolean;
+  snapshots: { variables: number[]; every: number; count: number };
+  /**
+   * Statistics and histograms share the recording times (slot s is step (s + 1)·every); `wanted`
+   * when either is recorded, `reported` when the moments are part of the result.
+   */
+  stats: { wanted: boolean; reported: boolean; every: number; slots: number; covariance: boolean };
+  histogram?: { variable: string; index: number; bins: number; range: [number, number] };
+  refractorySteps: number;
+  trialsPerChunk: number;
+  chunks: number;
+}
+
+/** Check the options against the model and the device, and size the chunks; throws InputError. */
+function planRun(ctx: Context, model: SDEModel, options: SimulateOptions): RunPlan {
   const { trials, steps, dt } = options;
   checkInt(trials, 'trials', 1, 2 ** 32 - 1);
   checkInt(steps, 'steps', 0, 2 ** 32 - 1);
@@ -162,260 +223,390 @@ export async function simulate(ctx: Context, model: SDEModel, options: SimulateO
   checkInt(stepsPerDispatch, 'stepsPerDispatch', 1);
   const friction = options.friction ?? 1;
   if (!(friction > 0)) throw new InputError(`friction must be positive, got ${friction}`);
-  const t0 = options.t0 ?? 0;
   checkTrialArrays(model, trials);
   const n = model.state.length;
   const record = options.record ?? {};
-  const wantFinal = record.final ?? true;
-  const wantPerTrial = record.perTrial ?? true;
   const stateIndex = (v: string, what: string): number => {
     const k = model.state.indexOf(v);
     if (k < 0) throw new InputError(`${what}: '${v}' is not a state variable of '${model.name}' (${model.state.join(', ')})`);
     return k;
   };
-  let snapVars: number[] = [];
-  let snapEvery = 0;
-  let nSnap = 0;
+  const snapshots = { variables: [] as number[], every: 0, count: 0 };
   if (record.snapshots) {
-    snapEvery = record.snapshots.every;
-    checkInt(snapEvery, 'record.snapshots.every', 1);
-    snapVars = (record.snapshots.variables ?? [...model.state]).map((v) => stateIndex(v, 'record.snapshots.variables'));
-    nSnap = Math.floor(steps / snapEvery);
+    snapshots.every = record.snapshots.every;
+    checkInt(snapshots.every, 'record.snapshots.every', 1);
+    snapshots.variables = (record.snapshots.variables ?? [...model.state]).map((v) => stateIndex(v, 'record.snapshots.variables'));
+    snapshots.count = Math.floor(steps / snapshots.every);
   }
   const wantStats = Boolean(record.stats) || Boolean(record.histogram);
   const statsEvery = record.stats?.every ?? Math.max(steps, 1);
   checkInt(statsEvery, 'record.stats.every', 1);
-  const nSlots = wantStats ? Math.floor(steps / statsEvery) : 0;
-  const covariance = record.stats?.covariance ?? n <= 8;
-  const hist = record.histogram;
-  let histVar = 0;
-  if (hist) {
-    histVar = stateIndex(hist.variable, 'record.histogram.variable');
-    checkInt(hist.bins, 'record.histogram.bins', 1, 1 << 20);
-    if (!Array.isArray(hist.range) || !(hist.range[0] < hist.range[1])) throw new InputError(`record.histogram.range must be [lo, hi] with lo < hi`);
+  const stats = {
+    wanted: wantStats,
+    reported: Boolean(record.stats),
+    every: statsEvery,
+    slots: wantStats ? Math.floor(steps / statsEvery) : 0,
+    covariance: record.stats?.covariance ?? n <= 8,
+  };
+  let histogram: RunPlan['histogram'];
+  if (record.histogram) {
+    const h = record.histogram;
+    const index = stateIndex(h.variable, 'record.histogram.variable');
+    checkInt(h.bins, 'record.histogram.bins', 1, 1 << 20);
+    if (!Array.isArray(h.range) || !(h.range[0] < h.range[1])) throw new InputError(`record.histogram.range must be [lo, hi] with lo < hi`);
+    histogram = { variable: h.variable, index, bins: h.bins, range: h.range };
   }
   if (options.maxTrialsPerChunk !== undefined) checkInt(options.maxTrialsPerChunk, 'maxTrialsPerChunk', 1);
 
-  // ---- chunk size from the device limits
+  // Chunk size: every per-trial buffer of a chunk must fit one storage binding.
   const rows = integrator.kernel === 'baoab' ? 2 * n : n;
   const swept = model.paramValues.flatMap((v, k) => (typeof v === 'number' ? [] : [k]));
   const perTrialBytes = {
     'sde.state': rows * 4,
     'sde.sweep': swept.length * 4,
-    'sde.status': SDE_STATUS_WORDS * 4,
-    'sde.snapshots': nSnap * snapVars.length * 4,
+    'sde.status': sdeTrialStatus.byteSize,
+    'sde.snapshots': snapshots.count * snapshots.variables.length * 4,
   };
   const maxBinding = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize);
-  let chunk = Math.min(trials, options.maxTrialsPerChunk ?? trials, MAX_LINEAR_INVOCATIONS - WORKGROUP_SIZE);
+  let trialsPerChunk = Math.min(trials, options.maxTrialsPerChunk ?? trials, MAX_LINEAR_INVOCATIONS - WORKGROUP_SIZE);
   for (const [label, bytes] of Object.entries(perTrialBytes)) {
     if (bytes === 0) continue;
     if (bytes > maxBinding) {
       throw new InputError(`one trial needs ${bytes} bytes of '${label}', more than this device's largest storage binding (${maxBinding}); record fewer snapshots`);
     }
-    chunk = Math.min(chunk, Math.floor(maxBinding / bytes));
+    trialsPerChunk = Math.min(trialsPerChunk, Math.floor(maxBinding / bytes));
   }
-  const chunks = Math.ceil(trials / chunk);
+  return {
+    model, integrator, trials, steps, dt, seed, t0: options.t0 ?? 0, refine, friction, stepsPerDispatch, n, rows, swept,
+    wantFinal: record.final ?? true,
+    wantPerTrial: record.perTrial ?? true,
+    snapshots, stats, histogram,
+    refractorySteps: model.event ? Math.round(model.event.refractory / dt) : 0,
+    trialsPerChunk,
+    chunks: Math.ceil(trials / trialsPerChunk),
+  };
+}
 
-  // ---- pipelines
-  const kernelCode = sdeKernelWGSL({
+// ------------------------------------------------------------------------------ GPU resources
+
+/** The compiled kernels of a run and the uniforms that drive them. */
+interface RunKernels {
+  label: string;
+  pipeline: GPUComputePipeline;
+  /** Uniforms of one integrator dispatch: steps [stepBegin, stepEnd) of the chunk. */
+  integratorUniforms(chunk: ChunkRange, stepBegin: number, stepEnd: number): ArrayBuffer;
+  stats: null | {
+    pipeline: GPUComputePipeline;
+    /** Workgroups of the statistics kernel (each writes one partial record per slot). */
+    groups: number;
+    uniforms(count: number, slot: number): ArrayBuffer;
+  };
+}
+
+async function buildKernels(ctx: Context, plan: RunPlan): Promise<RunKernels> {
+  const { model, integrator, n } = plan;
+  const code = sdeKernelWGSL({
     scheme: integrator.kernel,
     modelWGSL: model.wgsl,
     state: model.state,
     params: model.params,
-    swept,
+    swept: plan.swept,
     wiener: model.wiener,
     activeNoise: model.activeNoise,
     eventIndex: model.event?.index ?? -1,
     absorb: model.absorb,
-    snapshot: snapVars,
+    snapshot: plan.snapshots.variables,
   });
   const label = `sde.${integrator.kernel}`;
-  const pipeline = await ctx.kernel({ label, code: kernelCode, constants: { WG_SIZE: WORKGROUP_SIZE } });
-  const statsWG = sdeStatsWorkgroupSize(n, covariance);
-  const statsPipeline = wantStats
-    ? await ctx.kernel({ label: 'sde.stats', code: sdeStatsWGSL({ n, covariance, histogram: Boolean(hist), workgroupSize: statsWG }) })
-    : null;
-  const K = sdeStatsRecordSize(n, covariance);
+  const pipeline = await ctx.kernel({ label, code, constants: { WG_SIZE: WORKGROUP_SIZE } });
   const layout = sdeUniforms(model.params);
-  const [seedLo, seedHi] = seedToKey(seed);
+  const [seedLo, seedHi] = seedToKey(plan.seed);
   const scalarParams: Record<string, number> = {};
   model.params.forEach((p, k) => {
     const v = model.paramValues[k]!;
     scalarParams[`p_${p}`] = typeof v === 'number' ? v : 0;
   });
-  const refractorySteps = model.event ? Math.round(model.event.refractory / dt) : 0;
+  const integratorUniforms = (chunk: ChunkRange, stepBegin: number, stepEnd: number): ArrayBuffer => layout.pack({
+    trials: chunk.count, trial_offset: chunk.offset, step_begin: stepBegin, step_count: stepEnd - stepBegin,
+    seed_lo: seedLo, seed_hi: seedHi, refine: plan.refine, refractory_steps: plan.refractorySteps,
+    snap_every: plan.snapshots.every, dt: plan.dt, t0: plan.t0, friction: plan.friction, ...scalarParams,
+  });
+  if (!plan.stats.wanted) return { label, pipeline, integratorUniforms, stats: null };
 
-  // ---- host-side results
-  const finalState = wantFinal ? new Float32Array(n * trials).fill(Number.NaN) : undefined;
-  const velocities = integrator.kernel === 'baoab' && wantFinal ? new Float32Array(n * trials).fill(Number.NaN) : undefined;
-  const snapData = nSnap > 0 ? new Float32Array(nSnap * snapVars.length * trials).fill(Number.NaN) : undefined;
-  const flags = new Uint8Array(trials);
-  const stopStep = new Uint32Array(trials);
-  const stepsCompleted = new Uint32Array(trials);
-  const spikeCounts = model.event ? new Uint32Array(trials) : undefined;
-  const firstSpike = model.event ? new Float32Array(trials).fill(Number.NaN) : undefined;
-  const accepted = integrator.kernel === 'mala' ? new Float32Array(trials).fill(Number.NaN) : undefined;
-  const statsAcc = Array.from({ length: nSlots }, () => ({ n: 0, mean: new Float64Array(n), cm: new Float64Array(n * n) }));
-  const histBins = hist ? hist.bins + 2 : 1;
-  const histCounts = hist ? new Uint32Array(nSlots * histBins) : undefined;
-  const pairs = sdeStatsPairs(n, covariance);
+  const { covariance } = plan.stats;
+  const hist = plan.histogram;
+  const workgroupSize = sdeStatsWorkgroupSize(n, covariance);
+  const statsPipeline = await ctx.kernel({
+    label: 'sde.stats',
+    code: sdeStatsWGSL({ n, covariance, histogram: Boolean(hist), workgroupSize }),
+  });
+  const groups = statsGroups(plan);
+  return {
+    label, pipeline, integratorUniforms,
+    stats: {
+      pipeline: statsPipeline,
+      groups,
+      uniforms: (count: number, slot: number): ArrayBuffer => sdeStatsUniforms.pack({
+        trials: count, slot, groups, hist_var: hist?.index ?? 0, hist_bins: hist?.bins ?? 1,
+        hist_lo: hist?.range[0] ?? 0, hist_hi: hist?.range[1] ?? 1,
+      }),
+    },
+  };
+}
 
-  const chunkTrials = Math.min(chunk, trials);
-  const groups = wantStats ? Math.max(1, Math.min(256, Math.ceil(chunkTrials / (statsWG * 32)))) : 1;
+/** GPU buffers sized for one chunk, reused by every chunk. */
+interface RunBuffers {
+  state: Tensor;
+  sweep: Tensor;
+  status: Tensor;
+  snapshots: Tensor;
+  partials: Tensor;
+  histogram: Tensor;
+  destroy(): void;
+}
+
+function createRunBuffers(ctx: Context, plan: RunPlan): RunBuffers {
+  const chunkTrials = Math.min(plan.trialsPerChunk, plan.trials);
+  const { snapshots, stats } = plan;
+  const groups = stats.wanted ? statsGroups(plan) : 1;
   const made: Tensor[] = [];
   const tensor = (shape: number[], opts: Parameters<Context['tensor']>[1]): Tensor => {
     const t = ctx.tensor(shape, opts);
     made.push(t);
     return t;
   };
-  let partial = false;
   try {
-    const stateT = tensor([rows * chunkTrials], { label: 'sde.state' });
-    const sweepT = tensor([Math.max(1, swept.length * chunkTrials)], { label: 'sde.sweep', fill: 0 });
-    const statusT = tensor([SDE_STATUS_WORDS * chunkTrials], { label: 'sde.status', dtype: 'u32' });
-    const snapT = tensor([Math.max(1, nSnap * snapVars.length * chunkTrials)], { label: 'sde.snapshots', fill: Number.NaN });
-    const partialsT = tensor([Math.max(1, nSlots * groups * K)], { label: 'sde.stats.partials', fill: Number.NaN });
-    const histT = tensor([Math.max(1, nSlots * histBins)], { label: 'sde.histogram', dtype: 'u32', fill: 0 });
-    const totalWork = trials * Math.max(steps, 1);
-    let workDone = 0;
+    return {
+      state: tensor([plan.rows * chunkTrials], { label: 'sde.state' }),
+      sweep: tensor([Math.max(1, plan.swept.length * chunkTrials)], { label: 'sde.sweep', fill: 0 }),
+      status: tensor([sdeTrialStatus.words * chunkTrials], { label: 'sde.status', dtype: 'u32' }),
+      snapshots: tensor([Math.max(1, snapshots.count * snapshots.variables.length * chunkTrials)], { label: 'sde.snapshots', fill: Number.NaN }),
+      partials: tensor([Math.max(1, stats.slots * groups * sdeStatsRecordSize(plan.n, stats.covariance))], { label: 'sde.stats.partials', fill: Number.NaN }),
+      histogram: tensor([Math.max(1, stats.slots * histogramRow(plan))], { label: 'sde.histogram', dtype: 'u32', fill: 0 }),
+      destroy: () => made.forEach((t) => t.destroy()),
+    };
+  } catch (err) {
+    made.forEach((t) => t.destroy());
+    throw err;
+  }
+}
 
-    for (let c = 0; c < chunks && !partial; c++) {
-      const offset = c * chunk;
-      const count = Math.min(chunk, trials - offset);
-      // inputs of this chunk
-      const inputs = trialInputs(model, trials, offset, count);
-      const init = new Float32Array(rows * count);
-      init.set(inputs.init);
-      stateT.write(init);
-      if (swept.length) {
-        const sw = new Float32Array(swept.length * count);
-        swept.forEach((k, j) => sw.set(inputs.params.subarray(k * count, (k + 1) * count), j * count));
-        sweepT.write(sw);
-      }
-      const status = new Uint32Array(SDE_STATUS_WORDS * count);
-      for (let i = 0; i < count; i++) status[i * SDE_STATUS_WORDS + 2] = 0xbf800000; // first_spike = -1.0
-      statusT.write(status);
-      if (hist) histT.write(new Uint32Array(nSlots * histBins));
+/** Workgroups of the statistics kernel: about 32 trials per invocation, at most 256 partial records. */
+function statsGroups(plan: RunPlan): number {
+  const chunkTrials = Math.min(plan.trialsPerChunk, plan.trials);
+  return Math.max(1, Math.min(256, Math.ceil(chunkTrials / (sdeStatsWorkgroupSize(plan.n, plan.stats.covariance) * 32))));
+}
 
-      let step = 0;
-      while (step < steps) {
-        if (options.signal?.aborted) {
-          partial = true;
-          break;
-        }
-        const nextStats = wantStats ? (Math.floor(step / statsEvery) + 1) * statsEvery : Infinity;
-        const end = Math.min(steps, step + stepsPerDispatch, nextStats);
-        ctx.dispatch({
-          label,
-          pipeline,
-          bindings: [
-            layout.pack({
-              trials: count, trial_offset: offset, step_begin: step, step_count: end - step, seed_lo: seedLo, seed_hi: seedHi,
-              refine, refractory_steps: refractorySteps, snap_every: snapEvery, dt, t0, friction, ...scalarParams,
-            }),
-            stateT, sweepT, statusT, snapT,
-          ],
-          workgroups: Math.ceil(count / WORKGROUP_SIZE),
-          workgroupSize: WORKGROUP_SIZE,
-        });
-        if (statsPipeline && end === nextStats && end / statsEvery <= nSlots) {
-          ctx.dispatch({
-            label: 'sde.stats',
-            pipeline: statsPipeline,
-            bindings: [
-              sdeStatsUniforms.pack({
-                trials: count, slot: end / statsEvery - 1, groups, hist_var: histVar, hist_bins: hist?.bins ?? 1,
-                hist_lo: hist?.range[0] ?? 0, hist_hi: hist?.range[1] ?? 1,
-              }),
-              stateT, statusT, partialsT, histT,
-            ],
-            workgroups: groups,
-          });
-        }
-        workDone += count * (end - step);
-        step = end;
-        if (options.onProgress || options.signal) {
-          ctx.flush();
-          await ctx.device.queue.onSubmittedWorkDone();
-          options.onProgress?.({ fraction: workDone / totalWork, chunk: c, chunks, step });
-        }
-      }
-      // ---- read back this chunk
-      stepsCompleted.fill(step, offset, offset + count);
-      await ctx.sync(); // the chunk's work is done (and its GPU errors surface) even if nothing is read
-      if (finalState || velocities) {
-        const s = new Float32Array(await ctx.read(stateT.buffer, 0, rows * count * 4));
-        for (let k = 0; k < n; k++) {
-          finalState?.set(s.subarray(k * count, (k + 1) * count), k * trials + offset);
-          velocities?.set(s.subarray((n + k) * count, (n + k + 1) * count), k * trials + offset);
-        }
-      }
-      const st = wantPerTrial ? new Uint32Array(await ctx.read(statusT.buffer, 0, SDE_STATUS_WORDS * count * 4)) : new Uint32Array(0);
-      const stf = new Float32Array(st.buffer);
-      for (let i = 0; i < (wantPerTrial ? count : 0); i++) {
-        flags[offset + i] = st[i * SDE_STATUS_WORDS]!;
-        stopStep[offset + i] = st[i * SDE_STATUS_WORDS + 5]!;
-        if (spikeCounts && firstSpike) {
-          spikeCounts[offset + i] = st[i * SDE_STATUS_WORDS + 1]!;
-          const fs = stf[i * SDE_STATUS_WORDS + 2]!;
-          firstSpike[offset + i] = fs < 0 ? Number.NaN : fs;
-        }
-        if (accepted) accepted[offset + i] = step > 0 ? st[i * SDE_STATUS_WORDS + 4]! / step : Number.NaN;
-      }
-      if (snapData) {
-        const nRec = snapVars.length;
-        const s = new Float32Array(await ctx.read(snapT.buffer, 0, nSnap * nRec * count * 4));
-        for (let r = 0; r < nSnap * nRec; r++) snapData.set(s.subarray(r * count, (r + 1) * count), r * trials + offset);
-      }
-      if (wantStats) {
-        const slotsDone = Math.min(nSlots, Math.floor(step / statsEvery));
-        if (slotsDone > 0) {
-          const part = new Float32Array(await ctx.read(partialsT.buffer, 0, slotsDone * groups * K * 4));
-          for (let slot = 0; slot < slotsDone; slot++) {
-            for (let g = 0; g < groups; g++) {
-              mergeRecord(statsAcc[slot]!, part.subarray((slot * groups + g) * K, (slot * groups + g + 1) * K), n, pairs);
-            }
-          }
-          if (histCounts) {
-            const h = new Uint32Array(await ctx.read(histT.buffer, 0, nSlots * histBins * 4));
-            for (let q = 0; q < slotsDone * histBins; q++) histCounts[q] = histCounts[q]! + h[q]!;
-          }
-        }
+/** Counters per histogram slot: underflow, the bins, overflow. */
+function histogramRow(plan: RunPlan): number {
+  return plan.histogram ? plan.histogram.bins + 2 : 1;
+}
+
+// ---------------------------------------------------------------------------------- the chunks
+
+/** Trials [offset, offset + count) of the run, the `index`-th chunk. */
+interface ChunkRange {
+  index: number;
+  offset: number;
+  count: number;
+}
+
+/** Upload a chunk's initial states, swept parameters and fresh per-trial status. */
+function uploadChunk(plan: RunPlan, buffers: RunBuffers, chunk: ChunkRange): void {
+  const { count } = chunk;
+  const inputs = trialInputs(plan.model, plan.trials, chunk.offset, count);
+  const init = new Float32Array(plan.rows * count); // BAOAB velocities start at zero
+  init.set(inputs.init);
+  buffers.state.write(init);
+  if (plan.swept.length) {
+    const sweep = new Float32Array(plan.swept.length * count);
+    plan.swept.forEach((k, j) => sweep.set(inputs.params.subarray(k * count, (k + 1) * count), j * count));
+    buffers.sweep.write(sweep);
+  }
+  buffers.status.write(sdeTrialStatus.fill(count, SDE_TRIAL_STATUS_INITIAL));
+  if (plan.histogram) buffers.histogram.write(new Uint32Array(plan.stats.slots * histogramRow(plan)));
+}
+
+/**
+ * Record the dispatches that integrate one chunk, with a statistics pass at every recording time.
+ * Returns the step reached (less than `steps` when cancelled) and the trial-steps done so far.
+ */
+async function integrateChunk(
+  ctx: Context, plan: RunPlan, kernels: RunKernels, buffers: RunBuffers, chunk: ChunkRange,
+  options: Pick<SimulateOptions, 'onProgress' | 'signal'>, workDoneBefore: number,
+): Promise<{ step: number; cancelled: boolean; workDone: number }> {
+  const { steps, stats } = plan;
+  const totalWork = plan.trials * Math.max(steps, 1);
+  let workDone = workDoneBefore;
+  let step = 0;
+  while (step < steps) {
+    if (options.signal?.aborted) return { step, cancelled: true, workDone };
+    // A dispatch never runs past the next recording time, where the statistics kernel reads the state.
+    const nextRecord = stats.wanted ? (Math.floor(step / stats.every) + 1) * stats.every : Infinity;
+    const end = Math.min(steps, step + plan.stepsPerDispatch, nextRecord);
+    ctx.dispatch({
+      label: kernels.label,
+      pipeline: kernels.pipeline,
+      bindings: [kernels.integratorUniforms(chunk, step, end), buffers.state, buffers.sweep, buffers.status, buffers.snapshots],
+      workgroups: Math.ceil(chunk.count / WORKGROUP_SIZE),
+      workgroupSize: WORKGROUP_SIZE,
+    });
+    if (kernels.stats && end === nextRecord && end / stats.every <= stats.slots) {
+      ctx.dispatch({
+        label: 'sde.stats',
+        pipeline: kernels.stats.pipeline,
+        bindings: [kernels.stats.uniforms(chunk.count, end / stats.every - 1), buffers.state, buffers.status, buffers.partials, buffers.histogram],
+        workgroups: kernels.stats.groups,
+      });
+    }
+    workDone += chunk.count * (end - step);
+    step = end;
+    if (options.onProgress || options.signal) {
+      // Progress must describe finished work and cancellation must stop between dispatches, so
+      // here (only) the run waits for each dispatch.
+      await ctx.sync();
+      options.onProgress?.({ fraction: workDone / totalWork, chunk: chunk.index, chunks: plan.chunks, step });
+    }
+  }
+  return { step, cancelled: false, workDone };
+}
+
+// ------------------------------------------------------------------------ readback and merge
+
+/** Host-side results, filled chunk by chunk ([variable][trial] for per-trial arrays). */
+interface HostResults {
+  finalState?: Float32Array;
+  velocities?: Float32Array;
+  snapshots?: Float32Array;
+  flags: Uint8Array;
+  stopStep: Uint32Array;
+  stepsCompleted: Uint32Array;
+  spikeCounts?: Uint32Array;
+  firstSpike?: Float32Array;
+  accepted?: Float32Array;
+  /** Per recording time: float64 count, means and co-moments merged across chunks. */
+  moments: Moments[];
+  /** Per recording time: underflow, bins, overflow. */
+  histogram?: Uint32Array;
+}
+
+interface Moments {
+  n: number;
+  mean: Float64Array;
+  cm: Float64Array;
+}
+
+function allocateHostResults(plan: RunPlan): HostResults {
+  const { trials, n, model } = plan;
+  const kernel = plan.integrator.kernel;
+  const { snapshots } = plan;
+  return {
+    finalState: plan.wantFinal ? new Float32Array(n * trials).fill(Number.NaN) : undefined,
+    velocities: kernel === 'baoab' && plan.wantFinal ? new Float32Array(n * trials).fill(Number.NaN) : undefined,
+    snapshots: snapshots.count > 0 ? new Float32Array(snapshots.count * snapshots.variables.length * trials).fill(Number.NaN) : undefined,
+    flags: new Uint8Array(trials),
+    stopStep: new Uint32Array(trials),
+    stepsCompleted: new Uint32Array(trials),
+    spikeCounts: model.event ? new Uint32Array(trials) : undefined,
+    firstSpike: model.event ? new Float32Array(trials).fill(Number.NaN) : undefined,
+    accepted: kernel === 'mala' ? new Float32Array(trials).fill(Number.NaN) : undefined,
+    moments: Array.from({ length: plan.stats.slots }, () => ({ n: 0, mean: new Float64Array(n), cm: new Float64Array(n * n) })),
+    histogram: plan.histogram ? new Uint32Array(plan.stats.slots * histogramRow(plan)) : undefined,
+  };
+}
+
+/** Wait for a chunk's work (its GPU errors surface here), read back what was asked and merge it. */
+async function readBackChunk(
+  ctx: Context, plan: RunPlan, buffers: RunBuffers, chunk: ChunkRange, step: number, host: HostResults,
+): Promise<void> {
+  const { offset, count } = chunk;
+  const { n, trials } = plan;
+  host.stepsCompleted.fill(step, offset, offset + count);
+  await ctx.sync(); // the chunk's work is done (and its GPU errors surface) even if nothing is read
+  if (host.finalState || host.velocities) {
+    const s = new Float32Array(await ctx.read(buffers.state.buffer, 0, plan.rows * count * 4));
+    for (let k = 0; k < n; k++) {
+      host.finalState?.set(s.subarray(k * count, (k + 1) * count), k * trials + offset);
+      host.velocities?.set(s.subarray((n + k) * count, (n + k + 1) * count), k * trials + offset);
+    }
+  }
+  if (plan.wantPerTrial) {
+    const words = await ctx.read(buffers.status.buffer, 0, sdeTrialStatus.byteSize * count);
+    host.flags.set(sdeTrialStatus.column(words, 'flags', count), offset);
+    host.stopStep.set(sdeTrialStatus.column(words, 'stop_step', count), offset);
+    if (host.spikeCounts && host.firstSpike) {
+      host.spikeCounts.set(sdeTrialStatus.column(words, 'spikes', count), offset);
+      const first = sdeTrialStatus.column(words, 'first_spike', count);
+      for (let i = 0; i < count; i++) host.firstSpike[offset + i] = first[i]! < 0 ? Number.NaN : first[i]!;
+    }
+    if (host.accepted) {
+      const accepted = sdeTrialStatus.column(words, 'accepted', count);
+      for (let i = 0; i < count; i++) host.accepted[offset + i] = step > 0 ? accepted[i]! / step : Number.NaN;
+    }
+  }
+  if (host.snapshots) {
+    const records = plan.snapshots.count * plan.snapshots.variables.length;
+    const s = new Float32Array(await ctx.read(buffers.snapshots.buffer, 0, records * count * 4));
+    for (let r = 0; r < records; r++) host.snapshots.set(s.subarray(r * count, (r + 1) * count), r * trials + offset);
+  }
+  const slotsDone = Math.min(plan.stats.slots, Math.floor(step / plan.stats.every));
+  if (plan.stats.wanted && slotsDone > 0) {
+    const groups = statsGroups(plan);
+    const K = sdeStatsRecordSize(n, plan.stats.covariance);
+    const pairs = sdeStatsPairs(n, plan.stats.covariance);
+    const part = new Float32Array(await ctx.read(buffers.partials.buffer, 0, slotsDone * groups * K * 4));
+    for (let slot = 0; slot < slotsDone; slot++) {
+      for (let g = 0; g < groups; g++) {
+        mergeRecord(host.moments[slot]!, part.subarray((slot * groups + g) * K, (slot * groups + g + 1) * K), n, pairs);
       }
     }
-  } finally {
-    for (const t of made) t.destroy();
+    if (host.histogram) {
+      const h = new Uint32Array(await ctx.read(buffers.histogram.buffer, 0, host.histogram.length * 4));
+      for (let q = 0; q < slotsDone * histogramRow(plan); q++) host.histogram[q] = host.histogram[q]! + h[q]!;
+    }
   }
+}
 
+// ------------------------------------------------------------------------------------ result
+
+function assembleResult(plan: RunPlan, host: HostResults, partial: boolean): SimulateResult {
+  const { model, trials, n, dt, t0 } = plan;
+  const { flags } = host;
+  const { wantPerTrial } = plan;
   const result: SimulateResult = {
-    model, integrator, trials, steps, dt, seed, flags, stopStep,
+    model, integrator: plan.integrator, trials, steps: plan.steps, dt, seed: plan.seed, flags, stopStep: host.stopStep,
     diverged: wantPerTrial ? countFlag(flags, SDE_FLAG_DIVERGED) : Number.NaN,
     absorbed: wantPerTrial ? countFlag(flags, SDE_FLAG_ABSORBED) : Number.NaN,
-    partial, stepsCompleted, chunks, trialsPerChunk: chunk,
+    partial, stepsCompleted: host.stepsCompleted, chunks: plan.chunks, trialsPerChunk: plan.trialsPerChunk,
   };
+  const finalState = host.finalState;
   if (finalState) {
     result.finalState = finalState;
     result.final = Object.fromEntries(model.state.map((v, k) => [v, finalState.subarray(k * trials, (k + 1) * trials)]));
   }
-  if (velocities) result.velocities = velocities;
-  if (snapData) {
+  if (host.velocities) result.velocities = host.velocities;
+  if (host.snapshots) {
+    const { every, count, variables } = plan.snapshots;
     result.snapshots = {
-      every: snapEvery,
-      variables: snapVars.map((k) => model.state[k]!),
-      times: Float64Array.from({ length: nSnap }, (_, k) => t0 + (k + 1) * snapEvery * dt),
-      data: snapData,
+      every,
+      variables: variables.map((k) => model.state[k]!),
+      times: Float64Array.from({ length: count }, (_, k) => t0 + (k + 1) * every * dt),
+      data: host.snapshots,
     };
   }
-  const statTimes = Float64Array.from({ length: nSlots }, (_, k) => t0 + (k + 1) * statsEvery * dt);
-  if (record.stats) result.stats = finishStats(statsAcc, n, covariance, statTimes);
-  if (hist && histCounts) {
-    const counts = new Uint32Array(nSlots * hist.bins);
-    const underflow = new Uint32Array(nSlots);
-    const overflow = new Uint32Array(nSlots);
-    for (let s = 0; s < nSlots; s++) {
-      underflow[s] = histCounts[s * histBins]!;
-      overflow[s] = histCounts[s * histBins + hist.bins + 1]!;
-      counts.set(histCounts.subarray(s * histBins + 1, s * histBins + 1 + hist.bins), s * hist.bins);
+  const { slots, every, covariance } = plan.stats;
+  const statTimes = Float64Array.from({ length: slots }, (_, k) => t0 + (k + 1) * every * dt);
+  if (plan.stats.reported) result.stats = finishStats(host.moments, n, covariance, statTimes);
+  const hist = plan.histogram;
+  if (hist && host.histogram) {
+    const row = histogramRow(plan);
+    const counts = new Uint32Array(slots * hist.bins);
+    const underflow = new Uint32Array(slots);
+    const overflow = new Uint32Array(slots);
+    for (let s = 0; s < slots; s++) {
+      underflow[s] = host.histogram[s * row]!;
+      overflow[s] = host.histogram[s * row + hist.bins + 1]!;
+      counts.set(host.histogram.subarray(s * row + 1, s * row + 1 + hist.bins), s * hist.bins);
     }
     const [lo, hi] = hist.range;
     result.histogram = {
@@ -424,12 +615,12 @@ export async function simulate(ctx: Context, model: SDEModel, options: SimulateO
       counts, underflow, overflow, times: statTimes,
     };
   }
-  if (spikeCounts && firstSpike && wantPerTrial) result.spikes = { counts: spikeCounts, firstSpikeTime: firstSpike };
-  if (accepted && wantPerTrial) {
+  if (host.spikeCounts && host.firstSpike && wantPerTrial) result.spikes = { counts: host.spikeCounts, firstSpikeTime: host.firstSpike };
+  if (host.accepted && wantPerTrial) {
     let sum = 0;
     let cnt = 0;
-    for (const a of accepted) if (!Number.isNaN(a)) { sum += a; cnt++; }
-    result.acceptance = { perTrial: accepted, mean: cnt ? sum / cnt : Number.NaN };
+    for (const a of host.accepted) if (!Number.isNaN(a)) { sum += a; cnt++; }
+    result.acceptance = { perTrial: host.accepted, mean: cnt ? sum / cnt : Number.NaN };
   }
   return result;
 }
@@ -441,7 +632,7 @@ function countFlag(flags: Uint8Array, bit: number): number {
 }
 
 /** Merge one partial record (count, means, co-moments) into a float64 accumulator (Chan et al. 1979). */
-function mergeRecord(acc: { n: number; mean: Float64Array; cm: Float64Array }, rec: Float32Array, n: number, pairs: [number, number][]): void {
+function mergeRecord(acc: Moments, rec: Float32Array, n: number, pairs: [number, number][]): void {
   const nb = rec[0]!;
   if (!(nb > 0)) return;
   const na = acc.n;
@@ -457,7 +648,7 @@ function mergeRecord(acc: { n: number; mean: Float64Array; cm: Float64Array }, r
   acc.n = nn;
 }
 
-function finishStats(acc: { n: number; mean: Float64Array; cm: Float64Array }[], n: number, covariance: boolean, times: Float64Array): EnsembleStats {
+function finishStats(acc: Moments[], n: number, covariance: boolean, times: Float64Array): EnsembleStats {
   const slots = acc.length;
   const stats: EnsembleStats = {
     times,

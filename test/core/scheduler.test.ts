@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createContext, describeAdapter } from '../../src/core/context.js';
 import { foldWorkgroups, WGSL_LINEAR_INDEX } from '../../src/core/dispatch.js';
-import { uniformLayout } from '../../src/core/layout.js';
+import { storageRecordLayout, uniformLayout } from '../../src/core/layout.js';
 import { pipelineCacheSize } from '../../src/internal.js';
 import { DeviceLostError, GPUOperationError, InputError, LimitError, ShaderCompileError } from '../../src/gpu/errors.js';
 import { gpuIt, runtime, testContext } from '../helpers/device.js';
@@ -31,6 +31,25 @@ describe('uniform layouts', () => {
     expect(uniformLayout({ a: 'u32', b: 'u32', c: 'u32', d: 'u32', e: 'i32' }).byteSize).toBe(32);
     expect(() => params.pack({ count: -1, value: 0 })).toThrow(/count/);
     expect(() => params.pack({ count: 1 } as never)).toThrow(/value/);
+  });
+});
+
+describe('storage record layouts', () => {
+  const record = storageRecordLayout({ flags: 'u32', time: 'f32', delta: 'i32' }, { time: 'seconds (-1: none)' });
+
+  it('derive the WGSL struct, fill records and decode fields by name', () => {
+    expect(record.words).toBe(3);
+    expect(record.byteSize).toBe(12);
+    expect(record.offsetOf('time')).toBe(1);
+    expect(record.wgslStruct('R')).toBe('struct R {\n  flags: u32,\n  time: f32, // seconds (-1: none)\n  delta: i32,\n}');
+    const words = record.fill(3, { time: -1, delta: -2 });
+    expect([...words]).toEqual([0, 0xbf800000, 0xfffffffe, 0, 0xbf800000, 0xfffffffe, 0, 0xbf800000, 0xfffffffe]);
+    words[3] = 5;
+    expect([...record.column(words, 'flags')]).toEqual([0, 5, 0]);
+    expect(record.column(words.buffer as ArrayBuffer, 'time', 2)).toEqual(new Float32Array([-1, -1]));
+    expect([...record.column(words, 'delta', 1)]).toEqual([-2]);
+    expect(() => record.column(words, 'flags', 4)).toThrow(/4 records need 12 words, got 9/);
+    expect(() => record.offsetOf('nope' as never)).toThrow(/'nope' is not one of flags, time, delta/);
   });
 });
 
