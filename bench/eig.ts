@@ -9,6 +9,7 @@
  * speedups, and the matrix–vector GFLOP/s and GB/s of `eigs` against the adapter's FMA peak and
  * copy bandwidth (linalg's measureFmaPeak / measureCopyBandwidth), measured in the same run.
  */
+import { medianWallMs, wallMs } from './timing.js';
 import type { Command } from 'commander';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { createContext, type Context } from '../src/core/context.js';
@@ -62,11 +63,10 @@ export async function runJacobiBench(ctx: Context, specs: [number, number][], re
         const times: number[] = [];
         let values: Float32Array = new Float32Array(0);
         for (let r = 0; r < reps; r++) {
-          const t0 = performance.now();
-          const result = await jacobiEigBatched(ctx, t, { strategy });
-          times.push(performance.now() - t0);
-          values = await result.values.read();
-          result.destroy();
+          let result: Awaited<ReturnType<typeof jacobiEigBatched>> | undefined;
+          times.push(await wallMs(async () => { result = await jacobiEigBatched(ctx, t, { strategy }); }));
+          values = await result!.values.read();
+          result!.destroy();
         }
         const c0 = performance.now();
         let worst = 0;
@@ -112,11 +112,6 @@ export interface EigBenchRow {
 }
 
 
-async function timeMs(body: () => Promise<unknown> | unknown): Promise<number> {
-  const t0 = performance.now();
-  await body();
-  return performance.now() - t0;
-}
 
 /** Distance-matched relative errors: each computed value against the nearest reference value. */
 function maxRelativeError(values: Complex[], reference: Complex[]): number {
@@ -147,25 +142,21 @@ export async function runEigBench(ctx: Context, sizes: number[], options: { k: n
     const { matrix } = rankOneOutlierMatrix({ n, g: 1, theta: options.theta, seed: n });
     const a = ctx.tensor([n, n], { label: 'bench.eig.matrix', data: Float32Array.from(matrix) });
     try {
-      let result = await eigs(ctx, a, { k: options.k }); // warm-up (pipelines)
-      const times: number[] = [];
-      for (let r = 0; r < options.reps; r++) {
-        times.push(await timeMs(async () => { result = await eigs(ctx, a, { k: options.k }); }));
-      }
-      const gpuMs = median(times);
+      let result = await eigs(ctx, a, { k: options.k }); // also the warm-up (pipelines)
+      const gpuMs = await medianWallMs(options.reps, async () => { result = await eigs(ctx, a, { k: options.k }); }, 0);
       log(`n = ${n}: eigs ${gpuMs.toFixed(0)} ms (${result.matvecs} matvecs)`);
       let mlMs: number | null = null;
       let reference: Complex[] | null = null;
       if (n <= options.mlMax) {
         const rowsArr = Array.from({ length: n }, (_, i) => Array.from(matrix.subarray(i * n, (i + 1) * n)));
-        mlMs = await timeMs(() => {
+        mlMs = await wallMs(() => {
           const e = new EigenvalueDecomposition(new Matrix(rowsArr));
           reference = e.realEigenvalues.map((re, i) => ({ re, im: e.imaginaryEigenvalues[i]! }));
         });
         log(`n = ${n}: ml-matrix ${mlMs.toFixed(0)} ms`);
       }
       let power = powerIterationReference(matrix, n, { tol: 1e-6 });
-      const powerMs = await timeMs(() => { power = powerIterationReference(matrix, n, { tol: 1e-6 }); });
+      const powerMs = await wallMs(() => { power = powerIterationReference(matrix, n, { tol: 1e-6 }); });
       const ref = reference as Complex[] | null;
       const top = ref ? [...ref].sort((x, y) => Math.hypot(y.re, y.im) - Math.hypot(x.re, x.im))[0]! : null;
       rows.push({

@@ -18,7 +18,8 @@ import { InputError } from '../src/gpu/errors.js';
 import { gemv } from '../src/linalg/gemv.js';
 import { matmul } from '../src/linalg/matmul.js';
 import { importPeer } from './peers.js';
-import { measure, measureCopyBandwidth, measureFmaPeak, median } from '../src/internal.js';
+import { medianWallMs } from './timing.js';
+import { measure, measureCopyBandwidth, measureFmaPeak } from '../src/internal.js';
 
 /** One GEMM or GEMV shape. */
 interface Shape {
@@ -108,17 +109,6 @@ interface Peer {
   gemv(shape: Shape, reps: number): Promise<number>;
 }
 
-async function timeWall(reps: number, run: () => Promise<void>): Promise<number> {
-  await run(); // warm-up (shader compilation, allocation)
-  const samples: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    await run();
-    samples.push(performance.now() - t0);
-  }
-  return median(samples);
-}
-
 function tfPeer(tf: Tf, name: PeerName, backend: string): Peer {
   const product = async (shape: Shape, reps: number, vector: boolean): Promise<number> => {
     await tf.setBackend(backend);
@@ -126,7 +116,7 @@ function tfPeer(tf: Tf, name: PeerName, backend: string): Peer {
     const a = tf.randomUniform([shape.m, shape.k], -0.5, 0.5);
     const b = tf.randomUniform([shape.k, vector ? 1 : shape.n], -0.5, 0.5);
     try {
-      return await timeWall(reps, async () => {
+      return await medianWallMs(reps, async () => {
         const c = tf.matMul(a, b);
         await c.data();
         c.dispose();
@@ -175,7 +165,7 @@ function jsPeer(): Peer {
       const a = random(s.m * s.k);
       const b = random(s.k * s.n);
       const c = new Float32Array(s.m * s.n);
-      return timeWall(reps, async () => {
+      return medianWallMs(reps, async () => {
         c.fill(0);
         for (let i = 0; i < s.m; i++) {
           const ci = i * s.n;
@@ -191,7 +181,7 @@ function jsPeer(): Peer {
       const a = random(s.m * s.k);
       const x = random(s.k);
       const y = new Float32Array(s.m);
-      return timeWall(reps, async () => {
+      return medianWallMs(reps, async () => {
         for (let i = 0; i < s.m; i++) {
           let acc = 0;
           const base = i * s.k;

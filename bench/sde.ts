@@ -12,8 +12,8 @@
  * Reported: median wall time after a warm-up, trajectory-steps/s end to end and for integration
  * alone (end to end minus a zero-step run, which is upload + readback), and ratios to the peers.
  */
-import { median } from '../src/internal.js';
 import { importPeer } from './peers.js';
+import { medianWallMs } from './timing.js';
 import { InvalidArgumentError, type Command } from 'commander';
 import { createContext, type Context } from '../src/core/context.js';
 import { InputError } from '../src/gpu/errors.js';
@@ -76,16 +76,6 @@ export const LIF = defineSDE({
 });
 
 
-async function medianMs(reps: number, body: () => Promise<unknown>): Promise<number> {
-  await body(); // warm-up: pipelines, allocations
-  const times: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    await body();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 
@@ -183,9 +173,9 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
       const r = await simulate(ctx, w.model, { trials: w.n, steps, dt: w.dt, seed: 1, record });
       check = w.name === 'gbm3' ? mean(r.final?.x1 ?? []) : mean(r.spikes?.counts ?? []);
     };
-    const ms = await medianMs(o.reps, () => run(w.steps));
+    const ms = await medianWallMs(o.reps, () => run(w.steps));
     const wgCheck = check;
-    const overheadMs = await medianMs(o.reps, () => run(0));
+    const overheadMs = await medianWallMs(o.reps, () => run(0));
     const integrationMs = Math.max(ms - overheadMs, 1e-3);
     const rate = (w.n * w.steps) / (ms / 1000);
     rows.push({
@@ -196,7 +186,7 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
     if (tf) {
       const tfModule = tf;
       let tfCheck = 0;
-      const tfMs = await medianMs(Math.min(o.reps, 2), async () => {
+      const tfMs = await medianWallMs(Math.min(o.reps, 2), async () => {
         tfCheck = w.name === 'gbm3' ? await tfGbm(tfModule, w.n, w.steps, w.dt) : await tfLif(tfModule, w.n, w.steps, w.dt);
       });
       const tfRate = (w.n * w.steps) / (tfMs / 1000);
@@ -205,7 +195,7 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
     }
     const nJs = Math.min(o.jsTrajectories, w.n);
     let jsCheck = 0;
-    const jsMs = await medianMs(Math.min(o.reps, 2), async () => {
+    const jsMs = await medianWallMs(Math.min(o.reps, 2), async () => {
       const r = simulateReference(w.model, { trials: nJs, steps: w.steps, dt: w.dt, seed: 1 });
       jsCheck = w.name === 'gbm3' ? mean(r.state.subarray(0, nJs)) : mean(r.spikes);
     });
