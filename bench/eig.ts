@@ -10,6 +10,7 @@
  * copy bandwidth (linalg's measureFmaPeak / measureCopyBandwidth), measured in the same run.
  */
 import { medianWallMs, wallMs } from './timing.js';
+import { philoxSequence } from '../src/reference/philox.js';
 import type { Command } from 'commander';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { createContext, type Context } from '../src/core/context.js';
@@ -47,13 +48,10 @@ export async function runJacobiBench(ctx: Context, specs: [number, number][], re
   const rows: JacobiBenchRow[] = [];
   for (const [batch, n] of specs) {
     const data = new Float32Array(batch * n * n);
-    let s = 12345;
+    const uniform = philoxSequence(12345, { distribution: 'uniform' });
     for (let b = 0; b < batch; b++) {
       for (let i = 0; i < n; i++) {
-        for (let j = 0; j <= i; j++) {
-          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-          data[(b * n + i) * n + j] = data[(b * n + j) * n + i] = s / 4294967296 - 0.5;
-        }
+        for (let j = 0; j <= i; j++) data[(b * n + i) * n + j] = data[(b * n + j) * n + i] = uniform() - 0.5;
       }
     }
     const t = ctx.tensor([batch, n, n], { label: 'bench.eig.jacobi.input', data });

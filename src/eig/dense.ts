@@ -5,6 +5,7 @@
  * without splitting complex-conjugate pairs, and orthonormal real bases of Ritz subspaces.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { gramSchmidtAppend, norm } from '../reference/dense.js';
 
 /** Which eigenvalues a solver returns first. */
 export type Which = 'LM' | 'LR' | 'SR';
@@ -99,35 +100,13 @@ export function realBasis(pairs: readonly SmallPair[], m: number): { q: Float64A
     if (pair.im > 0) cols.push(Float64Array.from(pair.vi));
   }
   const kept: Float64Array[] = [];
-  for (const c of cols) {
-    const before = norm(c);
-    for (let pass = 0; pass < 2; pass++) {
-      for (const q of kept) {
-        const d = dot(q, c);
-        for (let i = 0; i < m; i++) c[i]! -= d * q[i]!;
-      }
-    }
-    const after = norm(c);
-    if (after <= 1e-10 * before) continue;
-    for (let i = 0; i < m; i++) c[i]! /= after;
-    kept.push(c);
-  }
+  for (const c of cols) gramSchmidtAppend(kept, c, 1e-10); // a dependent vector is dropped
   const p = kept.length;
   const q = new Float64Array(m * p);
   kept.forEach((c, j) => {
     for (let i = 0; i < m; i++) q[i * p + j] = c[i]!;
   });
   return { q, p };
-}
-
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
-export function norm(a: ArrayLike<number>): number {
-  return Math.sqrt(dot(a, a));
 }
 
 /** Frobenius norm of an array of numbers. */

@@ -20,6 +20,7 @@ import { InputError } from '../gpu/errors.js';
 import { realBasis, smallEig, sortByWhich, takeWithoutSplitting, type SmallPair, type Which } from './dense.js';
 import { checkPositive, checkPositiveInt, EigConvergenceError, isTensor, resolveMatrix, startVectors, type MatrixInput, type MatrixShape } from './input.js';
 import { KrylovOps, type Basis } from './ops.js';
+import { matmulDense } from '../reference/dense.js';
 
 export type { Which } from './dense.js';
 
@@ -263,27 +264,12 @@ function restart(ctx: Context, ops: KrylovOps, a: Tensor<'f32'>, o: Resolved, so
     const Y = basis.q; // m × p
     const hb = hData.subarray(b * hStride, (b + 1) * hStride);
     // S = Yᵀ·H·Y and the residual row rᵀ·Y.
-    const HY = new Float64Array(m * p);
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < p; j++) {
-        let sum = 0;
-        for (let l = 0; l < m; l++) sum += hb[i * m + l]! * Y[l * p + j]!;
-        HY[i * p + j] = sum;
-      }
-    }
+    const S = matmulDense(Y, matmulDense(hb, Y, m, m, p), p, m, p, { transA: true });
     const base = b * hStride;
     for (let i = 0; i < p; i++) {
-      for (let j = 0; j < p; j++) {
-        let sum = 0;
-        for (let l = 0; l < m; l++) sum += Y[l * p + i]! * HY[l * p + j]!;
-        hNew[base + i * m + j] = sum;
-      }
+      for (let j = 0; j < p; j++) hNew[base + i * m + j] = S[i * p + j]!;
     }
-    for (let j = 0; j < p; j++) {
-      let sum = 0;
-      for (let l = 0; l < m; l++) sum += hb[m * m + l]! * Y[l * p + j]!;
-      hNew[base + p * m + j] = sum;
-    }
+    hNew.set(matmulDense(hb.subarray(m * m, m * m + m), Y, 1, m, p), base + p * m);
     // Q = [[Y, 0], [0, 1]]: the new basis is [V·Y, v_m] (then zero rows up to `keep`).
     const qb = b * (m + 1) * (keep + 1);
     for (let l = 0; l < m; l++) for (let j = 0; j < p; j++) q[qb + l * (keep + 1) + j] = Y[l * p + j]!;

@@ -5,6 +5,7 @@
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { InputError, WgneuroError } from '../gpu/errors.js';
+import { philoxSequence } from '../reference/philox.js';
 
 /** A matrix or a batch of matrices: a GPU tensor, or row-major CPU numbers. */
 export type MatrixInput = Tensor<'f32'> | Float32Array | Float64Array | readonly number[];
@@ -53,24 +54,17 @@ export function isTensor(a: MatrixInput): a is Tensor<'f32'> {
   return typeof a === 'object' && a !== null && 'buffer' in a && 'shape' in a && 'dtype' in a;
 }
 
-/** Seeded float64 uniform numbers in [0, 1) (mulberry32) for start vectors. */
-export function seededUniform(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Philox counter tag (word 3) of the eigensolvers' start vectors. */
+const START_VECTOR_TAG = 0x45494753; // 'EIGS'
 
-/** `count` vectors of length n with entries uniform in (−1, 1), reproducible from `seed`. */
+/**
+ * `count` vectors of length n with entries uniform in (−1, 1), from Philox under `seed` (a
+ * non-negative integer below 2^53; InputError otherwise).
+ */
 export function startVectors(count: number, n: number, seed: number): Float32Array {
-  const rand = seededUniform(seed * 2654435761 + 12345);
-  const out = new Float32Array(count * n);
-  for (let i = 0; i < out.length; i++) out[i] = 2 * rand() - 1;
-  return out;
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`seed must be a non-negative integer below 2^53, got ${seed}`);
+  const rand = philoxSequence(seed, { distribution: 'uniform', tag: START_VECTOR_TAG });
+  return Float32Array.from({ length: count * n }, () => 2 * rand() - 1);
 }
 
 /** Thrown when an iterative eigensolver does not reach its tolerance within its iteration cap. */

@@ -5,7 +5,7 @@
  */
 import type { Context } from '../core/context.js';
 import { InputError } from '../gpu/errors.js';
-import { dot } from './dense.js';
+import { gramSchmidtAppend } from '../reference/dense.js';
 import { checkPositive, checkPositiveInt, EigConvergenceError, resolveMatrix, startVectors, type MatrixInput, type MatrixShape } from './input.js';
 import { KrylovOps, type Basis } from './ops.js';
 
@@ -133,18 +133,9 @@ function orthonormalRows(vectors: ArrayLike<number>[], n: number): Float64Array[
   const out: Float64Array[] = [];
   vectors.forEach((vec, i) => {
     if (vec.length !== n) throw new InputError(`powerIteration: deflate[${i}] has length ${vec.length}, expected n = ${n}`);
-    const x = Float64Array.from(vec as ArrayLike<number>);
-    const before = Math.sqrt(dot(x, x));
-    for (let pass = 0; pass < 2; pass++) {
-      for (const qv of out) {
-        const c = dot(qv, x);
-        for (let e = 0; e < n; e++) x[e]! -= c * qv[e]!;
-      }
+    if (!gramSchmidtAppend(out, Float64Array.from(vec as ArrayLike<number>), 1e-6)) {
+      throw new InputError(`powerIteration: deflate[${i}] is zero or depends on the vectors before it`);
     }
-    const after = Math.sqrt(dot(x, x));
-    if (!(after > 1e-6 * before)) throw new InputError(`powerIteration: deflate[${i}] is zero or depends on the vectors before it`);
-    for (let e = 0; e < n; e++) x[e]! /= after;
-    out.push(x);
   });
   return out;
 }

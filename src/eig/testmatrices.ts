@@ -4,16 +4,16 @@
  * chosen spectrum, and random Gaussian connectivity plus a rank-one term with a predictable outlier.
  */
 import { InputError } from '../gpu/errors.js';
-import { seededUniform } from './input.js';
+import { gramSchmidtAppend, matmulDense } from '../reference/dense.js';
+import { philoxSequence } from '../reference/philox.js';
 import type { Complex } from './eigs.js';
 
-/** Standard normal numbers from a seed (Box–Muller on mulberry32). */
+/** Philox counter tag (word 3) of the test matrices' random numbers. */
+const TEST_MATRIX_TAG = 0x54455354; // 'TEST'
+
+/** Standard normal numbers in order from a seed (a non-negative integer below 2^53), by Philox. */
 export function seededNormal(seed: number): () => number {
-  const u = seededUniform(seed);
-  return () => {
-    const r = Math.sqrt(-2 * Math.log(1 - u()));
-    return r * Math.cos(2 * Math.PI * u());
-  };
+  return philoxSequence(seed, { distribution: 'normal', tag: TEST_MATRIX_TAG });
 }
 
 /** n × n diagonal matrix with the given diagonal. */
@@ -28,22 +28,8 @@ export function diagonalMatrix(values: readonly number[]): Float64Array {
 export function randomOrthogonal(n: number, seed = 0): Float64Array {
   const rand = seededNormal(seed);
   const cols: Float64Array[] = [];
-  while (cols.length < n) {
-    const c = Float64Array.from({ length: n }, () => rand());
-    for (let pass = 0; pass < 2; pass++) {
-      for (const q of cols) {
-        let d = 0;
-        for (let i = 0; i < n; i++) d += q[i]! * c[i]!;
-        for (let i = 0; i < n; i++) c[i]! -= d * q[i]!;
-      }
-    }
-    let s = 0;
-    for (let i = 0; i < n; i++) s += c[i]! * c[i]!;
-    s = Math.sqrt(s);
-    if (s < 1e-8) continue;
-    for (let i = 0; i < n; i++) c[i]! /= s;
-    cols.push(c);
-  }
+  // A Gaussian column depends on the others with probability zero; draw another if it nearly does.
+  while (cols.length < n) gramSchmidtAppend(cols, Float64Array.from({ length: n }, () => rand()), 1e-8);
   const q = new Float64Array(n * n);
   cols.forEach((c, j) => c.forEach((x, i) => (q[i * n + j] = x)));
   return q;
@@ -99,22 +85,7 @@ export function knownSpectrumMatrix(options: KnownSpectrumOptions): { matrix: Fl
     for (let r = 0; r < n; r++) for (let c = blockEnd(r); c < n; c++) t[r * n + c] = upper * rand();
   }
   const q = randomOrthogonal(n, options.seed ?? 0);
-  const qt = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < n; c++) {
-      let s = 0;
-      for (let l = 0; l < n; l++) s += q[r * n + l]! * t[l * n + c]!;
-      qt[r * n + c] = s;
-    }
-  }
-  const a = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < n; c++) {
-      let s = 0;
-      for (let l = 0; l < n; l++) s += qt[r * n + l]! * q[c * n + l]!;
-      a[r * n + c] = s;
-    }
-  }
+  const a = matmulDense(matmulDense(q, t, n, n, n), q, n, n, n, { transB: true }); // Q·T·Qᵀ
   const values: Complex[] = [...real.map((re) => ({ re, im: 0 })), ...complex.flatMap((c) => [{ re: c.re, im: c.im }, { re: c.re, im: -c.im }])];
   return { matrix: a, n, values };
 }

@@ -3,6 +3,7 @@
  * result table, and write JSON, CSV and figures.
  */
 import type { Context } from '../core/context.js';
+import { InputError } from '../gpu/errors.js';
 
 /** Parameter values an experiment accepts from the command line (`--name value`). */
 export type ParamValue = number | string | boolean | number[];
@@ -45,4 +46,24 @@ export interface Experiment<R = unknown> {
   figures(result: R): Figure[];
   /** Short human-readable summary printed without --json: simulation beside theory. */
   summary(result: R): string;
+}
+
+/** A numeric parameter by name; InputError naming `--name` and the value when it is not a finite number. */
+export function numberParam(params: Record<string, ParamValue>, name: string): number {
+  const v = params[name];
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`--${name} must be a number, got ${String(v)}`);
+  return v;
+}
+
+/**
+ * A list-of-numbers parameter by name (a single number is a list of one); InputError naming
+ * `--name` when it holds fewer than `minLength` values (default 1) or a value that is not finite.
+ */
+export function listParam(params: Record<string, ParamValue>, name: string, minLength = 1): number[] {
+  const v = params[name];
+  const xs = Array.isArray(v) ? v : typeof v === 'number' ? [v] : [];
+  if (xs.length < minLength || xs.some((x) => !Number.isFinite(x))) {
+    throw new InputError(`--${name} must be a list of at least ${minLength} number${minLength === 1 ? '' : 's'}, got ${String(v)}`);
+  }
+  return xs;
 }

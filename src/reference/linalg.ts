@@ -4,6 +4,7 @@
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { compileExpression } from '../linalg/expr.js';
+import { gramSchmidtAppend, matmulDense } from './dense.js';
 
 /** Options of {@link matmulRef}, mirroring `matmul`. */
 export interface MatmulRefOptions {
@@ -34,20 +35,13 @@ export function matmulRef(
   const alpha = o.alpha ?? 1;
   const beta = o.beta ?? 0;
   const out = new Float64Array(batch * m * n);
+  const member = (x: ArrayLike<number>, count: number, t: number, size: number): ArrayLike<number> =>
+    count === 1 ? x : Array.prototype.slice.call(x, t * size, (t + 1) * size);
   for (let t = 0; t < batch; t++) {
-    const baseA = batchA === 1 ? 0 : t * m * k;
-    const baseB = batchB === 1 ? 0 : t * k * n;
-    for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let l = 0; l < k; l++) {
-          const av = o.transA ? a[baseA + l * m + i]! : a[baseA + i * k + l]!;
-          const bv = o.transB ? b[baseB + j * k + l]! : b[baseB + l * n + j]!;
-          s += av * bv;
-        }
-        const idx = t * m * n + i * n + j;
-        out[idx] = alpha * s + (beta !== 0 ? beta * o.c![idx]! : 0);
-      }
+    const product = matmulDense(member(a, batchA, t, m * k), member(b, batchB, t, k * n), m, k, n, o);
+    for (let q = 0; q < m * n; q++) {
+      const idx = t * m * n + q;
+      out[idx] = alpha * product[q]! + (beta !== 0 ? beta * o.c![idx]! : 0);
     }
   }
   return out;
@@ -148,21 +142,17 @@ export function symmetricEigenvaluesRef(c: ArrayLike<number>, n: number): number
 }
 
 /**
- * Modified Gram–Schmidt orthonormalization of the columns of an m × k matrix (float64), the
- * reference for `orthonormalize` (same span of every leading set of columns, positive diagonal of R).
+ * Gram–Schmidt orthonormalization of the columns of an m × k matrix (float64), the reference for
+ * `orthonormalize` (same span of every leading set of columns, positive diagonal of R). A column
+ * that depends on the ones before it comes out NaN.
  */
 export function orthonormalizeRef(q: ArrayLike<number>, m: number, k: number): Float64Array {
-  const out = Float64Array.from(q);
+  const columns: Float64Array[] = [];
+  const out = new Float64Array(m * k).fill(Number.NaN);
   for (let j = 0; j < k; j++) {
-    for (let p = 0; p < j; p++) {
-      let d = 0;
-      for (let i = 0; i < m; i++) d += out[i * k + p]! * out[i * k + j]!;
-      for (let i = 0; i < m; i++) out[i * k + j]! -= d * out[i * k + p]!;
-    }
-    let s = 0;
-    for (let i = 0; i < m; i++) s += out[i * k + j]! ** 2;
-    const inv = 1 / Math.sqrt(s);
-    for (let i = 0; i < m; i++) out[i * k + j]! *= inv;
+    const column = Float64Array.from({ length: m }, (_, i) => q[i * k + j]!);
+    if (!gramSchmidtAppend(columns, column)) continue;
+    for (let i = 0; i < m; i++) out[i * k + j] = column[i]!;
   }
   return out;
 }

@@ -2,6 +2,7 @@
  * Philox4x32-10 in TypeScript, bit-identical to shaders/common/philox.wgsl.ts.
  * Salmon, Moraes, Dror & Shaw (2011), "Parallel random numbers: as easy as 1, 2, 3", SC'11.
  */
+import { seedToKey } from '../core/seed.js';
 
 const M0 = 0xd2511f53;
 const M1 = 0xcd9e8d57;
@@ -77,4 +78,44 @@ export function normal4FromBits(bits: ArrayLike<number>, out: Float64Array = new
   out[2] = r1 * Math.cos(a1);
   out[3] = r1 * Math.sin(a1);
   return out;
+}
+
+/** Options of {@link philoxSequence}. */
+export interface PhiloxSequenceOptions {
+  /** `'uniform'`: (0, 1) as `philox_uniform`; `'normal'`: standard normals as `philox_normal4`. */
+  distribution: 'uniform' | 'normal';
+  /** Counter word 2: an independent stream under the same seed. Default 0. */
+  stream?: number;
+  /** Counter word 3: which use the numbers serve, so different uses never share numbers. Default 0. */
+  tag?: number;
+}
+
+/**
+ * Float64 numbers drawn in order from the Philox blocks (0, 0, stream, tag), (1, 0, stream, tag), …
+ * under `seed`, four per block: the CPU's seeded generator for setup draws, start vectors and test
+ * matrices, on the same counter convention as the kernels (see shaders/common/philox.wgsl.ts).
+ */
+export function philoxSequence(seed: number, options: PhiloxSequenceOptions): () => number {
+  const key = seedToKey(seed);
+  const stream = options.stream ?? 0;
+  const tag = options.tag ?? 0;
+  const words = new Uint32Array(4);
+  const values = new Float64Array(4);
+  let block = 0;
+  let lane = 4;
+  return () => {
+    if (lane === 4) {
+      philox4x32_10([block++, 0, stream, tag], key, words);
+      if (options.distribution === 'normal') normal4FromBits(words, values);
+      else for (let q = 0; q < 4; q++) values[q] = uniformFromBits(words[q]!);
+      lane = 0;
+    }
+    return values[lane++]!;
+  };
+}
+
+/** The first `count` numbers of {@link philoxSequence}. */
+export function philoxArray(count: number, seed: number, options: PhiloxSequenceOptions): Float64Array {
+  const next = philoxSequence(seed, options);
+  return Float64Array.from({ length: count }, next);
 }

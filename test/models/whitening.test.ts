@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/gpu/errors.js';
 import { runWhiteningTrials, whiteningCovariance, whiteningInitialState } from '../../src/models/whitening/index.js';
 import {
-  gram, matmulSquare, symmetricEigen, whiteningDirectTime, whiteningDirectTrajectory, whiteningInterneuronTrajectory,
+  symmetricEigen, whiteningDirectTime, whiteningDirectTrajectory, whiteningInterneuronTrajectory,
   whiteningStepsReference, whiteningTheoryConvergenceTime, whiteningTheoryError,
 } from '../../src/models/whitening/reference.js';
+import { matmulDense } from '../../src/reference/dense.js';
 import { expectClose, gpuIt } from '../helpers/device.js';
 
 /** Classical RK4 for a scalar ODE (float64), the independent check of the closed forms. */
@@ -74,7 +75,7 @@ describe('whitening trials on the GPU', () => {
             const state = whiteningInitialState(network, 5, k, m0[mi]!, 11, si);
             const ref = whiteningStepsReference(
               { network, mode, n: 5, k, batch: 3, eta, cov: cov.cov, sqrtCov: cov.sqrtCov, tol: 0.6, seed: 11, stream: si }, state, 0, steps);
-            const expected = network === 'direct' ? state : gram(state, 5, k);
+            const expected = network === 'direct' ? state : matmulDense(state, state, 5, k, 5, { transB: true });
             // f32 arithmetic over 13 steps of O(1) updates: errors of a few 1e-6 relative; 1e-4 is safe.
             expectClose(r.finalM[t]!, expected, { atol: 1e-4, rtol: 1e-4 }, `trial ${t} final M`);
             expect(r.finalError[t]).toBeCloseTo(ref.error, 4);
@@ -114,7 +115,7 @@ describe('whitening trials on the GPU', () => {
       const { values, vectors } = symmetricEigen(m, 5);
       const inv = new Float64Array(25);
       for (let k = 0; k < 5; k++) for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) inv[i * 5 + j]! += (vectors[i * 5 + k]! * vectors[j * 5 + k]!) / values[k]!;
-      const crr = matmulSquare(matmulSquare(inv, cov.cov, 5), inv, 5);
+      const crr = matmulDense(matmulDense(inv, cov.cov, 5, 5, 5), inv, 5, 5, 5);
       expectClose(crr, Float64Array.from({ length: 25 }, (_, i) => (i % 6 === 0 ? 1 : 0)), { atol: 1e-4 }, `${network}: C_rr`);
     }
   });

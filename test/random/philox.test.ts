@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { philoxWGSL } from '../../shaders/common/philox.wgsl.js';
 import { fillRandom, randomNormal, randomUniform } from '../../src/random/index.js';
-import { normal4FromBits, philox4x32_10, uniformFromBits } from '../../src/reference/philox.js';
+import { normal4FromBits, philox4x32_10, philoxArray, philoxSequence, uniformFromBits } from '../../src/reference/philox.js';
 import { seedToKey } from '../../src/core/seed.js';
 import { gpuIt, expectClose } from '../helpers/device.js';
 import { ksStatistic, normalCdf, sampleMoments } from '../helpers/stats.js';
@@ -17,6 +17,18 @@ describe('Philox4x32-10 (TypeScript twin)', () => {
   it('matches the Random123 known-answer vectors', () => {
     for (const [ctr, key, expected] of KAT) expect([...philox4x32_10(ctr, key)]).toEqual(expected);
   });
+  it('draws CPU sequences block by block on the kernels\' counter convention', () => {
+    const key = seedToKey(2 ** 40 + 9);
+    const words = philox4x32_10([1, 0, 5, 77], key); // block 1: numbers 4 … 7
+    const normals = normal4FromBits(words);
+    const seq = philoxArray(7, 2 ** 40 + 9, { distribution: 'normal', stream: 5, tag: 77 });
+    expect([...seq.subarray(4, 7)]).toEqual([...normals.subarray(0, 3)]);
+    const uniform = philoxSequence(2 ** 40 + 9, { distribution: 'uniform', stream: 5, tag: 77 });
+    for (let i = 0; i < 5; i++) uniform();
+    expect(uniform()).toBe(uniformFromBits(words[1]!));
+    expect(() => philoxSequence(-1, { distribution: 'uniform' })).toThrow(/seed/);
+  });
+
   it('maps words to open (0, 1) and splits seeds into key words', () => {
     expect(uniformFromBits(0)).toBeGreaterThan(0);
     expect(uniformFromBits(0xffffffff)).toBeLessThan(1);
@@ -74,6 +86,15 @@ describe('Philox4x32-10 (WGSL)', () => {
     // Normals: f32 Box–Muller with our own log/sincos (≤ ~4 ulp each) on values up to ~5.8:
     // |error| ≤ 4 · 2^-23 · 6 ≈ 3e-6 is a safe bound; observed is about 3e-7.
     expectClose(await normal.read(), expectedNormal, { atol: 3e-6 }, 'normals');
+  });
+
+  gpuIt('randomNormal and randomUniform equal the CPU sequence of the same seed and stream', async (ctx, track) => {
+    const n = 37;
+    const normal = await track(await randomNormal(ctx, [n], { seed: 2 ** 33 + 1, stream: 6 })).read();
+    const uniform = await track(await randomUniform(ctx, [n], { seed: 2 ** 33 + 1, stream: 6 })).read();
+    // Same bounds as the odd-size test above: uniforms exact, normals within f32 Box–Muller error.
+    expectClose(uniform, philoxArray(n, 2 ** 33 + 1, { distribution: 'uniform', stream: 6 }), { atol: 0 }, 'uniforms');
+    expectClose(normal, philoxArray(n, 2 ** 33 + 1, { distribution: 'normal', stream: 6 }), { atol: 3e-6 }, 'normals');
   });
 
   gpuIt('normals pass moment and Kolmogorov–Smirnov tests (seed 7, n = 2^17)', async (ctx, track) => {

@@ -5,7 +5,7 @@
  * (reduced matrix K); then the response to extra input into I is swept over the E-chain loading.
  */
 import type { Context } from '../../core/context.js';
-import type { Experiment, Figure, ParamValue } from '../experiment.js';
+import { listParam, numberParam, type Experiment, type Figure } from '../experiment.js';
 import { InputError } from '../../gpu/errors.js';
 import {
   bulkRadius, denseEigenvalues, lowRankResponse, lowRankResponseRealized, meanFieldResponse, onePopulationNetwork,
@@ -70,19 +70,6 @@ export interface EIMotifsResult {
   paradox: ParadoxPoint[];
   paradoxNetwork: { NE: number; NI: number; wE: number; wI: number; bulk: number };
   seed: number;
-}
-
-function num(params: Record<string, ParamValue>, name: string): number {
-  const v = params[name];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`--${name} must be a number, got ${String(v)}`);
-  return v;
-}
-
-function list(params: Record<string, ParamValue>, name: string): number[] {
-  const v = params[name];
-  const xs = Array.isArray(v) ? v : typeof v === 'number' ? [v] : [];
-  if (xs.length === 0 || xs.some((x) => !Number.isFinite(x))) throw new InputError(`--${name} must be a list of numbers, got ${String(v)}`);
-  return xs;
 }
 
 const byReal = (x: ComplexValue, y: ComplexValue): number => y.re - x.re || y.im - x.im;
@@ -212,21 +199,21 @@ export const eiMotifsExperiment: Experiment<EIMotifsResult> = {
   },
 
   async run(ctx, params, progress, signal) {
-    const N = num(params, 'N');
-    const g = num(params, 'g');
-    const lambda0 = num(params, 'lambda0');
-    const tauCon = num(params, 'tauCon');
-    const tauDiv = num(params, 'tauDiv');
-    const rho = num(params, 'rho');
-    const realizations = num(params, 'realizations');
-    const NE = num(params, 'NE');
-    const NI = num(params, 'NI');
-    const wE = num(params, 'wE');
-    const wI = num(params, 'wI');
-    const bulk = num(params, 'bulk');
-    const seed = num(params, 'seed');
-    const chains = list(params, 'tauChain');
-    const loadings = list(params, 'loadings');
+    const N = numberParam(params, 'N');
+    const g = numberParam(params, 'g');
+    const lambda0 = numberParam(params, 'lambda0');
+    const tauCon = numberParam(params, 'tauCon');
+    const tauDiv = numberParam(params, 'tauDiv');
+    const rho = numberParam(params, 'rho');
+    const realizations = numberParam(params, 'realizations');
+    const NE = numberParam(params, 'NE');
+    const NI = numberParam(params, 'NI');
+    const wE = numberParam(params, 'wE');
+    const wI = numberParam(params, 'wI');
+    const bulk = numberParam(params, 'bulk');
+    const seed = numberParam(params, 'seed');
+    const chains = listParam(params, 'tauChain');
+    const loadings = listParam(params, 'loadings');
     if (!Number.isInteger(N) || N < 16) throw new InputError(`--N must be an integer ≥ 16, got ${N}`);
     if (!Number.isInteger(realizations) || realizations < 1) throw new InputError(`--realizations must be a positive integer, got ${realizations}`);
     if (!Number.isInteger(NE) || !Number.isInteger(NI) || NE < 1 || NI < 1) throw new InputError(`--NE and --NI must be positive integers, got ${NE}, ${NI}`);

@@ -7,7 +7,7 @@
 import type { Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
 import { rateFromCounts, validateLifSettings, type LifParams, type LifSimSettings } from './reference.js';
-import type { Experiment, Figure, ParamValue } from '../experiment.js';
+import { listParam, numberParam, type Experiment, type Figure } from '../experiment.js';
 import { simulateLif } from './simulate.js';
 import { DEFAULT_LIF, emNoiseDriftFactor as emKappa, lifTheory, type LifTheory } from './theory.js';
 
@@ -65,12 +65,6 @@ function fitLine(x: number[], y: number[], sd: number[]): { a: number; b: number
   return { a, b, aStderr: Math.sqrt(sxx / det) };
 }
 
-function numberParam(params: Record<string, ParamValue>, name: string): number {
-  const v = params[name];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`lif-rate: '${name}' must be a number, got ${String(v)}`);
-  return v;
-}
-
 export const lifRateExperiment: Experiment<LifRateResult> = {
   name: 'lif-rate',
   description: 'conductance-based LIF rate vs synaptic time constant τ_s, beside the short-τ_s (Stratonovich) theory',
@@ -87,8 +81,7 @@ export const lifRateExperiment: Experiment<LifRateResult> = {
 
   async run(ctx: Context, params, progress, signal): Promise<LifRateResult> {
     const neuron = Object.fromEntries(Object.keys(DEFAULT_LIF).map((k) => [k, numberParam(params, k)])) as unknown as LifParams;
-    const tauS = params.tauS;
-    if (!Array.isArray(tauS) || tauS.length === 0) throw new InputError('lif-rate: --tauS needs at least one value');
+    const tauS = listParam(params, 'tauS');
     const trials = numberParam(params, 'trials');
     const duration = numberParam(params, 'duration');
     const warmup = numberParam(params, 'warmup');

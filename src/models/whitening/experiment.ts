@@ -3,8 +3,7 @@
  * Chklovskii (ICLR 2023) against the spread m₀ of their initial spectrum, online rule and averaged
  * ODE on the GPU, closed-form ODE times beside them (SEEDS.md §1).
  */
-import type { Experiment, Figure, ParamValue } from '../experiment.js';
-import { InputError } from '../../gpu/errors.js';
+import { listParam, numberParam, type Experiment, type Figure } from '../experiment.js';
 import { sqrtm } from '../../linalg/index.js';
 import { linearFit, whiteningTheoryConvergenceTime, type WhiteningNetwork } from './reference.js';
 import { runWhiteningTrials, whiteningCovariance, type WhiteningTrialsResult } from './simulate.js';
@@ -48,12 +47,6 @@ const std = (xs: number[]): number => {
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
 };
 
-function num(params: Record<string, ParamValue>, name: string): number {
-  const v = params[name];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`--${name} must be a number, got ${String(v)}`);
-  return v;
-}
-
 function perM0(result: WhiteningTrialsResult, stat: (xs: number[]) => number): number[] {
   return result.m0.map((_, mi) => {
     const xs: number[] = [];
@@ -85,19 +78,17 @@ export const whiteningExperiment: Experiment<WhiteningResult> = {
   },
 
   async run(ctx, params, progress, signal) {
-    const n = num(params, 'n');
-    const k = num(params, 'k');
-    const lambdaMin = num(params, 'lambdaMin');
-    const lambdaMax = num(params, 'lambdaMax');
-    const seeds = num(params, 'seeds');
-    const batch = num(params, 'batch');
-    const eta = num(params, 'eta');
-    const tol = num(params, 'tol');
-    const settleTime = num(params, 'settle');
-    const seed = num(params, 'seed');
-    const m0Param = params.m0;
-    const m0 = Array.isArray(m0Param) ? m0Param : typeof m0Param === 'number' ? [m0Param] : [];
-    if (m0.length < 2) throw new InputError('--m0 needs at least two values to fit a slope');
+    const n = numberParam(params, 'n');
+    const k = numberParam(params, 'k');
+    const lambdaMin = numberParam(params, 'lambdaMin');
+    const lambdaMax = numberParam(params, 'lambdaMax');
+    const seeds = numberParam(params, 'seeds');
+    const batch = numberParam(params, 'batch');
+    const eta = numberParam(params, 'eta');
+    const tol = numberParam(params, 'tol');
+    const settleTime = numberParam(params, 'settle');
+    const seed = numberParam(params, 'seed');
+    const m0 = listParam(params, 'm0', 2); // two or more to fit a slope
     const covariance = whiteningCovariance(n, { lambdaMin, lambdaMax, seed });
     const covTensor = ctx.tensor([n, n], { label: 'whitening.C', data: Float32Array.from(covariance.cov) });
     let sqrtCovAgreement = NaN;

@@ -9,6 +9,7 @@
  * Interneurons:    dW/dt = (WWᵀ)⁻¹C(WWᵀ)⁻¹W − W, online W ← W + η(r nᵀ − W), r = (WWᵀ)⁻¹x, n = Wᵀr.
  * Both have the fixed point M* = (WWᵀ)* = C^{1/2}.
  */
+import { matmulDense } from '../../reference/dense.js';
 import { jacobiEigReference } from '../../reference/eig.js';
 import { normal4FromBits, philox4x32_10 } from '../../reference/philox.js';
 import { seedToKey } from '../../core/seed.js';
@@ -93,18 +94,6 @@ export function whiteningTheoryConvergenceTime(network: WhiteningNetwork, lambda
 }
 
 // ------------------------------------------------------------------ small dense float64 algebra
-
-/** Row-major n×n product A·B. */
-export function matmulSquare(a: ArrayLike<number>, b: ArrayLike<number>, n: number): Float64Array {
-  const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let l = 0; l < n; l++) {
-      const ail = a[i * n + l]!;
-      for (let j = 0; j < n; j++) c[i * n + j]! += ail * b[l * n + j]!;
-    }
-  }
-  return c;
-}
 
 /**
  * Eigen-decomposition of a symmetric n×n matrix by cyclic Jacobi rotations (Golub & Van Loan,
@@ -210,7 +199,7 @@ export function whiteningStepsReference(
   let firstBelow = -1;
   for (let s = 0; s < steps; s++) {
     const step = stepOffset + s;
-    const m = network === 'direct' ? state : gram(state, n, k);
+    const m = network === 'direct' ? state : matmulDense(state, state, n, k, n, { transB: true });
     const l = cholesky(m, n);
     if (!l) return { error: Infinity, firstBelow };
     const drive = new Float64Array(n * n); // S = E[r rᵀ] estimate, or M⁻¹CM⁻¹
@@ -258,26 +247,13 @@ export function whiteningStepsReference(
       }
       state.set(next);
     }
-    const after = network === 'direct' ? state : gram(state, n, k);
+    const after = network === 'direct' ? state : matmulDense(state, state, n, k, n, { transB: true });
     let num = 0;
     for (let i = 0; i < n * n; i++) num += (after[i]! - sqrtCov[i]!) ** 2;
     error = Math.sqrt(num) / normSqrt;
     if (firstBelow < 0 && error < tol) firstBelow = step;
   }
   return { error, firstBelow };
-}
-
-/** W Wᵀ of a row-major n×k matrix. */
-export function gram(w: ArrayLike<number>, n: number, k: number): Float64Array {
-  const m = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let l = 0; l < k; l++) s += w[i * k + l]! * w[j * k + l]!;
-      m[i * n + j] = s;
-    }
-  }
-  return m;
 }
 
 /** Least-squares slope and intercept of y against x. */

@@ -7,9 +7,10 @@ import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
 import { InputError } from '../../gpu/errors.js';
 import { matmul } from '../../linalg/index.js';
-import { normal4FromBits, philox4x32_10 } from '../../reference/philox.js';
+import { philoxArray } from '../../reference/philox.js';
 import { seedToKey } from '../../core/seed.js';
 import { symmetricFunction, WHITENING_RNG_TAG, type WhiteningNetwork } from './reference.js';
+import { gramSchmidtAppend } from '../../reference/dense.js';
 
 /** Input statistics: C = U diag(λ) Uᵀ and its square root. */
 export interface WhiteningCovariance {
@@ -25,36 +26,11 @@ export interface WhiteningCovariance {
 /** Philox counter word 3 of the setup draws (random rotations), distinct from the sample tag. */
 const SETUP_TAG = 0x5753; // 'WS'
 
-/** `rows × cols` standard normals from Philox stream `stream` under `seed` (CPU, setup only). */
-function setupNormals(count: number, seed: number, stream: number): Float64Array {
-  const key = seedToKey(seed);
-  const out = new Float64Array(count);
-  const words = new Uint32Array(4);
-  const z = new Float64Array(4);
-  for (let b = 0; b * 4 < count; b++) {
-    philox4x32_10([b, 0, stream, SETUP_TAG], key, words);
-    normal4FromBits(words, z);
-    for (let q = 0; q < 4 && b * 4 + q < count; q++) out[b * 4 + q] = z[q]!;
-  }
-  return out;
-}
-
 /** `rows` orthonormal vectors of length `cols` (rows ≤ cols) by Gram–Schmidt on Gaussian rows. */
 function orthonormalRows(rows: number, cols: number, seed: number, stream: number): Float64Array {
-  const q = setupNormals(rows * cols, seed, stream);
-  for (let i = 0; i < rows; i++) {
-    for (let pass = 0; pass < 2; pass++) {
-      for (let j = 0; j < i; j++) {
-        let dot = 0;
-        for (let c = 0; c < cols; c++) dot += q[i * cols + c]! * q[j * cols + c]!;
-        for (let c = 0; c < cols; c++) q[i * cols + c]! -= dot * q[j * cols + c]!;
-      }
-    }
-    let norm = 0;
-    for (let c = 0; c < cols; c++) norm += q[i * cols + c]! ** 2;
-    norm = Math.sqrt(norm);
-    for (let c = 0; c < cols; c++) q[i * cols + c]! /= norm;
-  }
+  const q = philoxArray(rows * cols, seed, { distribution: 'normal', stream, tag: SETUP_TAG });
+  const done: Float64Array[] = [];
+  for (let i = 0; i < rows; i++) gramSchmidtAppend(done, q.subarray(i * cols, (i + 1) * cols)); // rows are views of q
   return q;
 }
 
