@@ -57,6 +57,12 @@ var<workgroup> red: array<f32, WG_SIZE>;                  // reduction scratch
 var<workgroup> stop: u32;                                 // 1 once converged (read uniformly)
 var<workgroup> rank: array<u32, ${JACOBI_MAX_N}>;        // sorted position of each eigenvalue
 
+// Make every invocation's writes to work (storage) and rot (workgroup) visible to all.
+fn sync() {
+  storageBarrier();
+  workgroupBarrier();
+}
+
 // Pair k of round-robin step r over m (even) players; the player m - 1 is a dummy when n is odd.
 fn pair_of(r: u32, k: u32, m: u32) -> vec2u {
   var p: u32;
@@ -121,8 +127,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         if (pq.y < n) { cs = jacobi_rotation(wa, n, pq.x, pq.y); }
         rot[k] = cs;
       }
-      workgroupBarrier();
-      storageBarrier();
+      sync();
       // A ← A·J and V ← V·J: columns p and q of every row.
       for (var e = lid; e < n * half; e += WG_SIZE) {
         let i = e / half;
@@ -133,8 +138,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
           jacobi_rotate(rot[k], wv + i * n + pq.x, wv + i * n + pq.y);
         }
       }
-      storageBarrier();
-      workgroupBarrier();
+      sync();
       // A ← Jᵀ·A: rows p and q of every column.
       for (var e = lid; e < n * half; e += WG_SIZE) {
         let k = e / n;
@@ -142,8 +146,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         let pq = pair_of(r, k, m);
         if (pq.y < n) { jacobi_rotate(rot[k], wa + pq.x * n + j, wa + pq.y * n + j); }
       }
-      storageBarrier();
-      workgroupBarrier();
+      sync();
     }
   }
 

@@ -51,21 +51,22 @@ export async function fillRandom(
 }
 
 /** A new f32 tensor of uniform (0, 1) numbers. */
-export async function randomUniform(ctx: Context, shape: readonly number[], options: RandomOptions = {}): Promise<Tensor<'f32'>> {
-  const t = ctx.tensor(shape, { label: 'random.uniform.out' });
-  try {
-    return (await fillRandom(ctx, t, 'uniform', options)) as Tensor<'f32'>;
-  } catch (err) {
-    t.destroy();
-    throw err;
-  }
+export function randomUniform(ctx: Context, shape: readonly number[], options: RandomOptions = {}): Promise<Tensor<'f32'>> {
+  return newRandomTensor(ctx, shape, 'uniform', options);
 }
 
 /** A new f32 tensor of standard normal numbers (Box–Muller on Philox uniforms). */
-export async function randomNormal(ctx: Context, shape: readonly number[], options: RandomOptions = {}): Promise<Tensor<'f32'>> {
-  const t = ctx.tensor(shape, { label: 'random.normal.out' });
+export function randomNormal(ctx: Context, shape: readonly number[], options: RandomOptions = {}): Promise<Tensor<'f32'>> {
+  return newRandomTensor(ctx, shape, 'normal', options);
+}
+
+/** A new tensor filled by {@link fillRandom}; freed again if filling fails. */
+async function newRandomTensor(
+  ctx: Context, shape: readonly number[], distribution: 'uniform' | 'normal', options: RandomOptions,
+): Promise<Tensor<'f32'>> {
+  const t = ctx.tensor(shape, { label: `random.${distribution}.out` });
   try {
-    return (await fillRandom(ctx, t, 'normal', options)) as Tensor<'f32'>;
+    return (await fillRandom(ctx, t, distribution, options)) as Tensor<'f32'>;
   } catch (err) {
     t.destroy();
     throw err;

@@ -174,13 +174,7 @@ export async function simulate(ctx: Context, model: SDEModel, options: SimulateO
 // ------------------------------------------------------------------------------------------ plan
 
 /** Everything decided before any GPU work: checked options, what to record, and the chunking. */
-interface RunPlan {
-  model: SDEModel;
-  integrator: IntegratorInfo;
-  trials: number;
-  steps: number;
-  dt: number;
-  seed: number;
+interface RunPlan extends Pick<SimulateResult, 'model' | 'integrator' | 'trials' | 'steps' | 'dt' | 'seed'> {
   t0: number;
   refine: number;
   friction: number;
