@@ -17,6 +17,8 @@ export interface MapShaderOptions {
   layout: UniformLayout<UniformSchema>;
   /** The WGSL expression over `v_<name>` and `params.p_<name>`. */
   expression: string;
+  /** Module-scope WGSL the expression needs (the equation language's helpers), or ''. */
+  declarations?: string;
 }
 
 /** WGSL of an elementwise map; override WG_SIZE = 64. */
@@ -31,7 +33,7 @@ export function mapWGSL(o: MapShaderOptions): string {
   return /* wgsl */ `
 ${WGSL_LINEAR_INDEX}
 ${o.layout.wgslStruct('Params')}
-
+${o.declarations ?? ''}
 override WG_SIZE: u32 = 64u;   // invocations per workgroup
 
 @group(0) @binding(0) var<uniform> params: Params;              // element count and parameters

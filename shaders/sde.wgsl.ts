@@ -23,6 +23,7 @@ import { uniformLayout, type UniformSchema } from '../src/core/layout.js';
 import {
   SDE_FLAG_ABSORBED, SDE_FLAG_DIVERGED, SDE_TAG_ACCEPT, SDE_TAG_WIENER, sdeNoiseStride, sdeTrialStatus,
 } from '../src/core/sde-status.js';
+import { f32Literal } from '../src/expr/index.js';
 import { philoxWGSL } from './common/philox.wgsl.js';
 
 /** Integrator kernels available. */
@@ -72,10 +73,6 @@ export function sdeUniforms(params: readonly string[]) {
   return uniformLayout(schema);
 }
 
-const f = (v: number): string => {
-  const s = String(v);
-  return /[.eE]/.test(s) ? s : `${s}.0`;
-};
 
 /** WGSL of the integrator kernel for one model and scheme. */
 export function sdeKernelWGSL(o: SdeKernelOptions): string {
@@ -96,8 +93,8 @@ export function sdeKernelWGSL(o: SdeKernelOptions): string {
   const hasSnap = o.snapshot.length > 0;
   const absorbChecks = o.absorb.map((b) => {
     const parts = [];
-    if (Number.isFinite(b.lower)) parts.push(`next.${V[b.index]} <= ${f(Math.fround(b.lower))}`);
-    if (Number.isFinite(b.upper)) parts.push(`next.${V[b.index]} >= ${f(Math.fround(b.upper))}`);
+    if (Number.isFinite(b.lower)) parts.push(`next.${V[b.index]} <= ${f32Literal(Math.fround(b.lower))}`);
+    if (Number.isFinite(b.upper)) parts.push(`next.${V[b.index]} >= ${f32Literal(Math.fround(b.upper))}`);
     return parts.join(' || ');
   }).filter(Boolean);
   const scheme = o.scheme;

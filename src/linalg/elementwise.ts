@@ -13,13 +13,11 @@ import type { Context } from '../core/context.js';
 import { uniformLayout, type UniformSchema } from '../core/layout.js';
 import type { Tensor } from '../core/tensor.js';
 import { InputError } from '../gpu/errors.js';
-import { compileExpression } from './expr.js';
+import { compileExpression } from '../expr/index.js';
 import { assertF32, assertFinite, assertIndexable, assertNoAlias, assertShape } from './util.js';
 
 /** Invocations per elementwise workgroup. */
 const ELEMENTWISE_WORKGROUP_SIZE = 64;
-
-const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 /** Options of {@link mapExpr}. */
 export interface MapExprOptions {
@@ -35,10 +33,10 @@ export interface MapExprOptions {
  * `out[i] = expr(inputs[i]; params)` for every element, e.g.
  * `mapExpr(ctx, 'tanh(gain * x) + y', { x, y }, { params: { gain: 2 } })`.
  *
- * Expressions use `+ - * /`, comparisons inside `c ? a : b`, the constants `pi` and `e`, and
- * abs, exp, log, sqrt, sin, cos, tan, tanh, sinh, cosh, atan, atan2, floor, ceil, sign, square,
- * sigmoid, relu, pow, min, max, clamp; everything is evaluated in f32. All inputs must have the
- * same shape, which is the output's shape.
+ * Expressions are written in the equation language of `src/expr` (the one SDE models use):
+ * `+ - * /`, powers `^`/`**`, comparisons, `&&`, `||`, `c ? a : b`, the constants `pi` and `e`, and
+ * the built-in functions listed in `BUILTINS` (exp, log, sqrt, tanh, sigmoid, relu, pow, clamp, …);
+ * everything is evaluated in f32. All inputs must have the same shape, which is the output's shape.
  *
  * @returns `dst` when given, else a new tensor the caller owns.
  */
@@ -51,18 +49,14 @@ export async function mapExpr(
   const names = Object.keys(inputs);
   const params = options.params ?? {};
   const paramNames = Object.keys(params);
-  for (const name of [...names, ...paramNames]) {
-    if (!NAME.test(name)) throw new InputError(`mapExpr: '${name}' is not a valid name (letters, digits, _; starting with a letter)`);
-  }
-  const clash = names.find((n) => n in params);
-  if (clash) throw new InputError(`mapExpr: '${clash}' is both an input and a parameter`);
+  // names are checked (identifiers, not built-ins, no input also a parameter) before values
+  const compiled = compileExpression(expr, names, paramNames, 'mapExpr');
   for (const name of paramNames) assertFinite(params[name]!, `parameter '${name}'`);
   const first = names.length ? inputs[names[0]!]! : undefined;
   for (const name of names) {
     assertF32(ctx, inputs[name]!, `input '${name}'`);
     if (first) assertShape(inputs[name]!, first.shape, `input '${name}'`);
   }
-  const compiled = compileExpression(expr, names, paramNames);
   const shape = first?.shape ?? options.dst?.shape;
   if (!shape) throw new InputError('mapExpr: without inputs, pass dst to give the output shape');
   if (options.dst) {
@@ -84,7 +78,7 @@ export async function mapExpr(
     for (const p of paramNames) values[`p_${p}`] = params[p]!;
     const pipeline = await ctx.kernel({
       label: 'map',
-      code: mapWGSL({ inputs: names, inPlace, layout, expression: compiled.wgsl }),
+      code: mapWGSL({ inputs: names, inPlace, layout, expression: compiled.wgsl, declarations: compiled.declarations }),
       constants: { WG_SIZE: ELEMENTWISE_WORKGROUP_SIZE },
     });
     ctx.dispatch({

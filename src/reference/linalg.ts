@@ -3,7 +3,7 @@
  * Matrices are row-major flat arrays; batched arrays hold `batch` matrices back to back.
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { compileExpression } from '../linalg/expr.js';
+import { compileExpression } from '../expr/index.js';
 import { gramSchmidtAppend, matmulDense } from './dense.js';
 
 /** Options of {@link matmulRef}, mirroring `matmul`. */
@@ -160,13 +160,16 @@ export function orthonormalizeRef(q: ArrayLike<number>, m: number, k: number): F
 /** Float64 CPU evaluation of the same expression (reference for `mapExpr`). */
 export function mapExprRef(expr: string, inputs: Record<string, ArrayLike<number>>, params: Record<string, number> = {}): Float64Array {
   const names = Object.keys(inputs);
-  const compiled = compileExpression(expr, names, Object.keys(params));
-  const n = names.length ? inputs[names[0]!]!.length : 0;
+  const paramNames = Object.keys(params);
+  const compiled = compileExpression(expr, names, paramNames, 'mapExprRef');
+  const columns = names.map((name) => inputs[name]!);
+  const p = paramNames.map((name) => params[name]!);
+  const n = columns.length ? columns[0]!.length : 0;
   const out = new Float64Array(n);
-  const values: Record<string, number> = { ...params };
+  const v = new Float64Array(names.length);
   for (let i = 0; i < n; i++) {
-    for (const name of names) values[name] = inputs[name]![i]!;
-    out[i] = compiled.evaluate(values);
+    columns.forEach((column, k) => (v[k] = column[i]!));
+    out[i] = compiled.evaluate(v, p);
   }
   return out;
 }

@@ -42,7 +42,7 @@
 export {
   defineSDE, defineLangevin, modelFromJSON,
   type SDEDefinition, type LangevinDefinition, type SDEModel, type ModelJS, type UserFunction,
-  type EventDefinition, type AbsorbingBoundary, type ExprSource, type InitSource,
+  type EventDefinition, type AbsorbingBoundary, type ExprSource, type InitSource, type ModelOptions,
 } from './model.js';
 export { INTEGRATORS, resolveIntegrator, type IntegratorInfo, type IntegratorName } from './integrators.js';
 export {

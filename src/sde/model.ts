@@ -4,11 +4,12 @@
  * compiled once to WGSL functions with fixed signatures (injected into the integrator kernels) and
  * to JavaScript functions (run by the CPU reference), so both run the very same model.
  */
-import { InputError } from '../gpu/errors.js';
 import {
-  checkExpr, checkName, differentiate, namesIn, parseExpr, toJS, toWGSL, wgslFloat,
-  type Expr, type FunctionTable, type Scope,
-} from './expr.js';
+  checkExpr, checkModelName, checkName, checkNoRecursion, differentiate, F32_MAX, namesIn, needsWGSLHelpers, parseExpr,
+  toJS, toWGSL, WGSL_EXPR_HELPERS, type Expr, type FunctionTable, type Scope,
+} from '../expr/index.js';
+import { InputError } from '../gpu/errors.js';
+import { parseModelFile } from './model-file.js';
 
 /** An expression string (`'theta * (mu - x)'`) or a number. */
 export type ExprSource = string | number;
@@ -17,6 +18,16 @@ export type ExprSource = string | number;
 export type UserFunction =
   | { args: string[]; expr: string }
   | { args: string[]; wgsl: string; js?: (...args: number[]) => number };
+
+/** How a definition may be compiled. */
+export interface ModelOptions {
+  /**
+   * Accept user functions written as raw WGSL (`functions.<f>.wgsl`). Raw WGSL is pasted into the
+   * kernel unchecked, so it is refused unless the caller opts in; only enable it for models you
+   * trust (never for a file or link from someone else). Default false.
+   */
+  allowRawWGSL?: boolean;
+}
 
 /** Threshold → reset events (spiking neurons). */
 export interface EventDefinition {
@@ -144,45 +155,90 @@ export interface SDEModel {
 
 const fnName = (n: string): string => `uf_${n}`;
 
+/** `obj[key]` when `key` is the object's own property, so `constructor` or `toString` is no field. */
+function own<T>(obj: Record<string, T> | undefined, key: string): T | undefined {
+  return obj !== undefined && obj !== null && Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+/** Whether `v` is a list of numbers (an array or a typed array; a string is not one). */
+function isNumberList(v: unknown): v is ArrayLike<number> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
+}
+
+/** Check that `v` is a finite number that fits in a 32-bit float. */
+function checkF32(v: unknown, where: string): asserts v is number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > F32_MAX) {
+    throw new InputError(`${where} must be a finite number within the 32-bit float range (±${F32_MAX.toPrecision(5)}), got ${JSON.stringify(v) ?? String(v)}`);
+  }
+}
+
+/** Check each entry of a per-trial list (params, init). */
+function checkF32List(v: ArrayLike<number>, where: string): Float64Array {
+  if (v.length === 0) throw new InputError(`${where} is an empty list (give one value per trial, or a single number)`);
+  for (let i = 0; i < v.length; i++) checkF32(v[i], `${where}[${i}]`);
+  return Float64Array.from(v);
+}
+
 function stateEntries(state: CommonDefinition['state'], what: string): [string, InitSource][] {
   if (Array.isArray(state)) return state.map((n) => [n, 0]);
   if (state === null || typeof state !== 'object') throw new InputError(`${what}: 'state' must be a list of names or an object of {name: {init}}`);
   return Object.entries(state).map(([n, v]) => {
-    if (typeof v === 'object' && v !== null && !('length' in v)) return [n, (v as { init?: InitSource }).init ?? 0];
+    if (typeof v === 'object' && v !== null && !isNumberList(v)) return [n, own(v as Record<string, InitSource>, 'init') ?? 0];
     return [n, v as InitSource];
   });
 }
 
-function compileFunctions(defs: Record<string, UserFunction> | undefined, what: string): { table: FunctionTable; wgsl: string; js: string; raw: Record<string, (...a: number[]) => number> } {
+function compileFunctions(defs: Record<string, UserFunction> | undefined, what: string, options: ModelOptions): { table: FunctionTable; wgsl: string; js: string; raw: Map<string, (...a: number[]) => number> } {
   const table: FunctionTable = new Map();
-  const raw: Record<string, (...a: number[]) => number> = {};
+  const raw = new Map<string, (...a: number[]) => number>();
   let wgsl = '';
   let js = '';
+  if (defs !== undefined && (defs === null || typeof defs !== 'object' || Array.isArray(defs))) {
+    throw new InputError(`${what}: 'functions' must be an object {name: {args, expr}}`);
+  }
   const entries = Object.entries(defs ?? {});
   for (const [name, def] of entries) {
-    checkName(name, `${what}: function`);
-    if (!def || !Array.isArray(def.args)) throw new InputError(`${what}: function '${name}' needs 'args' (a list of argument names)`);
-    def.args.forEach((a) => checkName(a, `${what}: argument of ${name}()`));
+    checkName(name, `${what}: function`, ['t']);
+    if (!def || typeof def !== 'object' || !Array.isArray(def.args)) throw new InputError(`${what}: function '${name}' needs 'args' (a list of argument names)`);
+    const seen = new Set<string>();
+    for (const a of def.args) {
+      checkName(a, `${what}: argument of ${name}()`);
+      if (seen.has(a)) throw new InputError(`${what}: function '${name}' lists the argument '${a}' twice`);
+      seen.add(a);
+    }
+    if (Object.hasOwn(def, 'wgsl') && !options.allowRawWGSL) {
+      throw new InputError(`${what}: function '${name}' is raw WGSL, which is refused unless you opt in (only for models you trust): pass { allowRawWGSL: true } to defineSDE/defineLangevin/modelFromJSON, or --allow-wgsl to 'wgneuro simulate'; or write it as 'expr'`);
+    }
     table.set(name, { args: def.args, body: null });
   }
+  const arities = new Map([...table].map(([n, f]) => [n, f.args.length]));
+  const bodies = new Map<string, Expr>();
   for (const [name, def] of entries) {
     const where = `${what}: function ${name}(${def.args.join(', ')})`;
     const sig = def.args.map((a) => `a_${a}: f32`).join(', ');
-    if ('expr' in def) {
-      const body = parseExpr(def.expr, where);
-      const scope: Scope = { values: new Set(def.args), functions: new Map([...table].map(([n, f]) => [n, f.args.length])) };
-      checkExpr(body, scope, where);
+    if (Object.hasOwn(def, 'expr')) {
+      const body = parseExpr((def as { expr: string }).expr, where);
+      checkExpr(body, { values: new Set(def.args), functions: arities }, where);
       table.get(name)!.body = body;
-      const argName = (n: string): string => `a_${n}`;
-      wgsl += `fn ${fnName(name)}(${sig}) -> f32 { return ${toWGSL(body, argName, fnName)}; }\n`;
-      js += `const ${fnName(name)} = (${def.args.map((a) => `a_${a}`).join(', ')}) => ${toJS(body, argName, fnName)};\n`;
-    } else if ('wgsl' in def && typeof def.wgsl === 'string') {
-      wgsl += `fn ${fnName(name)}(${def.args.map((a) => `${a}: f32`).join(', ')}) -> f32 {\n${def.wgsl}\n}\n`;
-      if (def.js) raw[name] = def.js;
-      js += `const ${fnName(name)} = raw[${JSON.stringify(name)}] ?? (() => { throw new Error(${JSON.stringify(`function '${name}' is raw WGSL without a 'js' twin, so the CPU reference cannot run it`)}); });\n`;
+      bodies.set(name, body);
+    } else if (Object.hasOwn(def, 'wgsl') && typeof (def as { wgsl: unknown }).wgsl === 'string') {
+      const body = (def as { wgsl: string }).wgsl;
+      wgsl += `fn ${fnName(name)}(${def.args.map((a) => `${a}: f32`).join(', ')}) -> f32 {\n${body}\n}\n`;
+      const twin = (def as { js?: unknown }).js;
+      if (twin !== undefined && typeof twin !== 'function') throw new InputError(`${where}: 'js' must be a JavaScript function`);
+      if (twin) raw.set(name, twin as (...a: number[]) => number);
+      js += `const ${fnName(name)} = raw.get(${JSON.stringify(name)}) ?? (() => { throw new Error(${JSON.stringify(`function '${name}' is raw WGSL without a 'js' twin, so the CPU reference cannot run it`)}); });\n`;
     } else {
       throw new InputError(`${where}: give either 'expr' (an expression) or 'wgsl' (raw WGSL body, with optional 'js' twin)`);
     }
+  }
+  // WGSL has no recursion: report a function that calls itself here, not as a WGSL dependency cycle
+  checkNoRecursion(bodies, (name) => `${what}: function ${name}()`);
+  for (const [name, body] of bodies) {
+    const def = table.get(name)!;
+    const argName = (n: string): string => `a_${n}`;
+    wgsl += `fn ${fnName(name)}(${def.args.map((a) => `a_${a}: f32`).join(', ')}) -> f32 { return ${toWGSL(body, argName, fnName)}; }\n`;
+    js += `const ${fnName(name)} = (${def.args.map((a) => `a_${a}`).join(', ')}) => ${toJS(body, argName, fnName)};\n`;
   }
   return { table, wgsl, js, raw };
 }
@@ -190,20 +246,19 @@ function compileFunctions(defs: Record<string, UserFunction> | undefined, what: 
 function normalizeParams(params: CommonDefinition['params'], what: string): { names: string[]; values: (number | Float64Array)[] } {
   const names: string[] = [];
   const values: (number | Float64Array)[] = [];
+  if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
+    throw new InputError(`${what}: 'params' must be an object {name: value}`);
+  }
   for (const [name, v] of Object.entries(params ?? {})) {
-    checkName(name, `${what}: parameter`);
+    checkName(name, `${what}: parameter`, ['t']);
+    const where = `${what}: parameter '${name}'`;
     if (typeof v === 'number') {
-      if (!Number.isFinite(v)) throw new InputError(`${what}: parameter '${name}' = ${v} is not finite`);
-      wgslFloat(v, `${what}: parameter '${name}'`);
+      checkF32(v, where);
       values.push(v);
-    } else if (v && typeof (v as ArrayLike<number>).length === 'number') {
-      const arr = Float64Array.from(v as ArrayLike<number>);
-      if (arr.length === 0) throw new InputError(`${what}: parameter '${name}' is an empty array`);
-      const bad = arr.findIndex((x) => !Number.isFinite(x));
-      if (bad >= 0) throw new InputError(`${what}: parameter '${name}'[${bad}] = ${arr[bad]} is not finite`);
-      values.push(arr);
+    } else if (isNumberList(v)) {
+      values.push(checkF32List(v, where));
     } else {
-      throw new InputError(`${what}: parameter '${name}' must be a number or an array of numbers (one per trial)`);
+      throw new InputError(`${where} must be a number or an array of numbers (one per trial), got ${JSON.stringify(v) ?? String(v)}`);
     }
     names.push(name);
   }
@@ -226,21 +281,23 @@ interface Parts {
   absorb: { index: number; lower: number; upper: number }[];
 }
 
-function prepareCommon(def: CommonDefinition, kind: 'sde' | 'langevin') {
-  if (!def || typeof def !== 'object') throw new InputError(`a model definition must be an object`);
-  const name = def.name ?? kind;
+function prepareCommon(def: CommonDefinition, kind: 'sde' | 'langevin', options: ModelOptions) {
+  if (!def || typeof def !== 'object' || Array.isArray(def)) throw new InputError(`a model definition must be an object`);
+  const name = own(def as unknown as Record<string, unknown>, 'name') ?? kind;
+  // the name reaches generated code (a comment) and labels: an identifier-like name only
+  checkModelName(name);
   const what = `model '${name}'`;
   const state = stateEntries(def.state, what);
   if (state.length === 0) throw new InputError(`${what}: 'state' lists no variables`);
   const seen = new Set<string>();
   for (const [n] of state) {
-    checkName(n, `${what}: state variable`);
+    checkName(n, `${what}: state variable`, ['t']);
     if (seen.has(n)) throw new InputError(`${what}: state variable '${n}' is listed twice`);
     seen.add(n);
   }
   const params = normalizeParams(def.params, what);
   for (const p of params.names) if (seen.has(p)) throw new InputError(`${what}: '${p}' is both a state variable and a parameter`);
-  const functions = compileFunctions(def.functions, what);
+  const functions = compileFunctions(def.functions, what, options);
   for (const f of functions.table.keys()) {
     if (seen.has(f) || params.names.includes(f)) throw new InputError(`${what}: '${f}' is both a function and a variable or parameter`);
   }
@@ -249,27 +306,37 @@ function prepareCommon(def: CommonDefinition, kind: 'sde' | 'langevin') {
     functions: new Map([...functions.table].map(([n, f]) => [n, f.args.length])),
   };
   const stateNames = state.map(([n]) => n);
-  const indexOf = (v: string, where: string): number => {
-    const i = stateNames.indexOf(v);
-    if (i < 0) throw new InputError(`${what}: ${where} names '${v}', which is not a state variable (${stateNames.join(', ')})`);
+  const indexOf = (v: unknown, where: string): number => {
+    const i = typeof v === 'string' ? stateNames.indexOf(v) : -1;
+    if (i < 0) throw new InputError(`${what}: ${where} names ${typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v)}, which is not a state variable (${stateNames.join(', ')})`);
     return i;
   };
-  for (const [n, init] of state) {
+  for (const entry of state) {
+    const [n, init] = entry;
+    const where = `${what}: init of '${n}'`;
     if (typeof init === 'string') {
-      const e = parseExpr(init, `${what}: init of '${n}'`);
-      checkExpr(e, { values: new Set(params.names), functions: scope.functions }, `${what}: init of '${n}' (may use parameters only)`);
+      const e = parseExpr(init, where);
+      checkExpr(e, { values: new Set(params.names), functions: new Map() }, `${where} (may use parameters and built-in functions only)`);
     } else if (typeof init === 'number') {
-      if (!Number.isFinite(init)) throw new InputError(`${what}: init of '${n}' = ${init} is not finite`);
-    } else if (!init || typeof init.length !== 'number') {
-      throw new InputError(`${what}: init of '${n}' must be a number, an expression or an array (one per trial)`);
+      checkF32(init, where);
+    } else if (isNumberList(init)) {
+      entry[1] = checkF32List(init, where);
+    } else {
+      throw new InputError(`${where} must be a number, an expression of parameters or an array of numbers (one per trial), got ${JSON.stringify(init) ?? String(init)}`);
     }
   }
-  const absorb = (def.absorb ?? []).map((b, k) => {
-    const index = indexOf(b.variable, `absorb[${k}]`);
-    const lower = b.lower ?? -Infinity;
-    const upper = b.upper ?? Infinity;
-    if (!(lower < upper)) throw new InputError(`${what}: absorb[${k}] needs lower < upper, got [${lower}, ${upper}]`);
-    return { index, lower, upper };
+  const absorbList = def.absorb ?? [];
+  if (!Array.isArray(absorbList)) throw new InputError(`${what}: 'absorb' must be a list of {variable, lower?, upper?}, got ${JSON.stringify(absorbList)}`);
+  const absorb = absorbList.map((b: AbsorbingBoundary, k: number) => {
+    if (!b || typeof b !== 'object') throw new InputError(`${what}: absorb[${k}] must be an object {variable, lower?, upper?}`);
+    const index = indexOf(b.variable, `absorb[${k}].variable`);
+    const lower = own(b as unknown as Record<string, unknown>, 'lower') ?? -Infinity;
+    const upper = own(b as unknown as Record<string, unknown>, 'upper') ?? Infinity;
+    if (lower !== -Infinity) checkF32(lower, `${what}: absorb[${k}].lower`);
+    if (upper !== Infinity) checkF32(upper, `${what}: absorb[${k}].upper`);
+    if (lower === -Infinity && upper === Infinity) throw new InputError(`${what}: absorb[${k}] gives neither 'lower' nor 'upper'`);
+    if (!((lower as number) < (upper as number))) throw new InputError(`${what}: absorb[${k}] needs lower < upper, got [${lower}, ${upper}]`);
+    return { index, lower: lower as number, upper: upper as number };
   });
   return { name, what, state, stateNames, params, functions, scope, indexOf, absorb };
 }
@@ -284,14 +351,18 @@ function prepareCommon(def: CommonDefinition, kind: 'sde' | 'langevin') {
  * ```
  * @throws InputError naming the variable and expression at fault.
  */
-export function defineSDE(def: SDEDefinition): SDEModel {
-  const c = prepareCommon(def, 'sde');
+export function defineSDE(def: SDEDefinition, options: ModelOptions = {}): SDEModel {
+  const c = prepareCommon(def, 'sde', options);
   const { what, stateNames, scope } = c;
-  if (!def.drift || typeof def.drift !== 'object') throw new InputError(`${what}: 'drift' must be an object {variable: expression}`);
+  const isMap = (x: unknown): boolean => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isMap(def.drift)) throw new InputError(`${what}: 'drift' must be an object {variable: expression}`);
+  for (const field of ['diffusion', 'diffusionDerivative'] as const) {
+    if (def[field] !== undefined && !isMap(def[field])) throw new InputError(`${what}: '${field}' must be an object {variable: expression}`);
+  }
   for (const v of Object.keys(def.drift)) c.indexOf(v, `drift`);
   for (const v of Object.keys(def.diffusion ?? {})) c.indexOf(v, `diffusion`);
   const drift = stateNames.map((v) => {
-    const src = def.drift[v];
+    const src = own(def.drift, v);
     if (src === undefined) return { k: 'num', v: 0 } as Expr;
     const e = parseExpr(src, `${what}: drift of '${v}'`);
     checkExpr(e, scope, `${what}: drift of '${v}'`);
@@ -308,7 +379,7 @@ export function defineSDE(def: SDEDefinition): SDEModel {
     wiener = noise.wiener;
   }
   const diffusion = stateNames.map((v) => {
-    const src = def.diffusion?.[v];
+    const src = own(def.diffusion, v);
     const where = `${what}: diffusion of '${v}'`;
     if (diagonal) {
       if (Array.isArray(src)) throw new InputError(`${where}: diagonal noise takes one expression per variable; for a matrix use noise: { wiener: m }`);
@@ -329,7 +400,7 @@ export function defineSDE(def: SDEDefinition): SDEModel {
   });
   const diffusionDerivative = stateNames.map((v, i) => {
     if (!diagonal) return null;
-    const given = def.diffusionDerivative?.[v];
+    const given = own(def.diffusionDerivative, v);
     const where = `${what}: derivative of the diffusion of '${v}'`;
     if (given !== undefined) {
       const e = parseExpr(given, where);
@@ -345,15 +416,17 @@ export function defineSDE(def: SDEDefinition): SDEModel {
   });
   for (const v of Object.keys(def.diffusionDerivative ?? {})) c.indexOf(v, 'diffusionDerivative');
   let event: Parts['event'] = null;
-  if (def.event) {
+  if (def.event !== undefined) {
     const ev = def.event;
+    if (!isMap(ev)) throw new InputError(`${what}: 'event' must be an object {variable, threshold, reset, refractory?}`);
     const index = c.indexOf(ev.variable, 'event.variable');
     const threshold = parseExpr(ev.threshold, `${what}: event threshold`);
     checkExpr(threshold, scope, `${what}: event threshold`);
     const reset = parseExpr(ev.reset, `${what}: event reset`);
     checkExpr(reset, scope, `${what}: event reset`);
     const refractory = ev.refractory ?? 0;
-    if (!(refractory >= 0) || !Number.isFinite(refractory)) throw new InputError(`${what}: event refractory period must be ≥ 0, got ${refractory}`);
+    checkF32(refractory, `${what}: event.refractory`);
+    if (refractory < 0) throw new InputError(`${what}: event.refractory must be ≥ 0 (a time, in the unit of dt), got ${refractory}`);
     event = { variable: ev.variable, index, refractory, threshold, reset };
   }
   return build({
@@ -371,16 +444,19 @@ export function defineSDE(def: SDEDefinition): SDEModel {
  *   logDensity: '-x^2/2 - (y - b*x^2)^2/2' });
  * ```
  */
-export function defineLangevin(def: LangevinDefinition): SDEModel {
-  const c = prepareCommon(def, 'langevin');
+export function defineLangevin(def: LangevinDefinition, options: ModelOptions = {}): SDEModel {
+  const c = prepareCommon(def, 'langevin', options);
   const { what, stateNames, scope } = c;
   const where = `${what}: logDensity`;
   if (def.logDensity === undefined) throw new InputError(`${what}: 'logDensity' is required`);
   const logDensity = parseExpr(def.logDensity, where);
   checkExpr(logDensity, scope, where);
+  if (def.score !== undefined && (typeof def.score !== 'object' || def.score === null || Array.isArray(def.score))) {
+    throw new InputError(`${what}: 'score' must be an object {variable: expression}`);
+  }
   for (const v of Object.keys(def.score ?? {})) c.indexOf(v, 'score');
   const drift = stateNames.map((v) => {
-    const given = def.score?.[v];
+    const given = own(def.score, v);
     if (given !== undefined) {
       const e = parseExpr(given, `${what}: score of '${v}'`);
       checkExpr(e, scope, `${what}: score of '${v}'`);
@@ -398,16 +474,16 @@ export function defineLangevin(def: LangevinDefinition): SDEModel {
 
 /**
  * Build a model from a JSON object (the format of `wgneuro simulate model.json`): the fields of
- * {@link SDEDefinition}, or of {@link LangevinDefinition} when `logDensity` is present.
+ * {@link SDEDefinition}, or of {@link LangevinDefinition} when `logDensity` is present. The object
+ * is validated against a schema first, so a wrong field is reported by its path, its value and
+ * what was expected (`absorb[0].lower = "0": expected a number`), and unknown fields are errors.
+ * Raw-WGSL functions are refused unless `options.allowRawWGSL` is true; JavaScript is never read.
+ * @throws InputError naming the field at fault.
  */
-export function modelFromJSON(json: unknown): SDEModel {
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new InputError('a model file must hold a JSON object');
-  const def = json as Record<string, unknown>;
-  for (const [key, value] of Object.entries(def.functions ?? {})) {
-    if (value && typeof value === 'object' && 'js' in value) throw new InputError(`model file: function '${key}' cannot carry JavaScript; use 'expr'`);
-  }
-  if ('logDensity' in def) return defineLangevin(def as unknown as LangevinDefinition);
-  return defineSDE(def as unknown as SDEDefinition);
+export function modelFromJSON(json: unknown, options: ModelOptions = {}): SDEModel {
+  const def = parseModelFile(json);
+  if ('logDensity' in def) return defineLangevin(def as unknown as LangevinDefinition, options);
+  return defineSDE(def as unknown as SDEDefinition, options);
 }
 
 function build(parts: Parts): SDEModel {
@@ -447,7 +523,7 @@ function build(parts: Parts): SDEModel {
       return terms.length ? terms.join(' + ') : '0.0';
     });
   }
-  const wgsl = `
+  const declarations = `
 // ---- model '${parts.name}' (generated from its equations)
 struct ModelState {
 ${stateStruct}
@@ -482,6 +558,7 @@ ${parts.event ? `// event threshold and reset of '${parts.event.variable}'
 fn model_threshold(t: f32, s: ModelState, p: ModelParams) -> f32 { return ${W(parts.event.threshold)}; }
 fn model_reset(t: f32, s: ModelState, p: ModelParams) -> f32 { return ${W(parts.event.reset)}; }` : ''}
 `;
+  const wgsl = needsWGSLHelpers(declarations) ? `${WGSL_EXPR_HELPERS}${declarations}` : declarations;
   const diffusionJS = parts.diagonal
     ? parts.diffusion.map((g, i) => `out[${i}] = ${J(g[0]!)};`)
     : parts.diffusion.flatMap((row, i) => row.map((g, j) => `out[${i * m + j}] = ${J(g)};`));
@@ -575,6 +652,9 @@ export function trialInputs(model: SDEModel, trials: number, offset: number, cou
       else if (evalInit) {
         for (let j = 0; j < np; j++) p[j] = params[j * count + i]!;
         value = evalInit(p);
+        if (!Number.isFinite(value) || Math.abs(value) > F32_MAX) {
+          throw new InputError(`init of '${model.state[k]}' = ${src} is ${value} for trial ${offset + i}, which is not a finite 32-bit float`);
+        }
       } else value = (src as ArrayLike<number>)[offset + i]!;
       init[k * count + i] = value;
     }

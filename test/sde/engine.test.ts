@@ -77,8 +77,8 @@ describe('SDE kernels equal the CPU reference on the same random stream', () => 
   gpuIt('raw-WGSL helper functions with a JS twin; Milstein with a user-supplied dg/dx', async (ctx) => {
     const functions = { soft: { args: ['z'], wgsl: 'return z / (1.0 + abs(z));', js: (z: number) => z / (1 + Math.abs(z)) } };
     const base = { state: { x: { init: 0.5 } }, params: { s: 0.4 }, functions, drift: { x: '-x + soft(x)' }, diffusion: { x: 's * (1 + soft(x))' } };
-    await expect(simulate(ctx, defineSDE(base), { trials: 1, steps: 1, dt: 0.1, integrator: 'milstein' })).rejects.toThrow(/diffusionDerivative/);
-    const model = defineSDE({ ...base, diffusionDerivative: { x: 's / (1 + abs(x))^2' } });
+    await expect(simulate(ctx, defineSDE(base, { allowRawWGSL: true }), { trials: 1, steps: 1, dt: 0.1, integrator: 'milstein' })).rejects.toThrow(/diffusionDerivative/);
+    const model = defineSDE({ ...base, diffusionDerivative: { x: 's / (1 + abs(x))^2' } }, { allowRawWGSL: true });
     await compareWithReference(ctx, model, 'milstein', 2e-5);
     await compareWithReference(ctx, model, 'em', 2e-5);
   });

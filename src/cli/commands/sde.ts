@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { dump } from 'npyjs';
 import { createContext } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
-import { INTEGRATORS, modelFromJSON, simulate, type IntegratorName } from '../../sde/index.js';
+import { INTEGRATORS, modelFromJSON, resolveIntegrator, simulate, type IntegratorName } from '../../sde/index.js';
 
 interface SimulateCliOptions {
   trials: string;
@@ -19,6 +19,7 @@ interface SimulateCliOptions {
   output?: string;
   json?: boolean;
   stepsPerDispatch?: string;
+  allowWgsl?: boolean;
 }
 
 function parseNumber(value: string, name: string, integer: boolean): number {
@@ -39,6 +40,7 @@ export function registerSde(program: Command): void {
     .option('--steps-per-dispatch <n>', 'time steps per kernel dispatch (results do not depend on it)')
     .option('-o, --output <file.npy>', 'write the final state, shape [trials, variables], float32')
     .option('--json', 'print the summary as JSON')
+    .option('--allow-wgsl', 'accept raw-WGSL functions (functions.<f>.wgsl) in the model file; only for files you trust')
     .action(async (path: string, opts: SimulateCliOptions) => {
       let text: string;
       try {
@@ -52,7 +54,8 @@ export function registerSde(program: Command): void {
       } catch (err) {
         throw new InputError(`'${path}' is not valid JSON: ${(err as Error).message}`);
       }
-      const model = modelFromJSON(json);
+      const model = modelFromJSON(json, { allowRawWGSL: Boolean(opts.allowWgsl) });
+      resolveIntegrator(opts.integrator, model); // a bad name or an unsupported scheme fails before any GPU work
       const trials = parseNumber(opts.trials, 'trials', true);
       const steps = parseNumber(opts.steps, 'steps', true);
       const dt = parseNumber(opts.dt, 'dt', false);
