@@ -36,7 +36,7 @@ export const INTEGRATORS: Record<IntegratorName, IntegratorInfo> = {
 export function resolveIntegrator(name: string, model: SDEModel): IntegratorInfo {
   // an own-property check: `constructor` or `toString` must not find Object.prototype's members
   const info = typeof name === 'string' && Object.hasOwn(INTEGRATORS, name) ? INTEGRATORS[name as IntegratorName] : undefined;
-  if (!info) throw new InputError(`unknown integrator ${JSON.stringify(name) ?? String(name)} (choose one of ${Object.keys(INTEGRATORS).join(', ')})`);
+  if (!info) throw new InputError(`unknown integrator ${typeof name === 'string' ? `'${name}'` : String(name)} (choose one of ${Object.keys(INTEGRATORS).join(', ')})`);
   if (info.langevinOnly && model.kind !== 'langevin') {
     throw new InputError(`integrator '${name}' samples a Langevin target; define the model with defineLangevin (a 'logDensity')`);
   }
