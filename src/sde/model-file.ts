@@ -91,6 +91,34 @@ function refuseProtoKeys(v: unknown, path: PropertyKey[]): void {
   }
 }
 
+type Issue = z.core.$ZodIssue;
+
+/** How far into the value an option of a union got before failing (deeper: closer to what was meant). */
+function depth(issues: readonly Issue[]): number {
+  let d = 0;
+  for (const issue of issues) {
+    const inner = issue.code === 'invalid_union' ? Math.max(0, ...issue.errors.map(depth)) : 0;
+    d = Math.max(d, issue.path.length + inner);
+  }
+  return d;
+}
+
+/**
+ * The issues to report, with full paths: a failed union reports the option the value came closest
+ * to (fewest issues, then deepest), so `init: ["a"]` is reported at `init[0]`, not as "not any of
+ * the accepted forms"; when no option got past the value's type, the union's own message stands.
+ */
+function expand(issue: Issue, prefix: readonly PropertyKey[]): { issue: Issue; path: PropertyKey[] }[] {
+  const path = [...prefix, ...issue.path];
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [{ issue, path }];
+  let best: readonly Issue[] | null = null;
+  for (const option of issue.errors) {
+    if (!best || option.length < best.length || (option.length === best.length && depth(option) > depth(best))) best = option;
+  }
+  if (!best || depth(best) === 0) return [{ issue, path }];
+  return best.flatMap((inner) => expand(inner, path));
+}
+
 /**
  * Validate a parsed model file; returns the definition for `defineSDE` (or `defineLangevin` when
  * it has `logDensity`).
@@ -102,17 +130,18 @@ export function parseModelFile(json: unknown): Record<string, unknown> {
   const langevin = Object.hasOwn(json, 'logDensity');
   const result = (langevin ? langevinFile : sdeFile).safeParse(json);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const schema = langevin ? langevinFile : sdeFile;
+  const problems = result.error.issues.flatMap((issue) => expand(issue, [])).map(({ issue, path }) => {
     if (issue.code === 'unrecognized_keys') {
-      const known = Object.keys((langevin ? langevinFile : sdeFile).shape);
-      const where = pathText(issue.path);
-      const hint = issue.path.length === 0 ? ` (known fields of ${langevin ? 'a Langevin' : 'an SDE'} model: ${known.join(', ')})` : '';
-      return `${where}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}${hint}`;
+      const hint = path.length === 0
+        ? ` (known fields of ${langevin ? 'a Langevin' : 'an SDE'} model: ${Object.keys(schema.shape).join(', ')})`
+        : issue.keys.includes('js') ? ' (JavaScript is never read from a model file)' : '';
+      return `${pathText(path)}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}${hint}`;
     }
-    const value = valueAt(json, issue.path);
+    const value = valueAt(json, path);
     const got = value === undefined ? 'is missing' : `= ${shown(value)}`;
-    const expected = issue.message.replace(/^Invalid input: /, '').replace(/^expected (\w+), received \w+$/, 'a $1');
-    return `${pathText(issue.path)} ${got}: expected ${expected}`;
+    const expected = issue.message.replace(/^Invalid input: /, '').replace(/^expected (\w+), received \w+$/, (_, t: string) => `${/^[aeiou]/.test(t) ? 'an' : 'a'} ${t}`);
+    return `${pathText(path)} ${got}: expected ${expected}`;
   });
   throw new InputError(`model file: ${problems.join('; ')}`);
 }
