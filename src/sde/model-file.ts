@@ -41,7 +41,7 @@ const sdeFile = z.strictObject({
   diffusion: z.record(z.string(), z.union([z.number(), z.string(), z.array(expression)], {
     error: 'an expression, or with noise {wiener: m} an array of m expressions',
   }), { error: 'an object {variable: expression}' }).optional(),
-  noise: z.union([z.literal('diagonal'), z.strictObject({ wiener: z.number().int().min(1) })], {
+  noise: z.union([z.literal('diagonal'), z.strictObject({ wiener: z.number({ error: 'a whole number ≥ 1' }).int({ error: 'a whole number ≥ 1' }).min(1, { error: 'a whole number ≥ 1' }) })], {
     error: "'diagonal' or {wiener: m} with a whole m ≥ 1",
   }).optional(),
   diffusionDerivative: z.record(z.string(), expression, { error: 'an object {variable: expression}' }).optional(),
