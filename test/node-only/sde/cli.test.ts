@@ -67,4 +67,37 @@ describe('wgneuro simulate', () => {
     expect(r4.code).toBe(2);
     expect(r4.err).toMatch(/--trials must be a whole number/);
   });
+
+  it('refuses raw WGSL unless --allow-wgsl, integrator names that are object properties, and bad model fields', async () => {
+    const raw = join(dir, 'raw.json');
+    writeFileSync(raw, JSON.stringify({
+      name: 'soft', state: ['x'], functions: { soft: { args: ['z'], wgsl: 'return z / (1.0 + abs(z));' } },
+      drift: { x: '-soft(x)' }, diffusion: { x: '0.1' },
+    }));
+    const refused = await run(['simulate', raw, '--trials', '8', '--steps', '4']);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/function 'soft' is raw WGSL, which is refused unless you opt in.*--allow-wgsl/);
+    const allowed = await run(['simulate', raw, '--trials', '8', '--steps', '4', '--allow-wgsl', '--json']);
+    expect(allowed.code).toBe(0);
+    expect(JSON.parse(allowed.out).model).toBe('soft');
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const r = await run(['simulate', 'examples/models/ou.json', '--integrator', name]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(new RegExp(`unknown integrator '${name}' \\(choose one of em, `));
+    }
+    const bad: [unknown, RegExp][] = [
+      [{ state: ['x'], drift: { x: '-x' }, absorb: [{ variable: 'x', lower: '0' }] }, /absorb\[0\]\.lower = "0": expected a number/],
+      [{ state: { x: { init: ['a'] } }, drift: { x: '-x' } }, /state\.x\.init\[0\] = "a": expected a number/],
+      [{ name: 'ou\n}\nfn evil() {}', state: ['x'], drift: { x: '-x' } }, /model name "ou\\n}\\nfn evil\(\) \{\}" must be/],
+      [{ state: ['x'], drift: { x: '1/0' } }, /drift of 'x': division by zero/],
+      [{ state: ['x'], functions: { f: { args: ['u'], expr: 'f(u)' } }, drift: { x: 'f(x)' } }, /recursion is not supported: f\(\) calls f\(\)/],
+    ];
+    for (const [json, pattern] of bad) {
+      const path = join(dir, 'bad-field.json');
+      writeFileSync(path, JSON.stringify(json));
+      const r = await run(['simulate', path, '--trials', '8', '--steps', '4']);
+      expect(r.code, JSON.stringify(json)).toBe(2);
+      expect(r.err).toMatch(pattern);
+    }
+  }, 60_000);
 });
