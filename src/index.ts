@@ -3,7 +3,7 @@
  *
  * This file is the public API, listed by name. Layers import downward only (checked by
  * .dependency-cruiser.cjs in test/node-only/architecture.test.ts):
- * gpu → core → shaders → linalg / eig / sde / random → models → cli / bench.
+ * gpu → core → expr → shaders → linalg / eig / sde / random → models → cli / bench.
  * Tuning helpers and pipeline internals are in `src/internal.ts`; test-matrix generators and the
  * CPU twins of kernels are in `src/testing.ts`.
  */
@@ -40,7 +40,7 @@ export {
 export {
   defineSDE, defineLangevin, modelFromJSON,
   type SDEDefinition, type LangevinDefinition, type SDEModel, type ModelJS, type UserFunction,
-  type EventDefinition, type AbsorbingBoundary, type ExprSource, type InitSource,
+  type EventDefinition, type AbsorbingBoundary, type ExprSource, type InitSource, type ModelOptions,
   INTEGRATORS, resolveIntegrator, type IntegratorInfo, type IntegratorName,
   simulate, type SimulateOptions, type SimulateResult, type RecordOptions, type SimulateProgress, type EnsembleStats,
 } from './sde/index.js';

@@ -9,4 +9,6 @@ export {
   measure, measureFmaPeak, measureCopyBandwidth, median, type Measurement, type PeakResult, type BandwidthResult,
 } from './linalg/peak.js';
 export { getPipeline, pipelineCacheSize } from './core/pipelines.js';
-export { compileExpression, type CompiledExpression } from './linalg/index.js';
+export {
+  compileExpression, parseExpr, toWGSL, toJS, differentiate, BUILTINS, type CompiledExpression, type Expr,
+} from './expr/index.js';

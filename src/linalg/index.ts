@@ -9,6 +9,5 @@ export { matmul, type MatmulOptions } from './matmul.js';
 export { gemv, type GemvOptions } from './gemv.js';
 export { sum, max, min, maxAbs, sumSquares, norm2, dot, type ReduceOptions } from './reduce.js';
 export { mapExpr, axpy, scale, fillIdentity, scaleByTensor, type MapExprOptions, type ScaleOptions } from './elementwise.js';
-export { compileExpression, type CompiledExpression } from '../expr/index.js';
 export { orthonormalize, type OrthonormalizeOptions } from './orthonormalize.js';
 export { sqrtm, invSqrtm, newtonSchulz, type SqrtmOptions, type NewtonSchulzResult } from './sqrtm.js';
