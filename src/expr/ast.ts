@@ -55,14 +55,29 @@ export function print(e: Expr): string {
   }
 }
 
+/** `source` for a message: whitespace flattened, at most 80 characters (elided in the middle). */
+export function quoteSource(source: string): string {
+  const flat = source.replace(/\s/g, ' ');
+  return flat.length <= 80 ? `'${flat}'` : `'${flat.slice(0, 38)} … ${flat.slice(-38)}'`;
+}
+
 /**
- * ` at column N of 'source'` plus the source with the node underlined, for error messages; the
- * printed subexpression when the node has no source position.
+ * ` at column N of 'source'` plus the source with the node underlined, for error messages (a
+ * window of the source around the node when it is long); the printed subexpression when the node
+ * has no source position.
  */
 export function describeAt(e: Expr): string {
   const at = e.at;
-  if (!at) return ` in ${print(e)}`;
+  if (!at) {
+    const printed = print(e);
+    return ` in ${printed.length > 80 ? `${printed.slice(0, 77)}...` : printed}`;
+  }
   const flat = at.source.replace(/\s/g, ' ');
-  const width = Math.max(1, at.end - at.start);
-  return ` at column ${at.start + 1} of '${flat}'\n    ${flat}\n    ${' '.repeat(at.start)}${'^'.repeat(width)}`;
+  // show at most 40 characters either side of the node, and at most 60 of the node itself
+  const from = Math.max(0, at.start - 40);
+  const to = Math.min(flat.length, Math.max(at.end, at.start + 1) + 40, at.start + 100);
+  const shown = `${from > 0 ? '…' : ''}${flat.slice(from, to)}${to < flat.length ? '…' : ''}`;
+  const offset = at.start - from + (from > 0 ? 1 : 0);
+  const width = Math.max(1, Math.min(at.end, to) - at.start);
+  return ` at column ${at.start + 1} of ${quoteSource(at.source)}\n    ${shown}\n    ${' '.repeat(offset)}${'^'.repeat(width)}`;
 }

@@ -32,7 +32,7 @@ const table: [string, Builtin][] = [
   ['sign', { arity: 1, wgsl: 'sign($0)', js: 'Math.sign($0)', doc: '-1, 0 or 1' }],
   ['floor', { arity: 1, wgsl: 'floor($0)', js: 'Math.floor($0)', doc: 'round down' }],
   ['ceil', { arity: 1, wgsl: 'ceil($0)', js: 'Math.ceil($0)', doc: 'round up' }],
-  ['square', { arity: 1, wgsl: '(($0) * ($0))', js: '(($0) * ($0))', doc: 'x * x' }],
+  ['square', { arity: 1, wgsl: 'expr_pow2($0)', js: 'Math.pow($0, 2)', doc: 'x * x' }],
   ['sigmoid', { arity: 1, wgsl: '(1.0 / (1.0 + exp(-($0))))', js: '(1 / (1 + Math.exp(-($0))))', doc: '1 / (1 + e^-x)' }],
   ['relu', { arity: 1, wgsl: 'max($0, 0.0)', js: 'Math.max($0, 0)', doc: 'max(x, 0)' }],
   ['heaviside', { arity: 1, wgsl: 'select(0.0, 1.0, ($0) > 0.0)', js: '(($0) > 0 ? 1 : 0)', doc: '1 for x > 0, else 0' }],

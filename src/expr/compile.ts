@@ -3,9 +3,9 @@
  * (`mapExpr`) and their float64 references.
  */
 import { InputError } from '../gpu/errors.js';
-import type { Expr } from './ast.js';
+import { quoteSource, type Expr } from './ast.js';
 import { checkExpr, namesIn } from './check.js';
-import { needsWGSLHelpers, toJS, toWGSL, WGSL_EXPR_HELPERS } from './emit.js';
+import { checkWGSLSize, needsWGSLHelpers, toJS, toWGSL, WGSL_EXPR_HELPERS } from './emit.js';
 import { checkName } from './names.js';
 import { parseExpr } from './parse.js';
 
@@ -47,6 +47,7 @@ export function compileExpression(source: string, inputs: readonly string[], par
   const wgslName = (n: string): string => (inputIndex.has(n) ? `v_${n}` : `params.p_${n}`);
   const jsName = (n: string): string => (inputIndex.has(n) ? `v[${inputIndex.get(n)}]` : `p[${paramIndex.get(n)}]`);
   const wgsl = toWGSL(expr, wgslName);
+  checkWGSLSize(wgsl, `${where} ${quoteSource(source)}`);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const evaluate = new Function('v', 'p', `return ${toJS(expr, jsName)};`) as CompiledExpression['evaluate'];
   return {

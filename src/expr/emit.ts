@@ -60,11 +60,44 @@ fn expr_pow(x: f32, y: f32) -> f32 {
   if (floor(y) != y) { return bitcast<f32>(expr_nonfinite.y); }
   return select(m, -m, fract(0.5 * y) != 0.0);
 }
+// whole powers of a compound base: one evaluation of the base, the same products as inline
+fn expr_pow2(x: f32) -> f32 { return x * x; }
+fn expr_pow3(x: f32) -> f32 { return x * x * x; }
+fn expr_pow4(x: f32) -> f32 { return x * x * x * x; }
 `;
 
 /** Whether generated WGSL `code` calls a helper of {@link WGSL_EXPR_HELPERS}. */
 export function needsWGSLHelpers(code: string): boolean {
-  return code.includes('expr_pow(');
+  return code.includes('expr_pow');
+}
+
+/**
+ * Deepest nesting of parentheses and calls WGSL compilers accept in one expression, with room for
+ * the context the expression is placed in. (Tint, Dawn's compiler, stops near 127 levels; the
+ * WGSL spec lets implementations set such limits.)
+ */
+export const MAX_WGSL_NESTING = 96;
+/** Longest generated WGSL for one expression (characters). */
+export const MAX_WGSL_LENGTH = 50_000;
+
+/**
+ * Check that generated WGSL for one expression stays within what WGSL compilers accept, so a
+ * deeply nested or huge expression is an InputError naming `where` rather than a compile error.
+ */
+export function checkWGSLSize(code: string, where: string): void {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < code.length; i++) {
+    const ch = code.charCodeAt(i);
+    if (ch === 40) deepest = Math.max(deepest, ++depth);
+    else if (ch === 41) depth--;
+  }
+  if (deepest > MAX_WGSL_NESTING) {
+    throw new InputError(`${where}: the expression nests ${deepest} levels deep in WGSL, more than GPU compilers accept (${MAX_WGSL_NESTING}); split it into user functions`);
+  }
+  if (code.length > MAX_WGSL_LENGTH) {
+    throw new InputError(`${where}: the expression is ${code.length} characters long in WGSL (at most ${MAX_WGSL_LENGTH}); split it into user functions`);
+  }
 }
 
 /** WGSL source of `e` (f32 arithmetic). */
@@ -88,6 +121,7 @@ export function toWGSL(e: Expr, names: NameMap, userFn: FunctionNameMap = defaul
     case 'cond': return `select(${w(e.b)}, ${w(e.a)}, ${w(e.c)})`;
     case 'call': {
       if (e.fn === 'pow') return powWGSL(e.args[0]!, e.args[1]!, w);
+      if (e.fn === 'square') return powWGSL(e.args[0]!, { k: 'num', v: 2 }, w);
       const args = e.args.map(w);
       const builtin = BUILTINS.get(e.fn);
       if (builtin) return builtin.wgsl.replace(/\$(\d)/g, (_, i: string) => args[Number(i)]!);
@@ -121,13 +155,19 @@ export function toJS(e: Expr, names: NameMap, userFn: FunctionNameMap = defaultU
   }
 }
 
-/** `a ^ b` in WGSL: whole constant exponents up to 4 in magnitude as products, else `expr_pow`. */
+/**
+ * `a ^ b` in WGSL: whole constant exponents up to 4 in magnitude as products (written inline for a
+ * name or a number, through `expr_pow2..4` for a compound base, so nested powers do not repeat the
+ * base's code), else `expr_pow`.
+ */
 function powWGSL(a: Expr, b: Expr, w: (e: Expr) => string): string {
   const n = constantValue(b);
   if (typeof n === 'number' && Number.isInteger(n) && Math.abs(n) <= 4) {
     if (n === 0) return '1.0';
+    const k = Math.abs(n);
     const base = w(a);
-    const product = Math.abs(n) === 1 ? base : `(${Array(Math.abs(n)).fill(base).join(' * ')})`;
+    const simple = a.k === 'name' || constantValue(a) !== null;
+    const product = k === 1 ? base : simple ? `(${Array(k).fill(base).join(' * ')})` : `expr_pow${k}(${base})`;
     return n < 0 ? `(1.0 / ${product})` : product;
   }
   return `expr_pow(${w(a)}, ${w(b)})`;

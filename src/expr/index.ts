@@ -6,13 +6,13 @@
  *
  * Layer: above `src/core` and `src/gpu`, below `shaders/` and every area.
  */
-export { children, describeAt, print, type ArithmeticOp, type ComparisonOp, type Expr, type SourceSpan } from './ast.js';
+export { children, describeAt, print, quoteSource, type ArithmeticOp, type ComparisonOp, type Expr, type SourceSpan } from './ast.js';
 export { BUILTINS, CONSTANTS, isBuiltinName, type Builtin } from './builtins.js';
 export { callsIn, checkConstants, checkExpr, checkNoRecursion, constantValue, F32_MAX, namesIn, type Scope } from './check.js';
 export { compileExpression, type CompiledExpression } from './compile.js';
 export { differentiate, substitute, type FunctionTable } from './derive.js';
 export {
-  f32Literal, needsWGSLHelpers, toJS, toWGSL, WGSL_EXPR_HELPERS, type FunctionNameMap, type NameMap,
+  checkWGSLSize, f32Literal, MAX_WGSL_LENGTH, MAX_WGSL_NESTING, needsWGSLHelpers, toJS, toWGSL, WGSL_EXPR_HELPERS, type FunctionNameMap, type NameMap,
 } from './emit.js';
 export { checkModelName, checkName } from './names.js';
 export { parseExpr } from './parse.js';

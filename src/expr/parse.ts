@@ -7,7 +7,7 @@
  */
 import jsepModule from 'jsep';
 import { InputError } from '../gpu/errors.js';
-import type { Expr, SourceSpan } from './ast.js';
+import { quoteSource, type Expr, type SourceSpan } from './ast.js';
 
 type JsepNode = { type: string; start?: number; end?: number; [key: string]: unknown };
 interface JsepParser {
@@ -86,26 +86,34 @@ export function parseExpr(source: string | number, where: string): Expr {
   if (typeof source !== 'string' || source.trim() === '') {
     throw new InputError(`${where}: expected an expression string or a number, got ${JSON.stringify(source) ?? String(source)}`);
   }
+  if (source.length > MAX_SOURCE_LENGTH) throw new InputError(`${where}: the expression is ${source.length} characters long (at most ${MAX_SOURCE_LENGTH})`);
   let node: JsepNode;
   try {
     node = jsepParse(source);
   } catch (err) {
-    throw new InputError(`${where}: cannot parse '${source}': ${(err as Error).message}`);
+    if (err instanceof RangeError) throw new InputError(`${where}: the expression is nested too deeply to parse`);
+    throw new InputError(`${where}: cannot parse ${quoteSource(source)}: ${(err as Error).message}`);
   }
-  return convert(node, source, where);
+  return convert(node, source, where, 0);
 }
+
+/** Longest expression source accepted (characters). */
+const MAX_SOURCE_LENGTH = 20_000;
+/** Deepest expression tree accepted; generated WGSL has its own, lower limit (see emit.ts). */
+const MAX_TREE_DEPTH = 256;
 
 function spanOf(node: JsepNode, source: string): SourceSpan | undefined {
   return node.start === undefined || node.end === undefined ? undefined : { source, start: node.start, end: node.end };
 }
 
-function convert(node: JsepNode, source: string, where: string): Expr {
-  const sub = (n: unknown): Expr => convert(n as JsepNode, source, where);
+function convert(node: JsepNode, source: string, where: string, depth: number): Expr {
+  const sub = (n: unknown): Expr => convert(n as JsepNode, source, where, depth + 1);
   const at = spanOf(node, source);
   const bad = (what: string): never => {
     const column = at ? ` at column ${at.start + 1}` : '';
-    throw new InputError(`${where}: ${what}${column} of '${source}'`);
+    throw new InputError(`${where}: ${what}${column} of ${quoteSource(source)}`);
   };
+  if (depth > MAX_TREE_DEPTH) bad(`the expression is nested more than ${MAX_TREE_DEPTH} levels deep`);
   const located = (e: Expr, span: SourceSpan | undefined = at): Expr => (span ? { ...e, at: span } : e);
   // a binary node spans from its left operand's start to its right operand's end
   const between = (a: Expr, b: Expr): SourceSpan | undefined => (a.at && b.at ? { source, start: a.at.start, end: b.at.end } : undefined);

@@ -5,7 +5,7 @@
  * to JavaScript functions (run by the CPU reference), so both run the very same model.
  */
 import {
-  checkExpr, checkModelName, checkName, checkNoRecursion, differentiate, F32_MAX, namesIn, needsWGSLHelpers, parseExpr,
+  checkExpr, checkModelName, checkName, checkNoRecursion, checkWGSLSize, differentiate, F32_MAX, namesIn, needsWGSLHelpers, parseExpr,
   toJS, toWGSL, WGSL_EXPR_HELPERS, type Expr, type FunctionTable, type Scope,
 } from '../expr/index.js';
 import { InputError } from '../gpu/errors.js';
@@ -237,7 +237,9 @@ function compileFunctions(defs: Record<string, UserFunction> | undefined, what: 
   for (const [name, body] of bodies) {
     const def = table.get(name)!;
     const argName = (n: string): string => `a_${n}`;
-    wgsl += `fn ${fnName(name)}(${def.args.map((a) => `a_${a}: f32`).join(', ')}) -> f32 { return ${toWGSL(body, argName, fnName)}; }\n`;
+    const code = toWGSL(body, argName, fnName);
+    checkWGSLSize(code, `${what}: function ${name}()`);
+    wgsl += `fn ${fnName(name)}(${def.args.map((a) => `a_${a}: f32`).join(', ')}) -> f32 { return ${code}; }\n`;
     js += `const ${fnName(name)} = (${def.args.map((a) => `a_${a}`).join(', ')}) => ${toJS(body, argName, fnName)};\n`;
   }
   return { table, wgsl, js, raw };
@@ -503,7 +505,21 @@ function build(parts: Parts): SDEModel {
     if (n === 't') return 't';
     throw new Error(`internal: unresolved name ${n}`);
   };
-  const W = (e: Expr): string => toWGSL(e, wgslName, fnName);
+  // what each equation is, for errors about its generated code
+  const labels = new Map<Expr, string>();
+  parts.drift.forEach((e, i) => labels.set(e, `drift of '${stateNames[i]}'`));
+  parts.diffusion.forEach((row, i) => row.forEach((e, j) => labels.set(e, `diffusion of '${stateNames[i]}'${parts.diagonal ? '' : `, column ${j}`}`)));
+  parts.diffusionDerivative.forEach((e, i) => e && labels.set(e, `derivative of the diffusion of '${stateNames[i]}'`));
+  if (parts.logDensity) labels.set(parts.logDensity, 'logDensity');
+  if (parts.event) {
+    labels.set(parts.event.threshold, 'event threshold');
+    labels.set(parts.event.reset, 'event reset');
+  }
+  const W = (e: Expr): string => {
+    const code = toWGSL(e, wgslName, fnName);
+    checkWGSLSize(code, `model '${parts.name}': ${labels.get(e) ?? 'an equation'}`);
+    return code;
+  };
   const J = (e: Expr): string => toJS(e, jsName, fnName);
   const n = stateNames.length;
   const m = parts.wiener;

@@ -90,6 +90,12 @@ const cases: [string, () => unknown, RegExp][] = [
   ['mapExpr: an input that is also a parameter', () => compileExpression('x', ['x'], ['x']), /'x' is both an input and a parameter/],
   ['mapExpr: a member expression', () => compileExpression('x.constructor', ['x'], []), /a member expression is not supported at column 1/],
   ['mapExpr: an unknown name that is an Object property', () => compileExpression('x + valueOf', ['x'], []), /unknown name 'valueOf'.* at column 5/],
+  ['mapExpr: nested deeper than WGSL compilers accept', () => compileExpression(`${'sin('.repeat(120)}x${')'.repeat(120)}`, ['x'], []),
+    /mapExpr|expression '.*': the expression nests 120 levels deep in WGSL, more than GPU compilers accept \(96\)/],
+  ['mapExpr: a sum of 200 terms', () => compileExpression(Array(200).fill('x').join(' + '), ['x'], []), /nests 199 levels deep in WGSL/],
+  ['a model equation nested too deeply', drift(`${'tanh('.repeat(60)}x${')'.repeat(60)}`), /model 'sde': drift of 'x': the expression nests \d+ levels deep in WGSL/],
+  ['parentheses nested 300 deep', () => compileExpression(`${'('.repeat(300)}x${')'.repeat(300)}`, ['x'], []), /nested more than 256 levels deep/],
+  ['an expression of 32000 characters', () => compileExpression(Array(8000).fill('x').join(' + '), ['x'], []), /31997 characters long \(at most 20000\)/],
   ['mapExpr: the % operator', () => compileExpression('x % 2', ['x'], []), /'%' is not supported/],
 ];
 
@@ -107,6 +113,13 @@ describe('bad models, model files and expressions', () => {
 
   it('counts at least 50 cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(50);
+  });
+
+  it('nested powers do not repeat their base: the code grows linearly', () => {
+    const nested = compileExpression('((((x + 1)^4 - 1)^4 - 1)^3 - 1)^2 + square(square(square(x - 1)))', ['x'], []);
+    expect(nested.wgsl.length).toBeLessThan(300);
+    expect(nested.declarations).toContain('fn expr_pow4(');
+    expect(nested.evaluate([0.1], [])).toBeCloseTo(((((1.1 ** 4 - 1) ** 4 - 1) ** 3 - 1) ** 2) + (0.9 ** 8), 12);
   });
 
   it('JavaScript object property names are ordinary names', () => {

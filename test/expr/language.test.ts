@@ -74,6 +74,18 @@ describe('the equation language on the GPU', () => {
     expectClose(await out.read(), mapExprRef(expr, { constructor: c, valueOf: v }, { toString: 2 }), { rtol: 2 ** -23 });
   });
 
+  gpuIt('expressions up to the nesting limit compile on the GPU', async (ctx, track) => {
+    const x = Float32Array.from([0.25, -0.5, 1]);
+    const X = track(ctx.tensor([3], { data: x }));
+    // 96 terms: 95 nested parentheses; 45 nested tanh calls with their clamps: 90 levels
+    for (const expr of [Array(96).fill('x').join(' + '), `${'tanh('.repeat(45)}x${')'.repeat(45)}`, '((((x + 1)^4 - 1)^4 - 1)^3 - 1)^2']) {
+      const out = track(poisoned(ctx, [3]));
+      await mapExpr(ctx, expr, { x: X }, { dst: out });
+      // sums of up to 96 exact terms, tanh (≤ 2e-5 absolute per call, contracting), or a few products
+      expectClose(await out.read(), mapExprRef(expr, { x }), { atol: 1e-4, rtol: 1e-5 }, expr.slice(0, 30));
+    }
+  });
+
   gpuIt('a bad expression is refused before any GPU work: the output is untouched', async (ctx, track) => {
     const X = track(ctx.tensor([3], { data: [1, 2, 3] }));
     const out = track(poisoned(ctx, [3]));
