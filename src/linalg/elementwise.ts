@@ -13,7 +13,7 @@ import type { Context } from '../core/context.js';
 import { uniformLayout, type UniformSchema } from '../core/layout.js';
 import type { Tensor } from '../core/tensor.js';
 import { InputError } from '../gpu/errors.js';
-import { compileExpression } from '../expr/index.js';
+import { compileExpression, F32_MAX } from '../expr/index.js';
 import { assertF32, assertFinite, assertIndexable, assertNoAlias, assertShape } from './util.js';
 
 /** Invocations per elementwise workgroup. */
@@ -51,7 +51,12 @@ export async function mapExpr(
   const paramNames = Object.keys(params);
   // names are checked (identifiers, not built-ins, no input also a parameter) before values
   const compiled = compileExpression(expr, names, paramNames, 'mapExpr');
-  for (const name of paramNames) assertFinite(params[name]!, `parameter '${name}'`);
+  for (const name of paramNames) {
+    const value = params[name]!;
+    assertFinite(value, `parameter '${name}'`);
+    // parameters are f32 uniforms: a value beyond the f32 range would arrive as infinity
+    if (Math.abs(value) > F32_MAX) throw new InputError(`mapExpr: parameter '${name}' = ${value} does not fit in a 32-bit float (largest ${F32_MAX.toPrecision(5)})`);
+  }
   const first = names.length ? inputs[names[0]!]! : undefined;
   for (const name of names) {
     assertF32(ctx, inputs[name]!, `input '${name}'`);

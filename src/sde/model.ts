@@ -646,6 +646,9 @@ function hashString(s: string): string {
  * a [params][count] float64 array, initial state as [state][count].
  */
 export function trialInputs(model: SDEModel, trials: number, offset: number, count: number): { params: Float64Array; init: Float64Array } {
+  if (!(offset >= 0 && count >= 0 && offset + count <= trials)) {
+    throw new Error(`internal: trials [${offset}, ${offset + count}) are not within the run's ${trials} trials`);
+  }
   const np = model.params.length;
   const params = new Float64Array(np * count);
   model.paramValues.forEach((v, k) => {
@@ -675,7 +678,6 @@ export function trialInputs(model: SDEModel, trials: number, offset: number, cou
       init[k * count + i] = value;
     }
   });
-  void trials;
   return { params, init };
 }
 

@@ -49,6 +49,7 @@ describe('elementwise kernels against the float64 reference', () => {
     await expect(mapExpr(ctx, 'x +', { x: X })).rejects.toThrow(/cannot parse/);
     await expect(mapExpr(ctx, 'x + y', { x: X, y: track(ctx.tensor([5])) })).rejects.toThrow(/expected \[4\]/);
     await expect(mapExpr(ctx, 'x * a', { x: X }, { params: { a: Number.NaN } })).rejects.toThrow(/finite/);
+    await expect(mapExpr(ctx, 'x * a', { x: X }, { params: { a: 1e39 } })).rejects.toThrow(/parameter 'a' = 1e\+39 does not fit in a 32-bit float/);
   });
 
   gpuIt('fillIdentity and scaleByTensor on a batch', async (ctx, track) => {
