@@ -49,8 +49,3 @@ export const BUILTINS: ReadonlyMap<string, Builtin> = new Map(table);
 
 /** Named constants usable in every expression. */
 export const CONSTANTS: ReadonlyMap<string, number> = new Map([['pi', Math.PI], ['e', Math.E]]);
-
-/** Whether `name` is taken by the language (a built-in function or constant). */
-export function isBuiltinName(name: string): boolean {
-  return BUILTINS.has(name) || CONSTANTS.has(name);
-}

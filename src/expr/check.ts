@@ -34,6 +34,13 @@ export function checkExpr(e: Expr, scope: Scope, where: string, want: 'number' |
   checkConstants(e, where);
 }
 
+/**
+ * Name nodes the checker bound to a built-in constant (`pi`, `e`). A value of the same name in
+ * scope (an input of `mapExpr` called `e`) shadows the constant, so only checked nodes that did
+ * not resolve to a value are folded as constants.
+ */
+const constantNames = new WeakSet<Expr>();
+
 function typeOf(e: Expr, scope: Scope, where: string): 'number' | 'bool' {
   const need = (x: Expr, want: 'number' | 'bool', what: string): void => {
     const t = typeOf(x, scope, where);
@@ -45,7 +52,11 @@ function typeOf(e: Expr, scope: Scope, where: string): 'number' | 'bool' {
     case 'num':
       return 'number';
     case 'name':
-      if (scope.values.has(e.name) || CONSTANTS.has(e.name)) return 'number';
+      if (scope.values.has(e.name)) return 'number';
+      if (CONSTANTS.has(e.name)) {
+        constantNames.add(e);
+        return 'number';
+      }
       if (BUILTINS.has(e.name) || scope.functions.has(e.name)) throw new InputError(`${where}: '${e.name}' is a function; call it as ${e.name}(...)${describeAt(e)}`);
       throw new InputError(`${where}: unknown name '${e.name}' (known: ${[...scope.values, ...CONSTANTS.keys()].join(', ')})${describeAt(e)}`);
     case 'neg':
@@ -114,8 +125,9 @@ function builtinJS(name: string): (...x: number[]) => number {
 const folded = new WeakMap<Expr, number | boolean | null>();
 
 /**
- * The value of `e` when it depends on nothing but literals, the named constants and built-in
- * functions (float64, the way the JS reference computes it); null otherwise. Emitters print such
+ * The value of `e` when it depends on nothing but literals, the named constants (as bound by
+ * {@link checkExpr}) and built-in functions (float64, the way the JS reference computes it); null
+ * otherwise. Emitters print such
  * subtrees as one literal, so WGSL never evaluates a constant expression itself (its compiler
  * would reject an overflow or a division by zero in terms of the generated code).
  */
@@ -128,7 +140,7 @@ export function constantValue(e: Expr): number | boolean | null {
 
 function fold(e: Expr): number | boolean | null {
   if (e.k === 'num') return e.v;
-  if (e.k === 'name') return CONSTANTS.get(e.name) ?? null;
+  if (e.k === 'name') return constantNames.has(e) ? CONSTANTS.get(e.name)! : null;
   if (e.k === 'call' && !BUILTINS.has(e.fn)) return null;
   const args = children(e).map(constantValue);
   if (args.some((a) => a === null)) return null;

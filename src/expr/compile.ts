@@ -24,8 +24,9 @@ export interface CompiledExpression {
 }
 
 /**
- * Parse and check `source` over `inputs` and `params` (names checked with `checkName`), and emit
- * it as WGSL and as float64 JavaScript.
+ * Parse and check `source` over `inputs` and `params` (names checked with `checkName`; an input
+ * or parameter named `e` or `pi` hides that constant), and emit it as WGSL and as float64
+ * JavaScript.
  * @throws InputError for bad names, syntax, unknown names or functions, wrong arity, conditions
  * used as numbers and constants that are not finite 32-bit floats; the message quotes the
  * expression and points at the problem.
@@ -34,11 +35,11 @@ export function compileExpression(source: string, inputs: readonly string[], par
   const inputIndex = new Map<string, number>();
   const paramIndex = new Map<string, number>();
   inputs.forEach((n, i) => {
-    checkName(n, `${where}: input`);
+    checkName(n, `${where}: input`, [], true);
     inputIndex.set(n, i);
   });
   params.forEach((n, i) => {
-    checkName(n, `${where}: parameter`);
+    checkName(n, `${where}: parameter`, [], true);
     if (inputIndex.has(n)) throw new InputError(`${where}: '${n}' is both an input and a parameter`);
     paramIndex.set(n, i);
   });

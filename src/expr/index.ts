@@ -7,7 +7,7 @@
  * Layer: above `src/core` and `src/gpu`, below `shaders/` and every area.
  */
 export { children, describeAt, print, quoteSource, type ArithmeticOp, type ComparisonOp, type Expr, type SourceSpan } from './ast.js';
-export { BUILTINS, CONSTANTS, isBuiltinName, type Builtin } from './builtins.js';
+export { BUILTINS, CONSTANTS, type Builtin } from './builtins.js';
 export { callsIn, checkConstants, checkExpr, checkNoRecursion, constantValue, F32_MAX, namesIn, type Scope } from './check.js';
 export { compileExpression, type CompiledExpression } from './compile.js';
 export { differentiate, substitute, type FunctionTable } from './derive.js';

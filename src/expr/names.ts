@@ -4,20 +4,21 @@
  * unvalidated.
  */
 import { InputError } from '../gpu/errors.js';
-import { isBuiltinName } from './builtins.js';
+import { BUILTINS, CONSTANTS } from './builtins.js';
 
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 /**
  * Check that `name` can name a variable, parameter, argument or function: a letter, then letters,
- * digits and `_`; not a built-in function or constant, nor one of `reserved`.
+ * digits and `_`; not a built-in function, nor one of `reserved`, nor a built-in constant unless
+ * `shadowConstants` (the value then hides the constant, as `mapExpr` inputs may).
  * @throws InputError naming `what` and the name.
  */
-export function checkName(name: unknown, what: string, reserved: readonly string[] = []): asserts name is string {
+export function checkName(name: unknown, what: string, reserved: readonly string[] = [], shadowConstants = false): asserts name is string {
   if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
     throw new InputError(`${what} name ${JSON.stringify(name) ?? String(name)} must start with a letter and contain only letters, digits and '_'`);
   }
-  if (isBuiltinName(name) || reserved.includes(name)) {
+  if (BUILTINS.has(name) || (!shadowConstants && CONSTANTS.has(name)) || reserved.includes(name)) {
     throw new InputError(`${what} name '${name}' is reserved (a built-in function or constant${reserved.length ? `, or ${reserved.map((r) => `'${r}'`).join(', ')}` : ''})`);
   }
 }

@@ -660,7 +660,9 @@ export function trialInputs(model: SDEModel, trials: number, offset: number, cou
   model.init.forEach((src, k) => {
     let evalInit: ((p: Float64Array) => number) | null = null;
     if (typeof src === 'string') {
-      const e = parseExpr(src, `init of '${model.state[k]}'`);
+      const where = `init of '${model.state[k]}'`;
+      const e = parseExpr(src, where);
+      checkExpr(e, { values: new Set(model.params), functions: new Map() }, where); // binds pi and e
       const idx = new Map(model.params.map((name, j) => [name, j]));
       // eslint-disable-next-line @typescript-eslint/no-implied-eval
       evalInit = new Function('p', `return ${toJS(e, (name) => `p[${idx.get(name)}]`)};`) as (p: Float64Array) => number;

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { compileExpression } from '../../src/expr/index.js';
 import { InputError } from '../../src/gpu/errors.js';
 import { defineLangevin, defineSDE, modelFromJSON, resolveIntegrator, type SDEDefinition } from '../../src/sde/index.js';
+import { trialInputs } from '../../src/sde/model.js';
 
 const base: SDEDefinition = { state: ['x'], params: { a: 1 }, drift: { x: '-a * x' }, diffusion: { x: '1' } };
 const drift = (x: string) => () => defineSDE({ ...base, drift: { x } });
@@ -120,6 +121,14 @@ describe('bad models, model files and expressions', () => {
     expect(nested.wgsl.length).toBeLessThan(300);
     expect(nested.declarations).toContain('fn expr_pow4(');
     expect(nested.evaluate([0.1], [])).toBeCloseTo(((((1.1 ** 4 - 1) ** 4 - 1) ** 3 - 1) ** 2) + (0.9 ** 8), 12);
+  });
+
+  it('mapExpr inputs and parameters named e or pi hide the constants; model names may not', () => {
+    expect(compileExpression('2 * e + pi', ['e'], ['pi']).evaluate([3], [0.5])).toBe(6.5);
+    expect(compileExpression('2 * e + pi', ['x'], []).evaluate([3], [])).toBe(2 * Math.E + Math.PI);
+    expect(() => defineSDE({ ...base, params: { pi: 3 } })).toThrow(/parameter name 'pi' is reserved/);
+    const m = defineSDE({ ...base, state: { x: { init: 'a * pi' } } });
+    expect(trialInputs(m, 1, 0, 1).init[0]).toBe(Math.PI);
   });
 
   it('JavaScript object property names are ordinary names', () => {
