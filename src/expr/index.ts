@@ -16,3 +16,4 @@ export {
 } from './emit.js';
 export { checkModelName, checkName } from './names.js';
 export { parseExpr } from './parse.js';
+export { checkTrialArrays, trialInputs, type InitSource, type ModelJS, type SDEModel } from './system.js';

@@ -5,8 +5,7 @@
  * uniforms from (trial, step, 0, 1)), running the JavaScript twin of the model.
  * GPU and CPU agree to f32 rounding on the same trial; tests and the plain-JS benchmark use it.
  */
-import type { SDEModel } from '../sde/model.js';
-import { trialInputs } from '../sde/model.js';
+import { trialInputs, type SDEModel } from '../expr/index.js';
 import { SDE_FLAG_ABSORBED, SDE_FLAG_DIVERGED, SDE_TAG_ACCEPT, SDE_TAG_WIENER, sdeNoiseStride } from '../core/sde-status.js';
 import { normal4FromBits, philox4x32_10, uniformFromBits } from './philox.js';
 import { seedToKey } from '../core/seed.js';
