@@ -18,6 +18,8 @@ export interface Scope {
 
 /** Largest finite float32. */
 export const F32_MAX = 3.4028234663852886e38;
+/** Smallest positive normal float32; GPUs may flush smaller magnitudes to zero. */
+export const F32_MIN_NORMAL = 1.1754943508222875e-38;
 
 /**
  * Check names, arity and types (number vs. condition) of `e`, then its constants (see
@@ -177,7 +179,8 @@ function fold(e: Expr): number | boolean | null {
 /**
  * Reject constants that are not finite 32-bit floats, reporting the innermost offending part:
  * division by a constant zero (also `x / 0`), and constant subexpressions that are NaN (`sqrt(-1)`),
- * infinite (`log(0)`, `1/0`) or beyond the float32 range (`exp(1000)`, `1e39`).
+ * infinite (`log(0)`, `1/0`), beyond the float32 range (`exp(1000)`, `1e39`) or below its normal
+ * range (`1e-40`, which a GPU may read as 0 while the float64 reference does not).
  */
 export function checkConstants(e: Expr, where: string): void {
   for (const c of children(e)) checkConstants(c, where);
@@ -193,6 +196,9 @@ export function checkConstants(e: Expr, where: string): void {
   }
   if (!Number.isFinite(v)) throw new InputError(`${where}: ${shown} is infinite${describeAt(e)}`);
   if (Math.abs(v) > F32_MAX) throw new InputError(`${where}: ${shown} does not fit in a 32-bit float (largest ${F32_MAX.toPrecision(5)})${describeAt(e)}`);
+  if (v !== 0 && Math.abs(v) < F32_MIN_NORMAL) {
+    throw new InputError(`${where}: ${shown} is below the smallest normal 32-bit float (${F32_MIN_NORMAL.toPrecision(3)}), which GPUs may flush to 0; rescale the model or write 0${describeAt(e)}`);
+  }
 }
 
 /**

@@ -13,10 +13,8 @@
 import { InputError } from '../gpu/errors.js';
 import type { Expr } from './ast.js';
 import { BUILTINS } from './builtins.js';
-import { constantValue, F32_MAX } from './check.js';
+import { constantValue, F32_MAX, F32_MIN_NORMAL } from './check.js';
 
-/** Smallest positive normal float32; WGSL may flush smaller magnitudes to zero. */
-const F32_MIN_NORMAL = 1.1754943508222875e-38;
 
 /**
  * A float literal WGSL reads as f32: `2` → `2.0`, `-1.5` → `(-1.5)`. Magnitudes below the

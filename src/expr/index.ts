@@ -8,7 +8,7 @@
  */
 export { children, describeAt, print, quoteSource, type ArithmeticOp, type ComparisonOp, type Expr, type SourceSpan } from './ast.js';
 export { BUILTINS, CONSTANTS, type Builtin } from './builtins.js';
-export { callsIn, checkConstants, checkExpr, checkNoRecursion, constantValue, F32_MAX, namesIn, type Scope } from './check.js';
+export { callsIn, checkConstants, checkExpr, checkNoRecursion, constantValue, F32_MAX, F32_MIN_NORMAL, namesIn, type Scope } from './check.js';
 export { compileExpression, type CompiledExpression } from './compile.js';
 export { differentiate, substitute, type FunctionTable } from './derive.js';
 export {

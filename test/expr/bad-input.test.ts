@@ -25,6 +25,8 @@ const cases: [string, () => unknown, RegExp][] = [
   ['log(0)', drift('x + log(0)'), /log\(0\) = -Infinity is infinite at column 5 of 'x \+ log\(0\)'/],
   ['exp(100) overflows f32', drift('exp(100) * x'), /exp\(100\) = 2\.6\d+e\+43 does not fit in a 32-bit float/],
   ['a literal beyond f32', drift('1e39 * x'), /1e\+39 does not fit in a 32-bit float/],
+  ['a literal below the normal f32 range', drift('x * 1e-40'), /1e-40 is below the smallest normal 32-bit float \(1\.18e-38\), which GPUs may flush to 0/],
+  ['an underflowing constant expression', drift('x + exp(-100)'), /exp\(-100\) = 3\.7\d*e-44 is below the smallest normal 32-bit float/],
   ['negative base, fractional exponent', drift('(-8)^(1/3) + x'), /is not a number \(a negative base needs a whole exponent\)/],
   ['0 to a negative power', drift('x + 0^-1'), /infinite/],
   ['a diffusion term', () => defineSDE({ ...base, diffusion: { x: '1/(1-1)' } }), /diffusion of 'x': division by zero/],
