@@ -6,11 +6,10 @@
  */
 import {
   checkExpr, checkModelName, checkName, checkNoRecursion, checkWGSLSize, differentiate, F32_MAX, namesIn, needsWGSLHelpers, parseExpr,
-  toJS, toWGSL, WGSL_EXPR_HELPERS, type Expr, type FunctionTable, type Scope,
+  toJS, toWGSL, WGSL_EXPR_HELPERS, type Expr, type FunctionTable, type InitSource, type ModelJS, type SDEModel, type Scope,
 } from '../expr/index.js';
 import { InputError } from '../gpu/errors.js';
 import { parseModelFile } from './model-file.js';
-import type { InitSource, ModelJS, SDEModel } from '../expr/index.js';
 
 export type { InitSource, ModelJS, SDEModel } from '../expr/index.js';
 export { checkTrialArrays, trialInputs } from '../expr/index.js';
@@ -18,7 +17,10 @@ export { checkTrialArrays, trialInputs } from '../expr/index.js';
 /** An expression string (`'theta * (mu - x)'`) or a number. */
 export type ExprSource = string | number;
 
-/** A user function: an expression of its arguments, or raw WGSL with a JavaScript twin. */
+/**
+ * A user function: an expression of its arguments, or raw WGSL (only with
+ * `ModelOptions.allowRawWGSL`) with an optional JavaScript twin for the CPU reference.
+ */
 export type UserFunction =
   | { args: string[]; expr: string }
   | { args: string[]; wgsl: string; js?: (...args: number[]) => number };
