@@ -2,7 +2,7 @@
  * The layer rules of wgneuro, checked by test/node-only/architecture.test.ts (and by
  * `npx depcruise src shaders bench`). Layers point down only:
  *
- *   gpu → core → expr → reference → shaders → linalg / eig / sde / random → models → cli / bench
+ *   gpu → core → expr → reference → shaders → linalg / eig / sde / random → network → models → cli / bench
  *
  * (an arrow reads "is imported by"). src/reference holds the CPU twins of kernels and may import
  * only gpu, core and expr (the equation language, whose JS emitter the twins of mapExpr and of
@@ -20,6 +20,7 @@ const LAYERS = [
   ['reference', '^src/reference/'],
   ['shaders', '^shaders/'],
   ['compute', '^src/(linalg|eig|sde|random)/'],
+  ['network', '^src/network/'],
   ['models', '^src/models/'],
   ['app', '^(src/cli|bench)/'],
 ];

@@ -86,7 +86,11 @@ export const networkCouplingUniforms = uniformLayout({
   input_offset: 'u32', // start of this input in the target's inputs buffer
   accumulate: 'u32', // 1: add to the input (a second projection onto it), 0: overwrite
   off_indices: 'u32', // CSR: start of the column indices (after n_to + 1 row pointers)
+  per_trial: 'u32', // gather: 1 when every trial has its own weight matrix
 });
+
+/** Kernels of continuous coupling: tiled product, dense gather (shared or per-trial weights), CSR gather. */
+export type NetworkCouplingKind = 'tiled' | 'gather' | 'csr';
 
 /** Tile edge of the dense coupling product. */
 export const NETWORK_TILE = 16;
@@ -96,17 +100,19 @@ export const NETWORK_TILE = 16;
  *  - `tiled`: shared W (the batched product with trials as columns), 16×16 output tiles of
  *    (neurons × trials) with W and S staged through workgroup memory, the classic shared-memory
  *    tiling of Volkov & Demmel (2008) — each W tile is read once per 16 trials;
- *  - `gather`: one invocation per (trial, i), a dot product over a CSR row or a per-trial dense row.
+ *  - `gather` / `csr`: one invocation per (trial, i), a dot product over a dense row (shared or
+ *    per-trial weights) or a CSR row; no workgroup barriers, which is what pays on CPU adapters and
+ *    for thin products (fewer than a tile of neurons or trials).
  * Both sum j in increasing order, so results are deterministic.
  */
-export function networkCouplingWGSL(o: { kind: 'tiled' | 'csr' | 'per-trial' }): string {
+export function networkCouplingWGSL(o: { kind: NetworkCouplingKind }): string {
   const T = NETWORK_TILE;
   const head = /* wgsl */ `
 ${WGSL_LINEAR_INDEX}
 ${networkCouplingUniforms.wgslStruct('CouplingUniforms')}
 
 @group(0) @binding(0) var<uniform> u: CouplingUniforms;
-@group(0) @binding(1) var<storage, read> weights: array<f32>;        // ${o.kind === 'csr' ? 'CSR values' : o.kind === 'per-trial' ? '[total trials][n_to][n_from]' : '[n_to][n_from]'}
+@group(0) @binding(1) var<storage, read> weights: array<f32>;        // ${o.kind === 'csr' ? 'CSR values' : o.kind === 'gather' ? '[n_to][n_from], or [total trials][n_to][n_from] when per_trial' : '[n_to][n_from]'}
 @group(0) @binding(2) var<storage, read> source: array<f32>;         // s(x) [trials][n_from]
 @group(0) @binding(3) var<storage, read_write> inputs: array<f32>;   // target inputs [input][trials][n_to]
 `;
@@ -159,7 +165,7 @@ ${o.kind === 'csr' ? `
   for (var e = csr_index[i]; e < csr_index[i + 1u]; e++) {
     sum += weights[e] * source[r * u.n_from + csr_index[u.off_indices + e]];
   }` : `
-  let row = ((u.trial_offset + r) * u.n_to + i) * u.n_from;
+  let row = (select(0u, u.trial_offset + r, u.per_trial == 1u) * u.n_to + i) * u.n_from;
   for (var j = 0u; j < u.n_from; j++) {
     sum += weights[row + j] * source[r * u.n_from + j];
   }`}

@@ -3,7 +3,8 @@
  * propagation walks (one list per presynaptic neuron, as GeNN and Brian2CUDA store them), with the
  * weights in the fixed point the accumulators use.
  */
-import { philox4x32_10, seedToKey, uniformFromBits } from '../reference/philox.js';
+import { seedToKey } from '../core/seed.js';
+import { philox4x32_10, uniformFromBits } from '../reference/philox.js';
 import { NETWORK_CONNECT_TAG, type ProjectionPlan } from '../reference/network.js';
 
 /** Compressed sparse rows: row i (postsynaptic) holds indices[indptr[i] .. indptr[i+1]) (presynaptic). */

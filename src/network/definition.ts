@@ -8,7 +8,6 @@ import {
   checkExpr, namesIn, parseExpr, toJS, toWGSL, type Expr, type Scope,
 } from '../sde/expr.js';
 import { defineSDE, type SDEDefinition, type SDEModel } from '../sde/model.js';
-import { motifConnectivityReference } from '../reference/ei-motifs.js';
 import {
   NETWORK_INIT_TAG, randomCalls, type NetworkPlan, type ParamSource, type PopulationPlan, type ProjectionPlan,
 } from '../reference/network.js';
@@ -290,17 +289,6 @@ function loadWeights(w: WeightsDefinition, k: number, rows: number, cols: number
       const bad = w.indices.findIndex((j) => j >= cols);
       if (bad >= 0) throw new InputError(`${where}.indices[${bad}]: got ${w.indices[bad]}, expected < ${cols} (from.size)`);
       return { dense: null, perTrial: false, csr: { indptr: Uint32Array.from(w.indptr), indices: Uint32Array.from(w.indices), data: Float64Array.from(w.data) } };
-    }
-    case 'ei-motifs': {
-      const N = w.sizes.reduce((a, b) => a + b, 0);
-      if (N !== rows || N !== cols) throw new InputError(`${where}.sizes: got a total of ${N}, expected ${rows} (the generator makes square matrices of both populations' size)`);
-      let J: Float64Array;
-      try {
-        J = motifConnectivityReference({ sizes: w.sizes, j0: w.j0, a: w.a, b: w.b, d: w.d, corr: w.corr, rho: w.rho }, w.seed, w.stream ?? 0).J;
-      } catch (err) {
-        throw new InputError(`${where}: ${(err as Error).message}`);
-      }
-      return { dense: J, perTrial: false, csr: null };
     }
   }
 }

@@ -35,29 +35,15 @@ const csrWeights = z.object({
   data: z.array(finite),
 }).strict();
 
-const motifWeights = z.object({
-  kind: z.literal('ei-motifs'),
-  /** Mean of each block [post][pre] (1 or 2 populations, the E–I motif generator of ei-motifs). */
-  j0: z.array(z.array(finite)),
-  a: z.array(z.array(finite)),
-  b: z.array(z.array(finite)),
-  d: z.array(z.array(finite)),
-  corr: z.array(finite),
-  rho: finite.optional(),
-  /** Sizes of the generator's populations (sum = from.size = to.size). */
-  sizes: z.array(z.number().int().min(1)),
-  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  stream: z.number().int().min(0).optional(),
-}).strict();
-
 /** Weights of a projection: a `.npy` path (files), a nested array, or one of the generators. */
 export const weightsSchema = z.union([
   z.string().min(1),
+  z.instanceof(Float32Array),
+  z.instanceof(Float64Array),
   z.array(z.array(finite)),
   denseWeights,
   fixedProbability,
   csrWeights,
-  motifWeights,
 ]);
 
 const modelSchema = z.record(z.string(), z.unknown()).refine((m) => 'state' in m, { message: "a model needs 'state'" });
@@ -143,7 +129,7 @@ function expectation(issue: z.ZodIssue): string {
     case 'invalid_enum_value': return `one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
     case 'invalid_literal': return JSON.stringify(issue.expected);
     case 'unrecognized_keys': return `no unknown field (${issue.keys.join(', ')})`;
-    case 'invalid_union': return 'a .npy path, a nested array, or {kind: dense|fixed-probability|csr|ei-motifs, …}';
+    case 'invalid_union': return 'a .npy path, a nested array, or {kind: dense|fixed-probability|csr, …}';
     default: return issue.message;
   }
 }

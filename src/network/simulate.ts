@@ -12,11 +12,11 @@ import {
 } from '../../shaders/network.wgsl.js';
 import {
   networkCouplingUniforms, networkCouplingWGSL, networkSpikeUniforms, networkSpikeWGSL, networkStatsUniforms,
-  networkStatsWGSL, networkTickWGSL, NETWORK_STATS_WG, NETWORK_TILE,
+  networkStatsWGSL, networkTickWGSL, NETWORK_STATS_WG, NETWORK_TILE, type NetworkCouplingKind,
 } from '../../shaders/network-coupling.wgsl.js';
 import type { Context } from '../core/context.js';
 import { GPUOperationError, InputError } from '../gpu/errors.js';
-import { seedToKey } from '../reference/philox.js';
+import { seedToKey } from '../core/seed.js';
 import { NETWORK_NOISE_TAG, refractorySteps, sortSpikes } from '../reference/network.js';
 import type { CompiledPopulation, CompiledProjection, Network } from './definition.js';
 
@@ -48,6 +48,12 @@ export interface SimulateNetworkOptions {
   maxTrialsPerChunk?: number;
   /** Steps recorded per submission. Default 128. Results do not depend on it. */
   stepsPerSubmit?: number;
+  /**
+   * Kernel of dense continuous coupling: `'tiled'` (the batched product, trials as columns),
+   * `'gather'` (one dot product per (trial, neuron)), or `'auto'` (default): tiled when at least a
+   * tile (16) of postsynaptic neurons and of trials fill it, gather otherwise.
+   */
+  coupling?: 'auto' | 'tiled' | 'gather';
 }
 
 /** What one population recorded. */
@@ -115,9 +121,16 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
     sources: new Map(await Promise.all(projections.filter((p) => p.on === 'step' && p.from === ps.pop.index).map(async (p) =>
       [p.index, await ctx.kernel({ label: `network.${ps.pop.name}.source${p.index}`, code: ps.module, entryPoint: `source_${p.index}`, constants: { WG_SIZE: WG } })] as const))),
   })));
+  const couplingKind = (p: CompiledProjection): NetworkCouplingKind => {
+    if (p.csr) return 'csr';
+    if (p.perTrial) return 'gather';
+    const choice = options.coupling ?? 'auto';
+    if (choice !== 'auto') return choice;
+    return pops[p.to]!.size >= NETWORK_TILE && chunk >= NETWORK_TILE ? 'tiled' : 'gather';
+  };
   const projPipelines = await Promise.all(projections.map((p) => {
     if (p.on === 'spike') return ctx.kernel({ label: `network.spikes.${p.storage}`, code: networkSpikeWGSL({ dense: p.storage === 'dense' }), constants: { WG_SIZE: WG } });
-    const kind = p.csr ? 'csr' : p.perTrial ? 'per-trial' : 'tiled';
+    const kind = couplingKind(p);
     return ctx.kernel({ label: `network.coupling.${kind}`, code: networkCouplingWGSL({ kind }), ...(kind === 'tiled' ? {} : { constants: { WG_SIZE: WG } }) });
   }));
   const tickPipeline = await ctx.kernel({ label: 'network.tick', code: networkTickWGSL });
@@ -259,11 +272,11 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
         const accumulate = inputWritten[p.to]![p.inputSlot]! ? 1 : 0;
         inputWritten[p.to]![p.inputSlot] = true;
         const pb = projBuffers[p.index]!;
-        const kind = p.csr ? 'csr' : p.perTrial ? 'per-trial' : 'tiled';
+        const kind = couplingKind(p);
         const label = `network.coupling${p.index}.${kind}`;
         const uniforms = buffer(`${label}.uniforms`, networkCouplingUniforms.byteSize, UNIFORM, new Uint8Array(networkCouplingUniforms.pack({
           trials: count, trial_offset: offset, n_from: from.size, n_to: to.size, input_offset: p.inputSlot * count * to.size,
-          accumulate, off_indices: to.size + 1,
+          accumulate, off_indices: to.size + 1, per_trial: p.perTrial ? 1 : 0,
         })));
         const grid: [number, number, number] = kind === 'tiled'
           ? ctx.grid(label, [Math.ceil(to.size / NETWORK_TILE), Math.ceil(count / NETWORK_TILE)])
@@ -440,6 +453,9 @@ function validate(network: Network, options: SimulateNetworkOptions, maxBinding:
   checkInt(binSteps, 'record.rateBinSteps', 1);
   const bins = Math.ceil(steps / binSteps);
   const stepsPerSubmit = options.stepsPerSubmit ?? 128;
+  if (options.coupling !== undefined && !['auto', 'tiled', 'gather'].includes(options.coupling)) {
+    throw new InputError(`coupling: got ${JSON.stringify(options.coupling)}, expected "auto", "tiled" or "gather"`);
+  }
   checkInt(stepsPerSubmit, 'stepsPerSubmit', 1);
   for (const pop of network.populations) {
     if (pop.sweepLength !== null && pop.sweepLength !== trials) {

@@ -6,7 +6,8 @@
  * The plan types below are the engine's compiled form of a network, in plain data: the network
  * layer builds them, this file only reads them (it imports nothing above core).
  */
-import { normal4FromBits, philox4x32_10, seedToKey, uniformFromBits } from './philox.js';
+import { seedToKey } from '../core/seed.js';
+import { normal4FromBits, philox4x32_10, uniformFromBits } from './philox.js';
 
 /** Philox tag (counter word 3) of the neuron noise stream: `NOISE_TAG | population << 8 | block`. */
 export const NETWORK_NOISE_TAG = 0x4e570000;
