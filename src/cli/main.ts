@@ -8,6 +8,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerLinalg } from './commands/linalg.js';
 import { registerEig } from './commands/eig.js';
 import { registerSde } from './commands/sde.js';
+import { registerNetwork } from './commands/network.js';
 import { registerRun } from './commands/run.js';
 import { registerBench } from './commands/bench.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerLinalg(program);
   registerEig(program);
   registerSde(program);
+  registerNetwork(program);
   registerRun(program);
   registerBench(program);
   return program;
