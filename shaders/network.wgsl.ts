@@ -134,8 +134,11 @@ export function networkPopulationWGSL(o: NetworkPopulationOptions): string {
     return `  let z${b} = philox_normal4(philox4x32_10(vec4u(i, step, trial, ${o.noiseTag >>> 0}u | ${b}u), key));\n${lanes}`;
   }).join('\n');
   const A = o.spikeTargets.length;
-  const arrivals = o.spikeTargets.map((tg, a) =>
-    `  s.${V[tg.variable]} += f32(atomicExchange(&acc[((slot * ${A}u + ${a}u) * u.trials + r) * u.n + i], 0)) * ${f32(tg.invScale)};`).join('\n');
+  const arrivals = o.spikeTargets.map((tg, a) => [
+    `  let cell${a} = ((slot * ${A}u + ${a}u) * u.trials + r) * u.n + i;`,
+    `  s.${V[tg.variable]} += f32(acc[cell${a}]) * ${f32(tg.invScale)};`,
+    `  acc[cell${a}] = 0;`,
+  ].join('\n')).join('\n');
   const ev = o.eventIndex >= 0 ? V[o.eventIndex]! : '';
   const finiteChecks = V.map((v) => `((bitcast<u32>(next.${v}) & 0x7f800000u) != 0x7f800000u)`).join(' && ');
   const monitorWrites = o.monitorVariables.map((v, k) =>
@@ -169,7 +172,9 @@ override WG_SIZE: u32 = 64u;
 @group(0) @binding(2) var<storage, read_write> state: array<f32>;     // [${nState} variables][trials][n]
 @group(0) @binding(3) var<storage, read> params: array<f32>;          // parameter table (constants, per neuron, per trial)
 @group(0) @binding(4) var<storage, read> inputs: array<f32>;          // continuous inputs [input][trials][n]
-@group(0) @binding(5) var<storage, read_write> acc: array<atomic<i32>>; // arriving spikes, fixed point [ring slot][target][trials][n]
+// Arriving spikes, fixed point [ring slot][target][trials][n]. The propagation kernels add to it
+// atomically; here each cell belongs to one invocation, so plain loads and stores suffice.
+@group(0) @binding(5) var<storage, read_write> acc: array<i32>;
 @group(0) @binding(6) var<storage, read_write> aux: array<u32>;       // [trials][n] refractory steps left, then [n] monitor slots
 @group(0) @binding(7) var<storage, read_write> events: array<atomic<u32>>; // spike lists, flags, rate bins, spike records
 @group(0) @binding(8) var<storage, read_write> monitor: array<f32>;   // [record][trials][monitored][variable]

@@ -20,6 +20,10 @@ const SUITES: Record<string, { description: string; load: () => Promise<Register
     description: 'ensemble SDE trajectory-steps/s: GBM and conductance LIF, vs TF.js-WebGPU and plain JS',
     load: async () => (await import('../../../bench/sde.js')).registerBenchSde,
   },
+  network: {
+    description: 'Brian2 CUBA example in Brian2 and wgneuro (rates, wall time, many trials) and dense rate networks vs TF.js-WebGPU and plain JS',
+    load: async () => (await import('../../../bench/network.js')).registerBenchNetwork,
+  },
 };
 
 /** Load one suite; when bench/ is not there (an install without the sources) say so. */
