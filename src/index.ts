@@ -3,7 +3,7 @@
  *
  * This file is the public API, listed by name. Layers import downward only (checked by
  * .dependency-cruiser.cjs in test/node-only/architecture.test.ts):
- * gpu → core → expr → shaders → linalg / eig / sde / random → models → cli / bench.
+ * gpu → core → expr → shaders → linalg / eig / sde / random → network → models → cli / bench.
  * Tuning helpers and pipeline internals are in `src/internal.ts`; test-matrix generators and the
  * CPU twins of kernels are in `src/testing.ts`.
  */
@@ -44,6 +44,11 @@ export {
   INTEGRATORS, resolveIntegrator, type IntegratorInfo, type IntegratorName,
   simulate, type SimulateOptions, type SimulateResult, type RecordOptions, type SimulateProgress, type EnsembleStats,
 } from './sde/index.js';
+export {
+  defineNetwork, networkFromJSON, parseNetworkJSON, simulateNetwork,
+  type Network, type NetworkDefinition, type PopulationDefinition, type ProjectionDefinition, type WeightsDefinition,
+  type NetworkRecordOptions, type PopulationRecord, type SimulateNetworkOptions, type SimulateNetworkResult,
+} from './network/index.js';
 export {
   lifRateExperiment, type LifRatePoint, type LifRateResult,
   lifModel, simulateLif, type SimulateLifOptions,

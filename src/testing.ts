@@ -10,3 +10,4 @@ export {
 export { philox4x32_10, uniformFromBits, normal4FromBits } from './reference/philox.js';
 export { seedToKey } from './core/seed.js';
 export { simulateReference, type ReferenceOptions, type ReferenceResult } from './reference/sde.js';
+export { simulateNetworkReference, type NetworkPlan, type NetworkReferenceOptions, type NetworkReferenceResult } from './reference/network.js';

@@ -211,7 +211,8 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
     });
 
     const [seedLo, seedHi] = seedToKey(seed);
-    let remaining = capacity;
+    // the record budget is shared by the chunks: what earlier chunks kept is no longer available
+    const remaining = pops.map(() => capacity);
     for (let c = 0; c < chunks; c++) {
       const offset = c * chunk;
       const count = Math.min(chunk, trials - offset);
@@ -239,7 +240,7 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
         return buffer(`network.${pop.name}.uniforms`, networkPopulationUniforms.byteSize, UNIFORM, new Uint8Array(networkPopulationUniforms.pack({
           trials: count, trial_offset: offset, total_trials: trials, n: N, seed_lo: seedLo, seed_hi: seedHi,
           refractory_steps: pop.event ? refractorySteps(pop.event.refractory, dt) : 0,
-          ring_depth: pop.ringDepth, bin_steps: binSteps, bins, rec_capacity: remaining,
+          ring_depth: pop.ringDepth, bin_steps: binSteps, bins, rec_capacity: remaining[q]!,
           monitor_count: ps.monitor?.neurons.length ?? 0, monitor_every: ps.monitor?.every ?? 0, monitor_records: ps.monitor?.records ?? 0,
           off_list_count: sections.offsets.list_count, off_list: sections.offsets.list, off_flags: sections.offsets.flags,
           off_rates: sections.offsets.rates, off_rec_count: sections.offsets.rec_count, off_rec: sections.offsets.rec,
@@ -353,8 +354,9 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
         }
         const written = ev[sections.offsets.rec_count]!;
         res.total += written;
-        const kept = Math.min(written, remaining);
+        const kept = Math.min(written, remaining[q]!);
         for (let k = 0; k < kept * NETWORK_SPIKE_RECORD_WORDS; k++) res.spikes.push(ev[sections.offsets.rec + k]!);
+        remaining[q] = remaining[q]! - kept;
         if (res.final) {
           const s = new Float32Array(await ctx.read(pb.state, 0, 4 * V * count * N));
           for (let r = 0; r < count; r++) {
@@ -376,8 +378,6 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
           for (let v = 0; v < V; v++) for (let g = 0; g < groups; g++) mergeMoments(res.stats[v]!, part[(v * groups + g) * 3]!, part[(v * groups + g) * 3 + 1]!, part[(v * groups + g) * 3 + 2]!);
         }
       }
-      // the record budget is shared by the chunks (per population, the smallest remainder)
-      remaining = Math.max(0, capacity - Math.max(...results.map((r) => r.spikes.length / NETWORK_SPIKE_RECORD_WORDS)));
     }
   } finally {
     ctx.flush();
