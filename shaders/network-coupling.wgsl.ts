@@ -6,8 +6,9 @@
  * chosen so one step's sum cannot overflow; see src/network/connectivity.ts). Integer addition is
  * associative, so the result is the same whatever order the GPU runs the atomics in: runs are
  * bit-reproducible and the dense and sparse paths agree exactly.
- *  - sparse (push): one invocation per (trial, entry of the spike list) walks the presynaptic
- *    neuron's synapse list, as GeNN and Brian2CUDA propagate spikes;
+ *  - sparse (push): one workgroup per trial, whose invocations take the entries of the step's spike
+ *    list in turn and walk each presynaptic neuron's synapse list, as GeNN and Brian2CUDA propagate
+ *    spikes (the grid does not grow with the population, only the spike count sets the work);
  *  - dense (pull): one invocation per (trial, postsynaptic neuron) sums the column entries of this
  *    step's spikes in registers and adds once.
  */
@@ -46,11 +47,11 @@ override WG_SIZE: u32 = 64u;
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  let g = wg_linear_index(wid, nwg) * WG_SIZE + lid;
   let step = clock[0];
   let parity = step & 1u;
   let slot = (step + 1u + u.delay) % u.ring_depth;
 ${o.dense ? `
+  let g = wg_linear_index(wid, nwg) * WG_SIZE + lid;
   if (g >= u.trials * u.n_to) { return; }
   let r = g / u.n_to;
   let i = g - r * u.n_to;
@@ -64,14 +65,17 @@ ${o.dense ? `
   if (sum != 0i) {
     atomicAdd(&acc[((slot * u.targets + u.accumulator) * u.trials + r) * u.n_to + i], sum);
   }` : `
-  if (g >= u.trials * u.n_from) { return; }
-  let r = g / u.n_from;
-  let k = g - r * u.n_from;
-  if (k >= events[u.off_list_count + parity * u.trials + r]) { return; }
-  let j = events[u.off_list + (parity * u.trials + r) * u.n_from + k];
+  // one workgroup per trial; its invocations stride over this step's spike list
+  let r = wg_linear_index(wid, nwg);
+  if (r >= u.trials) { return; }
+  let count = events[u.off_list_count + parity * u.trials + r];
+  let list = u.off_list + (parity * u.trials + r) * u.n_from;
   let base = ((slot * u.targets + u.accumulator) * u.trials + r) * u.n_to;
-  for (var e = synapses[j]; e < synapses[j + 1u]; e++) {
-    atomicAdd(&acc[base + synapses[u.off_post + e]], bitcast<i32>(synapses[u.off_weight + e]));
+  for (var k = lid; k < count; k += WG_SIZE) {
+    let j = events[list + k];
+    for (var e = synapses[j]; e < synapses[j + 1u]; e++) {
+      atomicAdd(&acc[base + synapses[u.off_post + e]], bitcast<i32>(synapses[u.off_weight + e]));
+    }
   }`}
 }
 `;

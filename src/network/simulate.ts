@@ -303,7 +303,8 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
           accumulator: p.accumulator, delay: p.delay, off_list_count: sections.offsets.list_count, off_list: sections.offsets.list,
           off_post: pb.offPost!, off_weight: pb.offWeight!,
         })));
-        items.push({ label, pipeline: projPipelines[p.index]!, grid: linear(label, count * (p.storage === 'dense' ? to.size : from.size)),
+        const grid = p.storage === 'dense' ? linear(label, count * to.size) : ctx.grid(label, count);
+        items.push({ label, pipeline: projPipelines[p.index]!, grid,
           bindGroup: bind(label, projPipelines[p.index]!, [uniforms, clock, popBuffers[p.from]!.events, pb.synapses!, popBuffers[p.to]!.acc]) });
       }
       items.push({ label: 'network.tick', pipeline: tickPipeline, grid: [1, 1, 1], bindGroup: bind('network.tick', tickPipeline, [clock]) });
