@@ -14,6 +14,7 @@
  */
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
+import { workgroupReduceWGSL } from './common/workgroup-reduce.wgsl.js';
 
 /** Uniforms of a spike projection. */
 export const networkSpikeUniforms = uniformLayout({
@@ -200,7 +201,7 @@ export const NETWORK_STATS_WG = 256;
 
 /**
  * Mean and centred sum of squares of each variable over (trials × neurons): each workgroup reduces a
- * contiguous block in two passes over workgroup memory (mean, then Σ(x − mean)²) and writes
+ * contiguous block in two tree reductions (mean, then Σ(x − mean)²) and writes
  * (count, mean, M2); the host merges the blocks in float64 (Chan, Golub & LeVeque 1979).
  * Non-finite values are left out.
  */
@@ -211,6 +212,7 @@ ${networkStatsUniforms.wgslStruct('StatsUniforms')}
 @group(0) @binding(1) var<storage, read> state: array<f32>;          // [variables][count]
 @group(0) @binding(2) var<storage, read_write> partials: array<f32>; // [variables][groups][3]: count, mean, M2
 
+const WG: u32 = ${NETWORK_STATS_WG}u;
 var<workgroup> sums: array<f32, ${NETWORK_STATS_WG}>;
 var<workgroup> counts: array<f32, ${NETWORK_STATS_WG}>;
 
@@ -226,24 +228,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   sums[lid] = x;
   counts[lid] = ok;
-  workgroupBarrier();
-  for (var h = ${NETWORK_STATS_WG / 2}u; h > 0u; h = h / 2u) {
-    if (lid < h) {
-      sums[lid] += sums[lid + h];
-      counts[lid] += counts[lid + h];
-    }
-    workgroupBarrier();
-  }
+${workgroupReduceWGSL({ size: 'WG', combine: (into, from) => `sums[${into}] += sums[${from}]; counts[${into}] += counts[${from}];` })}
   let n = counts[0];
   let mean = select(0.0, sums[0] / n, n > 0.0);
   workgroupBarrier();
   let d = (x - mean) * ok;
   sums[lid] = d * d;
-  workgroupBarrier();
-  for (var h = ${NETWORK_STATS_WG / 2}u; h > 0u; h = h / 2u) {
-    if (lid < h) { sums[lid] += sums[lid + h]; }
-    workgroupBarrier();
-  }
+${workgroupReduceWGSL({ size: 'WG', combine: (into, from) => `sums[${into}] += sums[${from}];` })}
   if (lid == 0u) {
     let o = (v * u.groups + wid.x) * 3u;
     partials[o] = n;

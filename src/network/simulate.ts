@@ -381,9 +381,7 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
       }
     }
   } finally {
-    ctx.flush();
-    await ctx.device.queue.onSubmittedWorkDone().catch(() => undefined);
-    for (const b of made) b.destroy();
+    ctx.releaseAfterSubmit(...made);
   }
 
   const populations: Record<string, PopulationRecord> = {};
