@@ -31,7 +31,6 @@ export const NETWORK_NOT_MONITORED = 0xffffffff;
 export const networkPopulationUniforms = uniformLayout({
   trials: 'u32', // trials in this chunk
   trial_offset: 'u32', // global index of the chunk's first trial
-  total_trials: 'u32', // trials of the whole run (stride of per-trial parameters)
   n: 'u32', // neurons
   seed_lo: 'u32', // Philox key, low word
   seed_hi: 'u32', // Philox key, high word
@@ -80,7 +79,7 @@ export function networkEventSections(trials: number, n: number, bins: number, ca
 export type NetworkParamSlot =
   | { kind: 'table'; offset: number } // params[offset]
   | { kind: 'neuron'; offset: number } // params[offset + neuron]
-  | { kind: 'trial'; offset: number } // params[offset + k * total_trials + trial]: offset = base, k in `index`
+  | { kind: 'trial'; offset: number } // params[offset + trial] (one value per trial of the run)
   | { kind: 'input'; slot: number };
 
 /** Options of {@link networkPopulationWGSL}; also its pipeline-cache key. */
@@ -92,8 +91,7 @@ export interface NetworkPopulationOptions {
   state: readonly string[];
   params: readonly string[];
   /** How each parameter is loaded (same order as `params`). */
-  paramSlots: readonly (NetworkParamSlot & { index?: number })[];
-  wiener: number;
+  paramSlots: readonly NetworkParamSlot[];
   /** Variables driven by noise. */
   noise: readonly number[];
   /** Event variable index, or -1. */

@@ -63,7 +63,7 @@ export interface Network extends NetworkPlan {
 /** A population with its compiled model. */
 export interface CompiledPopulation extends PopulationPlan {
   readonly model: SDEModel;
-  /** Initial-value sources per state variable (for chunked uploads). */
+  /** Length of the per-trial parameter arrays ('sweep'), checked against `trials` at run time. */
   readonly sweepLength: number | null;
 }
 

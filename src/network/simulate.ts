@@ -97,7 +97,7 @@ function checkInt(value: number, name: string, min: number, max = Number.MAX_SAF
 
 interface PopulationSetup {
   pop: CompiledPopulation;
-  paramSlots: (NetworkParamSlot & { index?: number })[];
+  paramSlots: NetworkParamSlot[];
   paramTable: Float32Array;
   monitor: { neurons: number[]; variables: number[]; every: number; records: number } | null;
   module: string;
@@ -238,7 +238,7 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
         queue.writeBuffer(bufs.aux, 0, aux);
         queue.writeBuffer(bufs.events, 0, new Uint32Array(sections.words));
         return buffer(`network.${pop.name}.uniforms`, networkPopulationUniforms.byteSize, UNIFORM, new Uint8Array(networkPopulationUniforms.pack({
-          trials: count, trial_offset: offset, total_trials: trials, n: N, seed_lo: seedLo, seed_hi: seedHi,
+          trials: count, trial_offset: offset, n: N, seed_lo: seedLo, seed_hi: seedHi,
           refractory_steps: pop.event ? refractorySteps(pop.event.refractory, dt) : 0,
           ring_depth: pop.ringDepth, bin_steps: binSteps, bins, rec_capacity: remaining[q]!,
           monitor_count: ps.monitor?.neurons.length ?? 0, monitor_every: ps.monitor?.every ?? 0, monitor_records: ps.monitor?.records ?? 0,
@@ -492,7 +492,7 @@ function validate(network: Network, options: SimulateNetworkOptions, maxBinding:
 
 function preparePopulation(pop: CompiledPopulation, projections: readonly CompiledProjection[], trials: number, steps: number, record: { monitors: NonNullable<NetworkRecordOptions['monitors']> }): PopulationSetup {
   const N = pop.size;
-  const slots: (NetworkParamSlot & { index?: number })[] = [];
+  const slots: NetworkParamSlot[] = [];
   const table: number[] = [];
   pop.sources.forEach((src) => {
     switch (src.kind) {
@@ -511,7 +511,7 @@ function preparePopulation(pop: CompiledPopulation, projections: readonly Compil
   } : null;
   const module = networkPopulationWGSL({
     population: pop.index, modelWGSL: pop.model.wgsl, state: pop.state, params: pop.params, paramSlots: slots,
-    wiener: pop.model.wiener, noise: pop.noise, eventIndex: pop.event?.variable ?? -1,
+    noise: pop.noise, eventIndex: pop.event?.variable ?? -1,
     spikeTargets: pop.spikeTargets.map((t) => ({ variable: t.variable, invScale: 1 / t.scale })),
     sources: projections.filter((p) => p.on === 'step' && p.from === pop.index).map((p) => ({ projection: p.index, wgsl: p.sourceWGSL })),
     monitorVariables: monitor?.variables ?? [], noiseTag: (NETWORK_NOISE_TAG | (pop.index << 8)) >>> 0,
