@@ -24,7 +24,11 @@ import type { CompiledPopulation, CompiledProjection, Network } from './definiti
 export interface NetworkRecordOptions {
   /** Read back the final state. Default true. */
   final?: boolean;
-  /** Spike records (trial, neuron, step) kept per population, over the whole run. Default 2^20. */
+  /**
+   * Spike records (trial, neuron, step) kept per population, over the whole run. Default 2^20.
+   * Records fill in step order; when one step overflows the capacity, which of that step's spikes
+   * are kept is up to the GPU's ordering (counts and rates stay exact).
+   */
   spikeCapacity?: number;
   /** Steps per population-rate bin. Default: one bin over the whole run. */
   rateBinSteps?: number;
