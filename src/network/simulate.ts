@@ -483,10 +483,23 @@ function validate(network: Network, options: SimulateNetworkOptions, maxBinding:
   // chunk size: the largest per-trial storage binding decides
   if (options.maxTrialsPerChunk !== undefined) checkInt(options.maxTrialsPerChunk, 'maxTrialsPerChunk', 1);
   let chunk = Math.min(trials, options.maxTrialsPerChunk ?? trials);
+  const eventFixedBytes = 4 * (1 + NETWORK_SPIKE_RECORD_WORDS * capacity);
+  if (eventFixedBytes > maxBinding) throw new InputError(`record.spikeCapacity: got ${capacity}, expected at most ${Math.floor((maxBinding / 4 - 1) / NETWORK_SPIKE_RECORD_WORDS)} records (this device's largest storage binding)`);
   for (const pop of network.populations) {
-    const perTrialBytes = 4 * pop.size * Math.max(pop.state.length, 3, pop.ringDepth * pop.spikeTargets.length, pop.inputs.length);
-    if (perTrialBytes > maxBinding) throw new InputError(`populations.${pop.name}: one trial needs ${perTrialBytes} bytes in one buffer, more than this device's largest storage binding (${maxBinding})`);
-    chunk = Math.min(chunk, Math.floor(maxBinding / perTrialBytes));
+    const monitor = record.monitors.find((m) => m.population === pop.name);
+    // the largest per-trial share of any one buffer of this population
+    const buffers: Record<string, [perTrial: number, fixed: number]> = {
+      state: [4 * pop.size * pop.state.length, 0],
+      inputs: [4 * pop.size * pop.inputs.length, 0],
+      'spike accumulators': [4 * pop.size * pop.ringDepth * pop.spikeTargets.length, 0],
+      events: [4 * (2 * pop.size + 2 + bins), eventFixedBytes],
+      monitor: [4 * (monitor ? Math.floor(steps / monitor.every) * monitor.neurons.length * (monitor.variables?.length ?? pop.state.length) : 0), 0],
+    };
+    for (const [name, [perTrial, fixed]] of Object.entries(buffers)) {
+      if (perTrial === 0) continue;
+      if (perTrial + fixed > maxBinding) throw new InputError(`populations.${pop.name}: one trial needs ${perTrial + fixed} bytes of ${name}, more than this device's largest storage binding (${maxBinding}); record less or use fewer neurons`);
+      chunk = Math.min(chunk, Math.floor((maxBinding - fixed) / perTrial));
+    }
   }
   for (const p of network.projections) {
     if (p.on === 'step') chunk = Math.min(chunk, Math.floor(maxBinding / (4 * network.populations[p.from]!.size)));
