@@ -16,6 +16,7 @@
  */
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
+import { needsWGSLHelpers, WGSL_EXPR_HELPERS } from '../src/expr/index.js';
 import { philoxWGSL } from './common/philox.wgsl.js';
 
 /** Offsets of the sections of one population's `events` buffer (u32 words), see {@link networkEventSections}. */
@@ -156,9 +157,12 @@ fn source_${src.projection}(@builtin(workgroup_id) wid: vec3u, @builtin(num_work
   source_out[g] = ${src.wgsl};
 }`).join('\n');
 
+  // the equation language's helpers, once: the model brings them when its equations need them
+  const helpers = o.sources.some((src) => needsWGSLHelpers(src.wgsl)) && !o.modelWGSL.includes(WGSL_EXPR_HELPERS) ? WGSL_EXPR_HELPERS : '';
   return /* wgsl */ `
 ${philoxWGSL}
 ${WGSL_LINEAR_INDEX}
+${helpers}
 ${o.modelWGSL}
 
 ${networkPopulationUniforms.wgslStruct('PopulationUniforms')}

@@ -5,8 +5,8 @@
  */
 import { InputError } from '../gpu/errors.js';
 import {
-  checkExpr, namesIn, parseExpr, toJS, toWGSL, type Expr, type Scope,
-} from '../sde/expr.js';
+  checkExpr, checkWGSLSize, namesIn, parseExpr, toJS, toWGSL, type Expr, type Scope,
+} from '../expr/index.js';
 import { defineSDE, type SDEDefinition, type SDEModel } from '../sde/model.js';
 import {
   NETWORK_INIT_TAG, randomCalls, type NetworkPlan, type ParamSource, type PopulationPlan, type ProjectionPlan,
@@ -314,6 +314,7 @@ function compileProjection(def: NonNullable<NetworkJSON['projections']>[number],
     const values = new Set([...from.state, ...from.params.filter((_, q) => from.sources[q]!.kind !== 'input')]);
     checkExpr(e, { values, functions: new Map() }, `${where}.source (state and parameters of '${from.name}', built-in functions)`);
     const { js, wgsl } = sourceCode(e, from);
+    checkWGSLSize(wgsl, `${where}.source`);
     return { ...base, inputSlot: slot, source: js, sourceWGSL: wgsl, accumulator: -1, delay: 0, outgoing: null };
   }
   if (!from.event) throw new InputError(`${where}.from: got "${from.name}", expected a spiking population (its model needs an 'event')`);

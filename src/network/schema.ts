@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { InputError } from '../gpu/errors.js';
 
-const finite = z.number().finite();
+const finite = z.number(); // zod 4 numbers are finite (NaN and ±Infinity are refused)
 const numberArray = z.union([z.array(finite), z.instanceof(Float32Array), z.instanceof(Float64Array)]);
 
 /** Weights given as numbers in the file or as a typed array in code: [to.size × from.size], row-major. */
@@ -41,9 +41,7 @@ export const weightsSchema = z.union([
   z.instanceof(Float32Array),
   z.instanceof(Float64Array),
   z.array(z.array(finite)),
-  denseWeights,
-  fixedProbability,
-  csrWeights,
+  z.discriminatedUnion('kind', [denseWeights, fixedProbability, csrWeights]),
 ]);
 
 const modelSchema = z.record(z.string(), z.unknown()).refine((m) => 'state' in m, { message: "a model needs 'state'" });
@@ -88,7 +86,7 @@ function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function valueAt(root: unknown, path: (string | number)[]): unknown {
+function valueAt(root: unknown, path: Path): unknown {
   let v: unknown = root;
   for (const key of path) {
     if (v === null || typeof v !== 'object') return undefined;
@@ -97,8 +95,31 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
   return v;
 }
 
-function pathString(path: (string | number)[]): string {
+function pathString(path: Path): string {
   return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('') || '(the file)';
+}
+
+type Issue = z.core.$ZodIssue;
+type Path = (string | number)[];
+
+const keyPath = (path: readonly PropertyKey[]): Path => path.map((k) => (typeof k === 'number' ? k : String(k)));
+
+/**
+ * The issue to report for a union that nothing matched: the deepest issue of any alternative (the
+ * alternative the value came closest to), with its path made absolute; the union itself when every
+ * alternative failed at the top.
+ */
+function pick(issue: Issue, base: Path): { issue: Issue; path: Path } {
+  const path = [...base, ...keyPath(issue.path)];
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return { issue, path };
+  let best: { issue: Issue; path: Path } = { issue, path };
+  for (const alternative of issue.errors) {
+    for (const sub of alternative) {
+      const found = pick(sub, path);
+      if (found.path.length > best.path.length) best = found;
+    }
+  }
+  return best;
 }
 
 /**
@@ -108,28 +129,25 @@ function pathString(path: (string | number)[]): string {
 export function parseNetworkJSON(json: unknown, where = 'network'): NetworkJSON {
   const result = networkSchema.safeParse(json);
   if (result.success) return result.data;
-  const lines = result.error.issues.slice(0, 8).map((issue) => {
-    // A union reports each alternative; the most specific is the one that got furthest.
-    let chosen = issue;
-    if (issue.code === 'invalid_union') {
-      const deepest = issue.unionErrors.flatMap((e) => e.issues).sort((a, b) => b.path.length - a.path.length)[0];
-      if (deepest && deepest.path.length > issue.path.length) chosen = deepest;
-    }
-    const value = valueAt(json, chosen.path);
-    return `${pathString(chosen.path)}: got ${show(value)}, expected ${expectation(chosen)}`;
+  const lines = result.error.issues.slice(0, 8).map((top) => {
+    const { issue, path } = pick(top as Issue, []);
+    return `${pathString(path)}: got ${show(valueAt(json, path))}, expected ${expectation(issue)}`;
   });
   throw new InputError(`${where}: ${lines.join('; ')}`);
 }
 
-function expectation(issue: z.ZodIssue): string {
+function expectation(issue: Issue): string {
   switch (issue.code) {
-    case 'invalid_type': return `${issue.expected}`;
-    case 'too_small': return `${issue.type === 'array' ? 'at least' : issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}${issue.type === 'array' ? ' entries' : ''}`;
-    case 'too_big': return `${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}`;
-    case 'invalid_enum_value': return `one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
-    case 'invalid_literal': return JSON.stringify(issue.expected);
+    case 'invalid_type': return String(issue.expected);
+    case 'too_small': return issue.origin === 'array' ? `at least ${String(issue.minimum)} entries` : `${issue.inclusive ? '≥' : '>'} ${String(issue.minimum)}`;
+    case 'too_big': return issue.origin === 'array' ? `at most ${String(issue.maximum)} entries` : `${issue.inclusive ? '≤' : '<'} ${String(issue.maximum)}`;
+    case 'invalid_value': return issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map((o) => JSON.stringify(o)).join(', ')}`;
     case 'unrecognized_keys': return `no unknown field (${issue.keys.join(', ')})`;
-    case 'invalid_union': return 'a .npy path, a nested array, or {kind: dense|fixed-probability|csr, …}';
+    case 'invalid_union': {
+      const options = (issue as { options?: unknown[] }).options;
+      if (options) return `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
+      return 'a .npy path, a nested array, a typed array or {kind: dense|fixed-probability|csr, …}';
+    }
     default: return issue.message;
   }
 }
