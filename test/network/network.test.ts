@@ -225,7 +225,7 @@ describe('network: rate networks', () => {
     const gains = Array.from({ length: trials }, (_, r) => 0.1 * r);
     const make = (weights: NetworkDefinition['projections'] extends (infer P)[] | undefined ? P extends { weights: infer Q } ? Q : never : never) => defineNetwork({
       populations: { R: { size: n, model, sweep: { g: gains } } },
-      projections: [{ from: 'R', to: 'R', on: 'step', source: 'tanh(x)', target: 'input', weights }],
+      projections: [{ from: 'R', to: 'R', on: 'step', source: 'tanh(x) + 0.1 * abs(x)^1.5', target: 'input', weights }],
     });
     const options = { trials, steps: 40, dt: 0.05, seed: 5 };
     const dense = make(W);
