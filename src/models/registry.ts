@@ -5,11 +5,13 @@ import type { Experiment } from './experiment.js';
 import { lifRateExperiment } from './lif-rate/index.js';
 import { whiteningExperiment } from './whitening/index.js';
 import { eiMotifsExperiment } from './ei-motifs/index.js';
+import { morrisLecarFiExperiment } from './morris-lecar/index.js';
 
 export const experiments: Experiment<any>[] = [];
 experiments.push(lifRateExperiment);
 experiments.push(whiteningExperiment);
 experiments.push(eiMotifsExperiment);
+experiments.push(morrisLecarFiExperiment);
 
 export function findExperiment(name: string): Experiment<any> | undefined {
   return experiments.find((e) => e.name === name);
