@@ -97,8 +97,8 @@ export interface DsmTrainerOptions extends AdamOptions {
 export interface DsmTrainer {
   /** Record one step at noise `sigma`; `step` indexes the Philox batch draw. Returns the loss when `withLoss` (reads back). */
   step(sigma: number, step: number, withLoss?: boolean): Promise<number | undefined>;
-  /** New Adam moments (the reference code re-creates its optimiser at every noise level). */
-  resetOptimizer(): void;
+  /** New Adam moments (the reference code re-creates its optimiser at every noise level), optionally with a new learning rate. */
+  resetOptimizer(lr?: number): void;
   /** The last step's gradients (for tests): ∇W₁ (d × N) and ∇W₂ₐ (N × (d + 1)). */
   readonly grads: { w1: Tensor<'f32'>; w2a: Tensor<'f32'> };
   destroy(): void;
@@ -128,9 +128,9 @@ export function createDsmTrainer(ctx: Context, model: GpuScoreModel, data: Array
   const lossT = t([1], 'loss');
   const owned = [dataT, noisy, shifted, u, h, s0, r, dh, gw1, gw2a, lossT];
   const act = ACTIVATION_EXPR[model.activation];
-  const newAdam = (): [AdamOptimizer, AdamOptimizer] => [
-    createAdam(ctx, d * n, { ...options, label: 'rsn.adam.w1' }),
-    createAdam(ctx, n * (d + 1), { ...options, label: 'rsn.adam.w2a' }),
+  const newAdam = (lr = options.lr): [AdamOptimizer, AdamOptimizer] => [
+    createAdam(ctx, d * n, { ...options, lr, label: 'rsn.adam.w1' }),
+    createAdam(ctx, n * (d + 1), { ...options, lr, label: 'rsn.adam.w2a' }),
   ];
   let adam = newAdam();
   return {
@@ -160,9 +160,9 @@ export function createDsmTrainer(ctx: Context, model: GpuScoreModel, data: Array
       await adam[1].step(model.w2a, gw2a);
       return loss;
     },
-    resetOptimizer() {
+    resetOptimizer(lr) {
       ctx.releaseAfterSubmit(...adam);
-      adam = newAdam();
+      adam = newAdam(lr);
     },
     destroy() {
       ctx.releaseAfterSubmit(...owned, ...adam);
@@ -191,6 +191,12 @@ export interface TrainScoreOptions extends DsmTrainerOptions {
   sigmas: number[];
   /** Steps at each level. */
   stepsPerLevel: number;
+  /**
+   * Scale the learning rate with the noise level, lr·σ_n/σ_0 (default false: one rate, as the
+   * reference code). The unweighted DSM gradient's noise grows like 1/σ while Adam's step size
+   * does not shrink with it, so at small σ a fixed rate leaves the weights jittering.
+   */
+  lrBySigma?: boolean;
   /** Record the loss every this many steps (reads back). Default 100. */
   lossEvery?: number;
   progress?: (fraction: number) => void;
@@ -209,7 +215,8 @@ export async function trainScoreModel(ctx: Context, model: GpuScoreModel, data: 
   try {
     let step = 0;
     for (const [level, sigma] of sigmas.entries()) {
-      if (level > 0) trainer.resetOptimizer();
+      if (level > 0) trainer.resetOptimizer(options.lrBySigma ? ((options.lr ?? 1e-3) * sigma) / sigmas[0]! : options.lr);
+      else if (options.lrBySigma) trainer.resetOptimizer(options.lr);
       for (let k = 0; k < stepsPerLevel; k++, step++) {
         if (options.signal?.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('rsn: training cancelled');
         const last = k === stepsPerLevel - 1;
