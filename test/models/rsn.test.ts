@@ -3,7 +3,7 @@
  * twin, the optimal DSM solution (the GMM score smoothed by the noise) reached by training, and the
  * reservoir's sampling dynamics against exact stationary laws.
  */
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DOUBLE_PEAK, dsmBatchReference, dsmGradientReference, dsmStepReference, mixtureDensity, mixtureScore, scoreAdamState,
   type ScoreModel,
@@ -11,6 +11,7 @@ import {
 import { createDsmTrainer, createScoreModel, evaluateScore, trainScoreModel } from '../../src/models/rsn/train.js';
 import { sampleReservoir } from '../../src/models/rsn/sample.js';
 import { emStationaryCovariance } from '../../src/models/rsn/reference.js';
+import { samplerOnlyDsmGradient, samplerOnlyModel, samplerOnlyScore, type SamplerOnlyNetwork } from '../../src/models/rsn/sampler-only.js';
 import { philoxArray } from '../../src/reference/philox.js';
 import { gpuIt, testRng } from '../helpers/device.js';
 
@@ -210,4 +211,30 @@ describe('RSN score model on the GPU', () => {
     expect(ksTo(targetCdf), `KS distance to exp(∫s) (scheme bias ${schemeBias.toFixed(4)})`).toBeLessThan(0.0062 + schemeBias);
     expect(schemeBias).toBeLessThan(0.02);
   }, 300_000);
+
+  for (const kind of ['fr', 'sc'] as const) {
+    it(`sampler-only ${kind.toUpperCase()}: DSM gradient against central differences, and the engine's drift equals the score`, () => {
+      const net: SamplerOnlyNetwork = { kind, dim: 2, activation: 'tanh', theta: Float64Array.from({ length: 12 }, (_, i) => Math.sin(1.7 * i + 0.3)) };
+      const data = Float64Array.from({ length: 42 }, (_, i) => Math.cos(0.77 * i));
+      const { noisy, shifted } = dsmBatchReference(data, 2, 7, 0.3, 1, 2);
+      const { grad } = samplerOnlyDsmGradient(net, noisy, shifted, 7);
+      for (let k = 0; k < net.theta.length; k++) {
+        const at = (dx: number): number => {
+          const t = Float64Array.from(net.theta);
+          t[k] = t[k]! + dx;
+          return samplerOnlyDsmGradient({ ...net, theta: t }, noisy, shifted, 7).loss;
+        };
+        // Central differences with h = 1e-6 on a loss of ~20: truncation ~h² and rounding ~1e-16·20/h.
+        expect(Math.abs((at(1e-6) - at(-1e-6)) / 2e-6 - grad[k]!), `∂L/∂θ[${k}]`).toBeLessThan(1e-7);
+      }
+      const model = samplerOnlyModel(net);
+      const drift = new Float64Array(2);
+      for (const x of [[0.3, -0.8], [-1.5, 2.2]]) {
+        model.js.drift(0, x, [], drift);
+        const s = samplerOnlyScore(net, x);
+        // The equations carry the weights to 9 significant digits.
+        for (let j = 0; j < 2; j++) expect(Math.abs(drift[j]! - s[j]!)).toBeLessThan(1e-7 * (1 + Math.abs(s[j]!)));
+      }
+    });
+  }
 });

@@ -10,6 +10,7 @@ import { philoxArray } from '../../reference/philox.js';
 import { numberParam, type Experiment, type Figure } from '../experiment.js';
 import { DOUBLE_PEAK, mixtureCdf, mixtureDensity, mixtureScore } from './reference.js';
 import { sampleReservoir } from './sample.js';
+import { sampleSamplerOnly, trainSamplerOnly } from './sampler-only.js';
 import { createScoreModel, evaluateScore, noiseLevels, trainScoreModel, type DsmCurvePoint } from './train.js';
 
 type Task = 'gmm' | 'laplace';
@@ -42,6 +43,8 @@ export interface RsnResult {
     kurtosis: { target: [number, number]; data: [number, number]; generated: [number, number] };
     histograms: { x: number; y: number; target: number; generated: number }[];
   };
+  /** The sampler-only baselines (trained and sampled the same way), when run. */
+  baselines: { name: 'SO-FR' | 'SO-SC'; finalLoss: number; gmm?: GmmStats & { ks: number; klHistogram: number }; kurtosis?: [number, number] }[];
   wallMs: { train: number; sample: number };
 }
 
@@ -124,6 +127,7 @@ export const rsnExperiment: Experiment<RsnResult> = {
     dt: { default: 0.02, description: 'sampling time step' },
     steps: { default: 500, description: 'sampling steps per chain' },
     seed: { default: 1, description: 'random seed (data, initialisation, batches, sampling)' },
+    baselines: { default: true, description: 'also train and sample the sampler-only networks SO-FR and SO-SC' },
   },
 
   async run(ctx: Context, params, progress, signal): Promise<RsnResult> {
@@ -161,8 +165,21 @@ export const rsnExperiment: Experiment<RsnResult> = {
         progress: (f) => progress(0.6 + 0.4 * f, 'sampling'),
       });
       const t2 = performance.now();
+      const baselines: RsnResult['baselines'] = [];
+      if (params.baselines !== false) {
+        for (const [name, kind] of [['SO-FR', 'fr'], ['SO-SC', 'sc']] as const) {
+          const { network, finalLoss } = trainSamplerOnly(data, dim, { kind, activation, sigmas, stepsPerLevel, batch, lr, lrBySigma, seed });
+          const xs = await sampleSamplerOnly(ctx, network, { chains, steps, dt, seed: seed + 1, signal });
+          if (task === 'gmm') {
+            const g = await gmmStatistics(xs);
+            baselines.push({ name, finalLoss, gmm: { ...halfStats(xs), ks: g.ks, klHistogram: g.klHistogram } });
+          } else {
+            baselines.push({ name, finalLoss, kurtosis: [kurtosis(xs, 2, 0), kurtosis(xs, 2, 1)] });
+          }
+        }
+      }
       const result: RsnResult = {
-        task, samples: chains, curve,
+        task, samples: chains, curve, baselines,
         params: { task, hidden, activation, levels, stepsPerLevel, batch, lr, lrBySigma: String(lrBySigma), data: dataSize, chains, dt, steps, seed, sigmaMin: sigmas.at(-1)! },
         wallMs: { train: t1 - t0, sample: t2 - t1 },
       };
@@ -175,7 +192,7 @@ export const rsnExperiment: Experiment<RsnResult> = {
   },
 
   toJSON(r) {
-    const base = { task: r.task, params: r.params, samples: r.samples, trainingCurve: r.curve, wallMs: r.wallMs };
+    const base = { task: r.task, params: r.params, samples: r.samples, trainingCurve: r.curve, baselines: r.baselines, wallMs: r.wallMs };
     if (r.gmm) {
       const g = r.gmm;
       return { ...base, fractionPositive: g.fractionPositive, modes: g.modes, modeStd: g.modeStd, ks: g.ks, klHistogram: g.klHistogram, target: g.target };
@@ -219,10 +236,12 @@ export const rsnExperiment: Experiment<RsnResult> = {
         `  modes          ${f(g.modes[0])}, ${f(g.modes[1])}   ${f(g.target.modes[0])}, ${f(g.target.modes[1])}`,
         `  mode std       ${f(g.modeStd[0])}, ${f(g.modeStd[1])}   ${f(g.target.modeStd[0])}, ${f(g.target.modeStd[1])}`,
         `  KS distance ${f(g.ks, 4)}, histogram KL ${f(g.klHistogram, 4)}`,
+        ...r.baselines.map((b) => `  ${b.name} baseline: P(x > 0) ${f(b.gmm!.fractionPositive)}, modes ${f(b.gmm!.modes[0])}, ${f(b.gmm!.modes[1])}, std ${f(b.gmm!.modeStd[0])}, ${f(b.gmm!.modeStd[1])}, KS ${f(b.gmm!.ks, 4)}, KL ${f(b.gmm!.klHistogram, 4)}`),
       );
     } else {
       const k = r.laplace!.kurtosis;
       lines.push(`  kurtosis per axis: generated ${f(k.generated[0], 2)}, ${f(k.generated[1], 2)}; training data ${f(k.data[0], 2)}, ${f(k.data[1], 2)}; target ${k.target[0]}, ${k.target[1]}`);
+      for (const b of r.baselines) lines.push(`  ${b.name} baseline kurtosis: ${f(b.kurtosis![0], 2)}, ${f(b.kurtosis![1], 2)}`);
     }
     return lines.join('\n');
   },
@@ -230,6 +249,15 @@ export const rsnExperiment: Experiment<RsnResult> = {
 
 async function gmmSummary(ctx: Context, model: Parameters<typeof evaluateScore>[1], x: Float64Array, sigmaMin: number): Promise<NonNullable<RsnResult['gmm']>> {
   const stats = halfStats(x);
+  const { ks, klHistogram, histogram } = await gmmStatistics(x);
+  const grid = Array.from({ length: 121 }, (_, i) => -3 + 0.05 * i);
+  const learned = await evaluateScore(ctx, model, grid);
+  const score = grid.map((g, i) => ({ x: g, learned: learned[i]!, exact: mixtureScore(DOUBLE_PEAK, g), smoothed: mixtureScore(DOUBLE_PEAK, g, sigmaMin) }));
+  return { ...stats, target: targetHalfStats(), ks, klHistogram, histogram, score };
+}
+
+/** KS distance to the target CDF, and KL(generated ‖ target) over 40 bins on [−3, 3] (tails in the end bins). */
+async function gmmStatistics(x: Float64Array): Promise<{ ks: number; klHistogram: number; histogram: { x: number; generated: number; target: number }[] }> {
   const sorted = Float64Array.from(x).sort();
   const n = sorted.length;
   let ks = 0;
@@ -246,10 +274,7 @@ async function gmmSummary(ctx: Context, model: Parameters<typeof evaluateScore>[
     if (q > 0) kl += q * Math.log(q / p);
     return { x: lo + (b + 0.5) * width, generated: q / width, target: mixtureDensity(DOUBLE_PEAK, lo + (b + 0.5) * width) };
   });
-  const grid = Array.from({ length: 121 }, (_, i) => -3 + 0.05 * i);
-  const learned = await evaluateScore(ctx, model, grid);
-  const score = grid.map((g, i) => ({ x: g, learned: learned[i]!, exact: mixtureScore(DOUBLE_PEAK, g), smoothed: mixtureScore(DOUBLE_PEAK, g, sigmaMin) }));
-  return { ...stats, target: targetHalfStats(), ks, klHistogram: kl, histogram, score };
+  return { ks, klHistogram: kl, histogram };
 }
 
 function laplaceSummary(x: Float64Array, data: Float64Array): NonNullable<RsnResult['laplace']> {

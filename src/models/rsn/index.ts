@@ -9,3 +9,7 @@ export {
   DOUBLE_PEAK, mixtureDensity, mixtureScore, mixtureCdf, emStationaryCovariance, scoreReference, dsmStepReference,
   type ScoreModel, type Mixture1D, type RsnActivation,
 } from './reference.js';
+export {
+  trainSamplerOnly, sampleSamplerOnly, samplerOnlyModel, samplerOnlyScore, samplerOnlyDsmGradient,
+  type SamplerOnlyNetwork, type SamplerOnlyTrainOptions,
+} from './sampler-only.js';
