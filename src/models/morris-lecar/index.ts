@@ -7,3 +7,4 @@ export {
   DEFAULT_ML, ML_INITIAL, ML_INPUT_SCALE, ML_INPUT_OFFSET, ML_OUTPUT, mlTotalCurrent, mlOutput, mlStep, mlRunReference,
   restingPotential, saddleNode, hopfCurrent, steadyStateCurrent, firingBoundaryReference, type MorrisLecarParams,
 } from './reference.js';
+export { morrisLecarDefinition } from './equations.js';
