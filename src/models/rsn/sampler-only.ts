@@ -142,7 +142,7 @@ export function trainSamplerOnly(data: ArrayLike<number>, dim: number, options: 
     const v = new Float64Array(net.theta.length);
     const lr = options.lrBySigma ? (options.lr * sigma) / options.sigmas[0]! : options.lr;
     for (let k = 0; k < options.stepsPerLevel; k++, step++) {
-      // Stream 1 of the batch draws keeps them apart from the reservoir's (same seed, same step).
+      // A shifted seed keeps these batches apart from the reservoir trainer's (same seed, same steps).
       const { noisy, shifted } = dsmBatchReference(data, d, options.batch, sigma, seed + 0x100000, step);
       const { loss, grad } = samplerOnlyDsmGradient(net, noisy, shifted, options.batch);
       adamStepReference(net.theta, m, v, grad, k + 1, { lr });
