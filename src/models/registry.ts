@@ -7,6 +7,7 @@ import { whiteningExperiment } from './whitening/index.js';
 import { eiMotifsExperiment } from './ei-motifs/index.js';
 import { morrisLecarFiExperiment } from './morris-lecar/index.js';
 import { rsnExperiment } from './rsn/index.js';
+import { nodeSpiralExperiment } from './node-spiral/index.js';
 
 export const experiments: Experiment<any>[] = [];
 experiments.push(lifRateExperiment);
@@ -14,6 +15,7 @@ experiments.push(whiteningExperiment);
 experiments.push(eiMotifsExperiment);
 experiments.push(morrisLecarFiExperiment);
 experiments.push(rsnExperiment);
+experiments.push(nodeSpiralExperiment);
 
 export function findExperiment(name: string): Experiment<any> | undefined {
   return experiments.find((e) => e.name === name);

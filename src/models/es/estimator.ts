@@ -90,9 +90,7 @@ export function createSmoothingEstimator(ctx: Context, dim: number, options: Smo
       return grad;
     },
     destroy() {
-      copies.destroy();
-      normals.destroy();
-      grad.destroy();
+      ctx.releaseAfterSubmit(copies, normals, grad);
     },
   };
 }
@@ -131,7 +129,7 @@ export function createAdam(ctx: Context, count: number, options: AdamOptions & {
       });
     },
     destroy() {
-      moments.destroy();
+      ctx.releaseAfterSubmit(moments);
     },
   };
 }
