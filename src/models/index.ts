@@ -1,4 +1,4 @@
-/** models: the experiments (lif-rate, whitening, ei-motifs, morris-lecar-fi, rsn), each with its theory and CPU twin beside it; es: the evolution-strategies estimator. */
+/** models: the experiments (lif-rate, whitening, ei-motifs, morris-lecar-fi, rsn, node-spiral), each with its theory and CPU twin beside it; es: the evolution-strategies estimator. */
 export {
   lifRateExperiment, type LifRatePoint, type LifRateResult,
   lifModel, simulateLif, type SimulateLifOptions,
@@ -28,3 +28,7 @@ export {
 export {
   createSmoothingEstimator, createAdam, type SmoothingEstimator, type SmoothingEstimatorOptions, type AdamOptimizer, type AdamOptions,
 } from './es/index.js';
+export {
+  nodeSpiralExperiment, trainSpiral, createSpiralLoss, spiralTrajectory, spiralLossReference,
+  type NodeSpiralResult, type TrainSpiralOptions, type SpiralLossKernel,
+} from './node-spiral/index.js';

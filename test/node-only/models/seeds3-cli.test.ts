@@ -103,3 +103,21 @@ describe('wgneuro run rsn (tiny, real GPU run)', () => {
     await expect(cli(ctx, ['rsn', '--task', 'mnist'])).rejects.toThrow(/--task must be 'gmm' or 'laplace', got 'mnist'/);
   }, 120_000);
 });
+
+describe('wgneuro run node-spiral (tiny, real GPU run)', () => {
+  it('prints the training curve and the rollout error before and after, and writes its files', async () => {
+    const ctx = await testContext();
+    if (!ctx) return;
+    await withDir(async (dir) => {
+      const r = await cli(ctx, ['node-spiral', '--hidden', '5', '--samples', '7', '--steps', '9', '--batch', '3', '--window', '4', '--json', '--out', dir]);
+      expect(r.code).toBe(0);
+      const json = JSON.parse(r.out);
+      expect(json.curve.length).toBeGreaterThanOrEqual(2);
+      expect(json.curve.at(-1).step).toBe(8);
+      expect(json.rolloutL1.initial).toBeGreaterThan(0);
+      expect(Number.isFinite(json.rolloutL1.trained)).toBe(true);
+      expect((await readdir(dir)).sort()).toEqual(['paths.csv', 'phase-plane.svg', 'result.json', 'training-loss.svg', 'training.csv']);
+    });
+    await expect(cli(ctx, ['node-spiral', '--samples', '1'])).rejects.toThrow(/samples must be a whole number ≥ 2, got 1/);
+  }, 120_000);
+});
