@@ -171,7 +171,7 @@ export const rsnExperiment: Experiment<RsnResult> = {
           const { network, finalLoss } = trainSamplerOnly(data, dim, { kind, activation, sigmas, stepsPerLevel, batch, lr, lrBySigma, seed });
           const xs = await sampleSamplerOnly(ctx, network, { chains, steps, dt, seed: seed + 1, signal });
           if (task === 'gmm') {
-            const g = await gmmStatistics(xs);
+            const g = gmmStatistics(xs);
             baselines.push({ name, finalLoss, gmm: { ...halfStats(xs), ks: g.ks, klHistogram: g.klHistogram } });
           } else {
             baselines.push({ name, finalLoss, kurtosis: [kurtosis(xs, 2, 0), kurtosis(xs, 2, 1)] });
@@ -249,7 +249,7 @@ export const rsnExperiment: Experiment<RsnResult> = {
 
 async function gmmSummary(ctx: Context, model: Parameters<typeof evaluateScore>[1], x: Float64Array, sigmaMin: number): Promise<NonNullable<RsnResult['gmm']>> {
   const stats = halfStats(x);
-  const { ks, klHistogram, histogram } = await gmmStatistics(x);
+  const { ks, klHistogram, histogram } = gmmStatistics(x);
   const grid = Array.from({ length: 121 }, (_, i) => -3 + 0.05 * i);
   const learned = await evaluateScore(ctx, model, grid);
   const score = grid.map((g, i) => ({ x: g, learned: learned[i]!, exact: mixtureScore(DOUBLE_PEAK, g), smoothed: mixtureScore(DOUBLE_PEAK, g, sigmaMin) }));
@@ -257,7 +257,7 @@ async function gmmSummary(ctx: Context, model: Parameters<typeof evaluateScore>[
 }
 
 /** KS distance to the target CDF, and KL(generated ‖ target) over 40 bins on [−3, 3] (tails in the end bins). */
-async function gmmStatistics(x: Float64Array): Promise<{ ks: number; klHistogram: number; histogram: { x: number; generated: number; target: number }[] }> {
+function gmmStatistics(x: Float64Array): { ks: number; klHistogram: number; histogram: { x: number; generated: number; target: number }[] } {
   const sorted = Float64Array.from(x).sort();
   const n = sorted.length;
   let ks = 0;
