@@ -1,4 +1,4 @@
-/** models: the experiments (lif-rate, whitening, ei-motifs), each with its theory and CPU twin beside it. */
+/** models: the experiments (lif-rate, whitening, ei-motifs, morris-lecar-fi, rsn, node-spiral), each with its theory and CPU twin beside it; es: the evolution-strategies estimator. */
 export {
   lifRateExperiment, type LifRatePoint, type LifRateResult,
   lifModel, simulateLif, type SimulateLifOptions,
@@ -16,3 +16,19 @@ export {
   generateMotifConnectivity, validateMotifNetwork, type MotifConnectivity, type MotifGenerateOptions,
   dominantEigenvalues, motifStatisticsGPU, steadyState, type DominantEigenvalues, type SteadyState,
 } from './ei-motifs/index.js';
+export {
+  morrisLecarFiExperiment, simulateMlCurrents, findFiringBoundaries, DEFAULT_ML, mlStep, restingPotential, saddleNode, hopfCurrent,
+  type MlFiResult, type MlFiPoint, type MlCurrentsOptions, type MlCurrentsResult, type MorrisLecarParams,
+} from './morris-lecar/index.js';
+export {
+  rsnExperiment, createScoreModel, createDsmTrainer, trainScoreModel, evaluateScore, noiseLevels, sampleReservoir, noiseMap,
+  trainSamplerOnly, sampleSamplerOnly, samplerOnlyModel, mixtureScore, emStationaryCovariance,
+  type RsnResult, type GpuScoreModel, type ScoreModel, type TrainScoreOptions, type ReservoirSampleOptions, type SamplerOnlyNetwork,
+} from './rsn/index.js';
+export {
+  createSmoothingEstimator, createAdam, type SmoothingEstimator, type SmoothingEstimatorOptions, type AdamOptimizer, type AdamOptions,
+} from './es/index.js';
+export {
+  nodeSpiralExperiment, trainSpiral, createSpiralLoss, spiralTrajectory, spiralLossReference,
+  type NodeSpiralResult, type TrainSpiralOptions, type SpiralLossKernel,
+} from './node-spiral/index.js';

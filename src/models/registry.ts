@@ -5,11 +5,17 @@ import type { Experiment } from './experiment.js';
 import { lifRateExperiment } from './lif-rate/index.js';
 import { whiteningExperiment } from './whitening/index.js';
 import { eiMotifsExperiment } from './ei-motifs/index.js';
+import { morrisLecarFiExperiment } from './morris-lecar/index.js';
+import { rsnExperiment } from './rsn/index.js';
+import { nodeSpiralExperiment } from './node-spiral/index.js';
 
 export const experiments: Experiment<any>[] = [];
 experiments.push(lifRateExperiment);
 experiments.push(whiteningExperiment);
 experiments.push(eiMotifsExperiment);
+experiments.push(morrisLecarFiExperiment);
+experiments.push(rsnExperiment);
+experiments.push(nodeSpiralExperiment);
 
 export function findExperiment(name: string): Experiment<any> | undefined {
   return experiments.find((e) => e.name === name);
