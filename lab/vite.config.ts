@@ -1,0 +1,27 @@
+/**
+ * The lab (a static web app): `npm run dev` serves it, `npm run build:lab` writes it to dist-lab/
+ * with relative asset paths, so the folder works from any static host.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+export default defineConfig({
+  root,
+  base: './',
+  // Examples and the library live above lab/.
+  server: { fs: { allow: [repo] } },
+  optimizeDeps: { include: ['jsep', 'wgsl-preprocessor/wgsl-preprocessor.js', 'ml-matrix'] },
+  worker: { format: 'es' },
+  build: {
+    outDir: `${repo}dist-lab`,
+    emptyOutDir: true,
+    target: 'es2022',
+    chunkSizeWarningLimit: 2000,
+    rollupOptions: {
+      input: { index: `${root}index.html`, experiments: `${root}experiments.html` },
+    },
+  },
+});
