@@ -106,6 +106,7 @@ function showLost(worker: LabWorker, message: string): void {
   const button = el.querySelector<HTMLButtonElement>('button')!;
   button.onclick = () => {
     el.hidden = true;
+    document.querySelector('#adapter')!.textContent = 'starting the GPU worker…';
     worker.restart();
     document.dispatchEvent(new CustomEvent('lab-restarted'));
   };

@@ -75,6 +75,7 @@ function show(): void {
   for (const v of views.splice(0)) v.finalize();
   figuresEl.replaceChildren();
   summaryEl.hidden = true;
+  $('#result-json').textContent = '';
   jsonButton.disabled = true;
   progressEl.value = 0;
   setStatus('');
@@ -150,6 +151,7 @@ worker?.on((msg) => {
     runButton.disabled = false;
     cancelButton.disabled = true;
     lastJSON = msg.json;
+    $('#result-json').textContent = msg.json;
     jsonButton.disabled = false;
     progressEl.value = 1;
     summaryEl.hidden = false;

@@ -80,12 +80,18 @@ const view = new EditorView({
     EditorView.updateListener.of((update) => {
       if (!update.docChanged) return;
       fromLink = false;
+      matchExample(update.state.doc.toString());
       clearTimeout(saveTimer);
       saveTimer = window.setTimeout(() => localStorage.setItem(MODEL_KEY, update.state.doc.toString()), 200);
     }),
   ],
 });
 localStorage.setItem(MODEL_KEY, initial);
+/** Show which example the text is, if it is one unchanged. */
+const matchExample = (text: string): void => {
+  exampleEl.value = Object.entries(examples).find(([, t]) => t === text)?.[0] ?? '';
+};
+matchExample(initial);
 const setDoc = (text: string): void => view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
 exampleEl.addEventListener('change', () => {
   const text = examples[exampleEl.value];
@@ -181,6 +187,7 @@ function run(confirmedWGSL = false): void {
   lastStats = null;
   setDownloads(false);
   progressEl.value = 0;
+  progressEl.dataset.trialsDone = '0';
   const id = worker.send({ type: 'simulate', model: result.json, allowRawWGSL: result.rawWGSL, settings });
   current = { id, settings, model: text };
   runTimes.push({ id, start: performance.now(), end: Number.NaN });
@@ -211,6 +218,7 @@ function onMessage(msg: FromWorker): void {
   switch (msg.type) {
     case 'progress':
       progressEl.value = msg.fraction;
+      progressEl.dataset.trialsDone = String(msg.trialsDone);
       setStatus(`running: ${(100 * msg.fraction).toFixed(1)}% (${msg.trialsDone} of ${current.settings.trials} trials finished)`);
       break;
     case 'live':

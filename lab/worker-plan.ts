@@ -7,3 +7,11 @@
 export function batchSize(trials: number): number {
   return trials <= 4096 ? trials : Math.max(4096, Math.ceil(trials / 16));
 }
+
+/**
+ * Whether `simulate` runs a trial range of a larger run (`firstTrial`/`totalTrials`), so the
+ * Worker can merge batches into the very run `wgneuro simulate` makes and show it converge after
+ * each batch. Without it the Worker makes one `simulate` call whose chunks are the batches: the
+ * numbers are the same, cancel still keeps the finished chunks, but the plots appear at the end.
+ */
+export const TRIAL_RANGES = false;

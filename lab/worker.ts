@@ -11,7 +11,7 @@ import { findExperiment } from '../src/models/registry.js';
 import {
   finalMoments, finishMoments, histogram, mergeBatch, newAccumulator, populationRate, spikesFromSnapshots,
 } from './ensemble.js';
-import { batchSize } from './worker-plan.js';
+import { batchSize, TRIAL_RANGES } from './worker-plan.js';
 import type { FromWorker, LiveHistogram, LiveRaster, RunSettings, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -24,7 +24,7 @@ const post = (message: FromWorker, transfer: Transferable[] = []): void => scope
 /** Statistics are recorded at about this many times per run (the plot's resolution). */
 const STAT_POINTS = 200;
 /** Trial-steps per kernel dispatch: small enough that cancel takes effect well within a second. */
-const DISPATCH_BUDGET = 1 << 19;
+const DISPATCH_BUDGET = 1 << 18;
 /** Trials drawn in the raster of an event model. */
 const RASTER_TRIALS = 40;
 /** Snapshots of the raster trials (the raster's time resolution is steps / this, at best dt). */
@@ -57,13 +57,17 @@ async function runSimulate(id: number, json: unknown, allowRawWGSL: boolean, set
   const slots = Math.floor(steps / statsEvery);
   const times = Float64Array.from({ length: slots }, (_, k) => (k + 1) * statsEvery * dt);
   const acc = newAccumulator(slots, n);
-  const batch = batchSize(trials);
+  const chunk = batchSize(trials);
+  const batch = TRIAL_RANGES ? chunk : trials;
   let diverged = 0;
   let completed = 0;
   let partial = false;
 
   let raster: LiveRaster | undefined;
-  if (model.event && steps > 0) raster = await runRaster(ctx, model, settings, signal);
+  // Per-trial arrays have the whole run's length, which a raster of the first trials can only be
+  // given as a trial range.
+  const perTrialArrays = [...model.paramValues, ...model.init].some((v) => typeof v !== 'number' && typeof v !== 'string');
+  if (model.event && steps > 0 && (TRIAL_RANGES || !perTrialArrays)) raster = await runRaster(ctx, model, settings, signal);
 
   const live = (): void => {
     const { mean, variance } = finishMoments(acc, n);
@@ -80,10 +84,12 @@ async function runSimulate(id: number, json: unknown, allowRawWGSL: boolean, set
       trials: count, steps, dt, seed, integrator,
       firstTrial: first,
       totalTrials: trials,
-      stepsPerDispatch: Math.max(1, Math.min(1024, steps, Math.floor(DISPATCH_BUDGET / count))),
+      maxTrialsPerChunk: chunk,
+      stepsPerDispatch: Math.max(1, Math.min(1024, steps, Math.floor(DISPATCH_BUDGET / Math.min(count, chunk)))),
       record: { final: true, stats: { every: statsEvery, covariance: false } },
       signal,
-      onProgress: (p) => post({ type: 'progress', id, fraction: (first * steps + p.fraction * count * steps) / (trials * steps || 1), trialsDone: completed }),
+      // Chunks before the current one have finished all their steps.
+      onProgress: (p) => post({ type: 'progress', id, fraction: (first * steps + p.fraction * count * steps) / (trials * steps || 1), trialsDone: first + p.chunk * chunk }),
     };
     const run = await simulate(ctx, model, options);
     partial = run.partial;

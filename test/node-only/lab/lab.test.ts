@@ -60,7 +60,7 @@ async function resultJSON(page: Page, timeout: number): Promise<ResultSummary> {
   return JSON.parse(await page.$eval('#result-json', (el) => el.textContent ?? '')) as ResultSummary;
 }
 
-const shot = (page: Page, name: string): Promise<unknown> => page.screenshot({ path: join(artifacts, `${name}.png`) as `${string}.png` });
+const shot = (page: Page, name: string): Promise<unknown> => page.screenshot({ path: join(artifacts, `${name}.png`) as `${string}.png`, fullPage: true });
 
 const hashOf = (model: string, s: { trials: number; steps: number; dt: number; seed: number; integrator: string }, run: boolean): string => {
   const p = new URLSearchParams({ model, trials: String(s.trials), steps: String(s.steps), dt: String(s.dt), seed: String(s.seed), integrator: s.integrator });
@@ -139,4 +139,131 @@ describe('lab', () => {
     expect(during.filter((task) => task.duration > 200)).toEqual([]);
     await page.close();
   });
+
+  it('an invalid equation is marked inline at its place and starts no GPU work; the editor keeps it across a reload', async () => {
+    const { page, errors } = await open('index.html');
+    await adapterReady(page);
+    const bad = ouText.replace('theta * (mu - x)', 'theta * (mu - y)');
+    expect(bad).not.toBe(ouText);
+    await page.evaluate((text) => {
+      const { editor } = (window as unknown as { wgneuroLab: { editor: { state: { doc: { length: number } }; dispatch(tr: unknown): void } } }).wgneuroLab;
+      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: text } });
+    }, bad);
+    await page.click('#run');
+    await page.waitForSelector('.cm-lintRange-error', { timeout: 10_000 });
+    const marked = await page.$$eval('.cm-lintRange-error', (els) => els.map((e) => e.textContent ?? '').join(''));
+    expect(marked).toContain('y');
+    expect(marked.length).toBeLessThan('theta * (mu - y)'.length + 3);
+    expect(await page.$eval('#problems', (el) => el.textContent)).toMatch(/drift.*'y'|unknown name 'y'/);
+    expect(await page.evaluate(() => (window as unknown as { wgneuroLab: { worker: { gpuRequests: number } } }).wgneuroLab.worker.gpuRequests)).toBe(0);
+    expect(await page.$eval('#result-json', (el) => el.textContent)).toBe('');
+    await shot(page, 'playground-invalid');
+    await page.reload();
+    await page.waitForSelector('.cm-content');
+    expect(await page.$eval('.cm-content', (el) => (el as HTMLElement).innerText)).toContain('mu - y');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('cancel stops a long run within a second and keeps the finished trials, labelled partial', async () => {
+    const settings = { trials: 5 * 4096, steps: 3000, dt: 0.001, seed: 3, integrator: 'em' };
+    expect(batchSize(settings.trials)).toBe(4096);
+    const { page, errors } = await open(`index.html${hashOf(ouText, settings, true)}`);
+    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#progress')?.dataset.trialsDone ?? 0) >= 4096, { timeout: 60_000, polling: 50 });
+    const cancelledAt = await page.evaluate(() => {
+      document.querySelector<HTMLButtonElement>('#cancel')!.click();
+      return performance.now();
+    });
+    const result = await resultJSON(page, 10_000);
+    const end = await page.evaluate(() => (window as unknown as { wgneuroLab: { runTimes: { end: number }[] } }).wgneuroLab.runTimes.at(-1)!.end);
+    expect(end - cancelledAt).toBeLessThan(1000);
+    expect(result.partial).toBe(true);
+    expect(Number.isFinite(result.stats.x!.mean)).toBe(true);
+    expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/partial result of the \d+ trials/);
+    expect(await page.$eval('#summary caption', (el) => el.textContent)).toMatch(/^PARTIAL/);
+    expect(await page.$eval('#dl-npy', (el) => (el as HTMLButtonElement).disabled)).toBe(false);
+    await shot(page, 'playground-cancelled');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a link whose model carries raw WGSL waits for an explicit confirmation', async () => {
+    const raw = JSON.stringify({
+      name: 'raw', state: { x: { init: 1 } }, params: { k: 1 },
+      functions: { decay: { args: ['x'], wgsl: 'return -x;' } },
+      drift: { x: 'k * decay(x)' }, diffusion: { x: 0.1 },
+    });
+    const { page, errors } = await open(`index.html${hashOf(raw, { trials: 1024, steps: 10, dt: 0.01, seed: 1, integrator: 'em' }, true)}`);
+    await page.waitForSelector('#confirm-wgsl:not([hidden])', { timeout: 10_000 });
+    expect(await page.evaluate(() => (window as unknown as { wgneuroLab: { worker: { gpuRequests: number } } }).wgneuroLab.worker.gpuRequests)).toBe(0);
+    await page.click('#confirm-wgsl-run');
+    const result = await resultJSON(page, 30_000);
+    // dx = −x dt + 0.1 dW from 1: Euler–Maruyama's mean after 10 steps is (1 − dt)^10 exactly, and
+    // its variance 0.01·dt·Σ_{k<10} (1 − dt)^{2k}.
+    const variance = 0.01 * 0.01 * Array.from({ length: 10 }, (_, k) => 0.99 ** (2 * k)).reduce((a, b) => a + b);
+    expect(Math.abs(result.stats.x!.mean - 0.99 ** 10)).toBeLessThan(4 * Math.sqrt(variance / 1024));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('without WebGPU a page names the browsers and flags; a lost device offers a restart that works', async () => {
+    const none = await open('index.html', async (p) => {
+      await p.evaluateOnNewDocument(() => {
+        Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined, configurable: true });
+      });
+    });
+    await none.page.waitForSelector('#no-webgpu:not([hidden])', { timeout: 10_000 });
+    expect(await none.page.$eval('#no-webgpu', (el) => el.textContent)).toMatch(/Chrome[\s\S]*--enable-unsafe-webgpu[\s\S]*Safari[\s\S]*Firefox/);
+    await shot(none.page, 'no-webgpu');
+    expect(none.errors).toEqual([]);
+    await none.page.close();
+
+    const { page, errors } = await open(`index.html${hashOf(ouText, { trials: 256, steps: 50, dt: 0.01, seed: 5, integrator: 'em' }, false)}`);
+    await adapterReady(page);
+    await page.evaluate(() => (window as unknown as { wgneuroLab: { loseDevice(): void } }).wgneuroLab.loseDevice());
+    await page.waitForSelector('#lost:not([hidden])', { timeout: 10_000 });
+    await shot(page, 'device-lost');
+    await page.click('#lost button');
+    await adapterReady(page);
+    await page.click('#run');
+    const result = await resultJSON(page, 30_000);
+    expect(result.partial).toBe(false);
+    // Chromium logs the destroyed device's lost promise; anything else is an error.
+    expect(errors.filter((e) => !/destroy/i.test(e))).toEqual([]);
+    await page.close();
+  });
+
+  it('an experiment page runs with the CLI parameters, draws its figures and gives the --json result', async () => {
+    const experiment = experiments.find((e) => e.name === 'lif-rate')!;
+    const params = { tauS: '0.2,0.4', trials: '64', duration: '20', warmup: '2', dtRatio: '5' };
+    const { page, errors } = await open('experiments.html#lif-rate');
+    await adapterReady(page);
+    for (const [name, value] of Object.entries(params)) {
+      await page.$eval(`#param-${name}`, (el, v) => { (el as HTMLInputElement).value = v; }, value);
+    }
+    await page.click('#run');
+    await page.waitForFunction(() => (document.querySelector('#result-json')?.textContent ?? '') !== '', { timeout: 60_000 });
+    await page.waitForSelector('#figures svg', { timeout: 10_000 });
+    const json = JSON.parse(await page.$eval('#result-json', (el) => el.textContent ?? '')) as Record<string, unknown>;
+    await shot(page, 'experiment-lif-rate-run');
+    // The same parameters through the CLI's parser and the experiment in Node: the same JSON shape.
+    const { resolveParams } = await import('../../../src/cli/output/params.js');
+    const ctx = await createContext();
+    try {
+      const result = await experiment.run(ctx, resolveParams(experiment, params), () => undefined);
+      expect(shape(json)).toEqual(shape(JSON.parse(JSON.stringify(experiment.toJSON(result)))));
+      expect(await page.$$eval('#figures figure', (els) => els.map((e) => (e as HTMLElement).dataset.figure))).toEqual(experiment.figures(result).map((f) => f.name));
+    } finally {
+      ctx.destroy();
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
+
+/** Keys, types and array lengths of a JSON value (its shape, not its numbers). */
+function shape(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(shape);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)]));
+  return typeof v;
+}
