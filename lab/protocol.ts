@@ -12,6 +12,9 @@ export interface RunSettings {
   integrator: string;
 }
 
+/** The suites of `wgneuro bench`. */
+export type BenchSuite = 'linalg' | 'eig' | 'sde';
+
 /** What the adapter is, shown on every page. */
 export interface AdapterSummary {
   runtime: string;
@@ -22,6 +25,8 @@ export interface AdapterSummary {
 export type ToWorker =
   | { type: 'simulate'; id: number; model: unknown; allowRawWGSL: boolean; settings: RunSettings }
   | { type: 'experiment'; id: number; name: string; params: Record<string, number | string | boolean | number[]> }
+  /** A benchmark suite with its command-line options as commander parses them. */
+  | { type: 'bench'; id: number; suite: BenchSuite; options: Record<string, unknown> }
   | { type: 'cancel'; id: number }
   /** Destroys the device, to exercise the device-lost path (tests and the "restart" button's own test). */
   | { type: 'lose-device' };
@@ -93,4 +98,7 @@ export type FromWorker =
       tables: Record<string, Record<string, number | string>[]>;
       summary: string;
     }
+  | { type: 'bench-log'; id: number; line: string }
+  /** `JSON.stringify(result, null, 2)`, as `wgneuro bench <suite> --json` prints it. */
+  | { type: 'bench-done'; id: number; json: string }
   | { type: 'lost'; message: string };

@@ -12,7 +12,7 @@ import {
   finalMoments, finishMoments, histogram, mergeBatch, newAccumulator, populationRate, spikesFromSnapshots,
 } from './ensemble.js';
 import { batchSize, TRIAL_RANGES } from './worker-plan.js';
-import type { FromWorker, LiveHistogram, LiveRaster, RunSettings, ToWorker } from './protocol.js';
+import type { BenchSuite, FromWorker, LiveHistogram, LiveRaster, RunSettings, ToWorker } from './protocol.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -157,6 +157,40 @@ async function runExperiment(id: number, name: string, params: Record<string, Pa
   });
 }
 
+/** The TF.js wasm files as URLs of this bundle (Vite emits them as assets, fetched only if used). */
+async function bundledWasmPaths(): Promise<Record<string, string>> {
+  const [plain, simd, threaded] = await Promise.all([
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'),
+    import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'),
+  ]);
+  return {
+    'tfjs-backend-wasm.wasm': new URL(plain.default, location.href).href,
+    'tfjs-backend-wasm-simd.wasm': new URL(simd.default, location.href).href,
+    'tfjs-backend-wasm-threaded-simd.wasm': new URL(threaded.default, location.href).href,
+  };
+}
+
+/** A bench suite on this Worker's device: the very function behind `wgneuro bench <suite> --json`. */
+async function runBenchSuite(id: number, suite: BenchSuite, options: Record<string, unknown>): Promise<void> {
+  const ctx = await context();
+  const log = (line: string): void => post({ type: 'bench-log', id, line });
+  let result: unknown;
+  if (suite === 'sde') {
+    const { sdeBenchFromOptions } = await import('../bench/sde-run.js');
+    result = await sdeBenchFromOptions(ctx, options as never, log);
+  } else if (suite === 'eig') {
+    const { eigBenchFromOptions } = await import('../bench/eig-run.js');
+    result = await eigBenchFromOptions(ctx, options as never, log);
+  } else if (suite === 'linalg') {
+    const { runBench } = await import('../bench/linalg-run.js');
+    result = await runBench(options as never, log, { context: ctx, wasmPaths: bundledWasmPaths });
+  } else {
+    throw new Error(`unknown bench suite '${String(suite)}' (linalg, eig, sde)`);
+  }
+  post({ type: 'bench-done', id, json: JSON.stringify(result, null, 2) });
+}
+
 function fail(id: number, err: unknown): void {
   const e = err instanceof Error ? err : new Error(String(err));
   post({ type: 'error', id, name: e.name, message: e.message });
@@ -176,7 +210,9 @@ scope.addEventListener('message', (event) => {
   controllers.set(msg.id, controller);
   const work = msg.type === 'simulate'
     ? runSimulate(msg.id, msg.model, msg.allowRawWGSL, msg.settings, controller.signal)
-    : runExperiment(msg.id, msg.name, msg.params, controller.signal);
+    : msg.type === 'bench'
+      ? runBenchSuite(msg.id, msg.suite, msg.options)
+      : runExperiment(msg.id, msg.name, msg.params, controller.signal);
   work.catch((err) => fail(msg.id, err)).finally(() => controllers.delete(msg.id));
 });
 
