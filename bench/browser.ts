@@ -2,21 +2,48 @@
  * `wgneuro bench <suite> --browser`: builds the lab, serves it locally and runs its bench page in
  * headless Chromium (puppeteer-core, WebGPU enabled) with the options the command line parsed;
  * prints the page's JSON, which the page makes with the very function behind `--json` in Node.
+ * dist-lab/ is rebuilt first when any of its sources is newer.
  * Needs the dev dependencies (vite, puppeteer-core) and a Chromium (`CHROME_PATH` or on PATH).
  */
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { build, preview } from 'vite';
 import { CHROMIUM_WEBGPU_FLAGS, findChromium } from '../test/browser/puppeteer-provider.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+/** Latest modification time (ms) of the files under `paths` (folders walked, node_modules skipped). */
+function newest(paths: string[]): number {
+  let latest = 0;
+  const visit = (path: string): void => {
+    const st = statSync(path);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(path)) if (name !== 'node_modules') visit(join(path, name));
+    } else {
+      latest = Math.max(latest, st.mtimeMs);
+    }
+  };
+  for (const p of paths) if (existsSync(p)) visit(p);
+  return latest;
+}
+
+/** Whether dist-lab/ is older than anything it is built from (then it is rebuilt). */
+function labIsStale(): boolean {
+  const built = join(root, 'dist-lab/bench.html');
+  if (!existsSync(built)) return true;
+  const sources = ['lab', 'src', 'shaders', 'bench', 'examples', 'package.json', 'package-lock.json'].map((p) => join(root, p));
+  return newest(sources) > statSync(built).mtimeMs;
+}
+
 /** Run `suite` with the parsed command-line `options` in headless Chromium; resolves to the JSON text. */
 export async function runBenchInBrowser(suite: string, options: Record<string, unknown>, log: (line: string) => void): Promise<string> {
   const configFile = join(root, 'lab/vite.config.ts');
-  log('building the lab...');
-  await build({ configFile, logLevel: 'error' });
+  if (labIsStale()) {
+    log('building the lab (dist-lab/)...');
+    await build({ configFile, logLevel: 'error' });
+  }
   const server = await preview({ configFile, logLevel: 'error', preview: { port: 0, host: '127.0.0.1', strictPort: false } });
   const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_WEBGPU_FLAGS, protocolTimeout: 0 });
   try {

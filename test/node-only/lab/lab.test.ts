@@ -4,9 +4,11 @@
  * on SwiftShader) through every page. Numbers the page reports are checked against exact results
  * and against `simulate` run here in Node with the same seed. Screenshots go to test-artifacts/lab/.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +17,13 @@ import { experiments } from '../../../src/models/registry.js';
 import { finalMoments } from '../../../lab/ensemble.js';
 import { batchSize } from '../../../lab/worker-plan.js';
 import type { ResultSummary } from '../../../lab/protocol.js';
+import { BENCH_DEFAULTS } from '../../../lab/bench-defaults.js';
 import { CHROMIUM_WEBGPU_FLAGS, findChromium } from '../../browser/puppeteer-provider.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const config = join(root, 'lab/vite.config.ts');
 const artifacts = join(root, 'test-artifacts/lab');
+const execFileAsync = promisify(execFile);
 const ouText = readFileSync(join(root, 'examples/models/ou.json'), 'utf8');
 
 let server: PreviewServer;
@@ -83,12 +87,12 @@ afterAll(async () => {
 
 describe('lab', () => {
   it('every page loads with no console error and shows the adapter', async () => {
-    const pages = ['index.html', ...experiments.map((e) => `experiments.html#${e.name}`)];
+    const pages = ['index.html', ...experiments.map((e) => `experiments.html#${e.name}`), 'bench.html'];
     for (const path of pages) {
       const { page, errors } = await open(path);
       const adapter = await adapterReady(page);
       expect(adapter, path).not.toMatch(/^no GPU/);
-      await shot(page, path === 'index.html' ? 'playground' : `experiment-${path.split('#')[1]}`);
+      await shot(page, path === 'index.html' ? 'playground' : path === 'bench.html' ? 'bench' : `experiment-${path.split('#')[1]}`);
       expect(errors, path).toEqual([]);
       await page.close();
     }
@@ -258,6 +262,46 @@ describe('lab', () => {
     }
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('the bench page starts from the command line\'s defaults of each suite', async () => {
+    const { Command } = await import('commander');
+    const suites = {
+      linalg: (await import('../../../bench/linalg.js')).registerBenchLinalg,
+      eig: (await import('../../../bench/eig.js')).registerBenchEig,
+      sde: (await import('../../../bench/sde.js')).registerBenchSde,
+    };
+    for (const [name, register] of Object.entries(suites)) {
+      // What commander hands the suite's action when no option is given.
+      const program = new Command();
+      register(program);
+      let defaults: unknown;
+      program.commands.find((c) => c.name() === name)!.action((opts: unknown) => {
+        defaults = opts;
+      });
+      await program.parseAsync([name], { from: 'user' });
+      expect(BENCH_DEFAULTS[name as keyof typeof BENCH_DEFAULTS], name).toEqual(defaults);
+    }
+  });
+
+  it('wgneuro bench sde --browser prints the JSON of the Node bench, measured in Chromium with the same peers', async () => {
+    const args = ['--trajectories', '257', '--lif-trials', '65', '--lif-steps', '20', '--js-trajectories', '17', '--reps', '1'];
+    const { stdout } = await execFileAsync(process.execPath, [join(root, 'bin/wgneuro.mjs'), 'bench', 'sde', '--browser', ...args], { cwd: root, maxBuffer: 1 << 24 });
+    const browserResult = JSON.parse(stdout) as { adapter: string; rows: { workload: string; implementation: string; trajectories: number }[]; notes: string[] };
+    // The Node bench, in this process: what `wgneuro bench sde --json` prints for the same options.
+    const { sdeBenchFromOptions } = await import('../../../bench/sde-run.js');
+    const ctx = await createContext();
+    let nodeResult: typeof browserResult;
+    try {
+      const opts = { trajectories: 257, lifTrials: 65, lifSteps: 20, jsTrajectories: 17, reps: 1, tfjs: true };
+      nodeResult = JSON.parse(JSON.stringify(await sdeBenchFromOptions(ctx, opts))) as typeof browserResult;
+    } finally {
+      ctx.destroy();
+    }
+    expect(shape(browserResult)).toEqual(shape(nodeResult));
+    expect(browserResult.rows.map((r) => `${r.workload}/${r.implementation}/${r.trajectories}`))
+      .toEqual(['gbm3/wgneuro/257', 'gbm3/tfjs-webgpu/257', 'gbm3/plain-js/17', 'lif/wgneuro/65', 'lif/tfjs-webgpu/65', 'lif/plain-js/17']);
+    expect(browserResult.notes).toEqual([]);
   });
 });
 
