@@ -7,7 +7,7 @@
  */
 import { jsonLanguage } from '@codemirror/lang-json';
 import type { SyntaxNode, Tree } from '@lezer/common';
-import { modelFromJSON, type SDEModel } from '../src/index.js';
+import { modelFromJSON, type SDEModel } from '../src/sde/index.js';
 
 /** One problem, with its place in the text (character offsets). */
 export interface ModelProblem {

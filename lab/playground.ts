@@ -5,7 +5,7 @@
 import { json } from '@codemirror/lang-json';
 import { forceLinting, linter, lintGutter, type Diagnostic } from '@codemirror/lint';
 import { EditorView, basicSetup } from 'codemirror';
-import { INTEGRATORS, resolveIntegrator } from '../src/index.js';
+import { INTEGRATORS, resolveIntegrator } from '../src/sde/index.js';
 import { checkModelText, type CheckResult } from './check.js';
 import { hasWebGPU, LabWorker, pageChrome } from './client.js';
 import { download, finalStateCSV, finalStateNpy } from './downloads.js';

@@ -13,7 +13,13 @@ export default defineConfig({
   base: './',
   // Examples and the library live above lab/.
   server: { fs: { allow: [repo] } },
-  optimizeDeps: { include: ['jsep', 'wgsl-preprocessor/wgsl-preprocessor.js', 'ml-matrix'] },
+  // Pre-bundled up front so the dev server does not discover them mid-load and reload the page.
+  optimizeDeps: {
+    include: [
+      'jsep', 'wgsl-preprocessor/wgsl-preprocessor.js', 'ml-matrix', 'codemirror', '@codemirror/lang-json', '@codemirror/lint',
+      'uplot', 'npyjs', 'csv-stringify/browser/esm/sync', 'vega', 'vega-lite',
+    ],
+  },
   worker: { format: 'es' },
   build: {
     outDir: `${repo}dist-lab`,
