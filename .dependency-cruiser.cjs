@@ -2,7 +2,7 @@
  * The layer rules of wgneuro, checked by test/node-only/architecture.test.ts (and by
  * `npx depcruise src shaders bench`). Layers point down only:
  *
- *   gpu → core → shaders → linalg / eig / sde / random → models → cli / bench
+ *   gpu → core → shaders → linalg / eig / sde / random → models → cli / bench / lab
  *
  * (an arrow reads "is imported by"). src/reference holds the CPU twins of kernels and may import
  * only gpu and core; the experiments' own CPU code lives beside each experiment in src/models/.
@@ -29,7 +29,7 @@ const LAYERS = [
   ['shaders', '^shaders/'],
   ['compute', '^src/(linalg|eig|sde|random)/'],
   ['models', '^src/models/'],
-  ['app', '^(src/cli|bench)/'],
+  ['app', '^(src/cli|bench|lab)/'],
 ];
 
 /** One "forbidden" rule per layer: nothing in it imports a higher layer. */

@@ -142,7 +142,8 @@ export class RasterPlots {
       // A scatter as aligned data: spikes sorted by time, drawn as points without a line.
       const order = Array.from(r.times.keys()).sort((a, b) => r.times[a]! - r.times[b]!);
       this.#raster = new uPlot({
-        title: `spike raster, first ${r.trials} trials (resolution ${r.resolution.toPrecision(3)})`,
+        // Spikes closer than the snapshot interval merge; say so rather than draw fewer silently.
+        title: `spike raster, first ${r.trials} trials${r.times.length === r.counted ? '' : ` (${r.times.length} of ${r.counted} spikes resolved at Δt = ${r.resolution.toPrecision(3)})`}`,
         width: WIDTH,
         height: HEIGHT,
         scales: { x: { time: false }, y: { range: [-1, r.trials] } },

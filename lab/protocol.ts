@@ -58,6 +58,8 @@ export interface LiveRaster {
   rate: Float64Array;
   /** Time between snapshots used to find the spikes. */
   resolution: number;
+  /** Spikes `simulate` counted in these trials (the raster shows `times.length` of them). */
+  counted: number;
 }
 
 /** Summary written to `#result-json` (the shape documented in issue 14). */

@@ -139,7 +139,8 @@ async function runRaster(ctx: Context, model: SDEModel, settings: RunSettings, s
   const nSnap = run.snapshots.times.length;
   const spikes = spikesFromSnapshots(run.snapshots.data, nSnap, trials, reset, run.snapshots.times);
   const rate = populationRate(spikes.times, trials, steps * dt, Math.min(100, Math.max(1, nSnap)));
-  return { trials, times: spikes.times, trial: spikes.trial, rateTimes: rate.times, rate: rate.rate, resolution: every * dt };
+  const counted = run.spikes ? run.spikes.counts.reduce((a, b) => a + b, 0) : spikes.times.length;
+  return { trials, times: spikes.times, trial: spikes.trial, rateTimes: rate.times, rate: rate.rate, resolution: every * dt, counted };
 }
 
 async function runExperiment(id: number, name: string, params: Record<string, ParamValue>, signal: AbortSignal): Promise<void> {

@@ -144,6 +144,18 @@ describe('lab', () => {
     await page.close();
   });
 
+  it('an event model draws a raster whose spikes are every spike simulate counted, and a population rate', async () => {
+    const lif = readFileSync(join(root, 'examples/models/lif-conductance.json'), 'utf8');
+    const { page, errors } = await open(`index.html${hashOf(lif, { trials: 129, steps: 700, dt: 0.1, seed: 4, integrator: 'em' }, true)}`);
+    await resultJSON(page, 60_000);
+    await page.waitForSelector('#raster-plots:not([hidden]) canvas');
+    const titles = await page.$$eval('#raster-plots .u-title', (els) => els.map((e) => e.textContent));
+    expect(titles).toEqual(['spike raster, first 40 trials', 'population rate (spikes per trial per unit time)']);
+    await shot(page, 'playground-lif-raster');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('an invalid equation is marked inline at its place and starts no GPU work; the editor keeps it across a reload', async () => {
     const { page, errors } = await open('index.html');
     await adapterReady(page);
