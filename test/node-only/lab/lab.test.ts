@@ -5,10 +5,12 @@
  * and against `simulate` run here in Node with the same seed. Screenshots go to test-artifacts/lab/.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parse } from 'npyjs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,7 +76,7 @@ const hashOf = (model: string, s: { trials: number; steps: number; dt: number; s
 
 beforeAll(async () => {
   mkdirSync(artifacts, { recursive: true });
-  await build({ configFile: config, logLevel: 'warn' });
+  await build({ configFile: config, logLevel: 'error' });
   server = await preview({ configFile: config, logLevel: 'warn', preview: { port: 0, host: '127.0.0.1', strictPort: false } });
   base = server.resolvedUrls!.local[0]!;
   browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_WEBGPU_FLAGS, protocolTimeout: 120_000 });
@@ -98,7 +100,7 @@ describe('lab', () => {
     }
   });
 
-  it('a link with &run=1 runs the OU example: exact mean within 4 s.e., the same numbers as simulate in Node, no long task', async () => {
+  it('a link with &run=1 runs the OU example: exact mean within 4 s.e., the same numbers as simulate in Node, downloads, no long task', async () => {
     const settings = { trials: 6000, steps: 400, dt: 0.0025, seed: 11, integrator: 'em' };
     const { page, errors } = await open(`index.html${hashOf(ouText, settings, true)}`, async (p) => {
       await p.evaluateOnNewDocument(() => {
@@ -133,6 +135,26 @@ describe('lab', () => {
     } finally {
       ctx.destroy();
     }
+    // Downloads: the final state as .npy [trials, 1] and .csv, the summary as JSON.
+    const downloads = mkdtempSync(join(tmpdir(), 'wgneuro-lab-'));
+    const cdp = await page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    for (const id of ['#dl-npy', '#dl-csv', '#dl-json']) await page.click(id);
+    const stem = `wgneuro-seed${settings.seed}`;
+    await expect.poll(() => readdirSync(downloads).sort(), { timeout: 10_000 }).toEqual([`${stem}.csv`, `${stem}.json`, `${stem}.npy`]);
+    const npy = parse(new Uint8Array(readFileSync(join(downloads, `${stem}.npy`))).buffer);
+    expect(npy.shape).toEqual([settings.trials, 1]);
+    const [fromNpy] = finalMoments(Float32Array.from(npy.data as Float32Array), 1, settings.trials);
+    expect(fromNpy!.mean).toBe(result.stats.x!.mean);
+    const csv = readFileSync(join(downloads, `${stem}.csv`), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('trial,x');
+    expect(csv.length).toBe(settings.trials + 1);
+    expect(Number(csv[1]!.split(',')[1])).toBe((npy.data as Float32Array)[0]);
+    const saved = JSON.parse(readFileSync(join(downloads, `${stem}.json`), 'utf8')) as ResultSummary & { overTime: { times: number[] } };
+    expect(saved.stats).toEqual(result.stats);
+    expect(saved.overTime.times.length).toBeGreaterThan(100);
+    rmSync(downloads, { recursive: true, force: true });
+
     const { longTasks, runTimes } = await page.evaluate(() => {
       const w = window as unknown as { longTasks: { start: number; duration: number }[]; wgneuroLab: { runTimes: { start: number; end: number }[] } };
       return { longTasks: w.longTasks, runTimes: w.wgneuroLab.runTimes };
