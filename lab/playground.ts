@@ -143,6 +143,8 @@ let current: { id: number; settings: RunSettings; model: string } | null = null;
 let lastStats: LiveStats | null = null;
 /** Start and end (performance.now()) of each run, for tests of main-thread responsiveness. */
 const runTimes: { id: number; start: number; end: number }[] = [];
+/** Plot updates received (one per finished batch of trials), for tests. */
+let liveUpdates = 0;
 let lastResult: { summary: ResultSummary; final: Float32Array; variables: string[]; model: string } | null = null;
 
 function setStatus(text: string, error = false): void {
@@ -222,6 +224,7 @@ function onMessage(msg: FromWorker): void {
       setStatus(`running: ${(100 * msg.fraction).toFixed(1)}% (${msg.trialsDone} of ${current.settings.trials} trials finished)`);
       break;
     case 'live':
+      liveUpdates++;
       lastStats = msg.stats;
       statsPlots.update(msg.stats);
       histPlot.update(msg.histograms);
@@ -310,7 +313,7 @@ $('#link').addEventListener('click', () => {
 });
 
 // For tests and scripting: the worker (GPU request count) and a way to exercise the lost-device path.
-Object.assign(window, { wgneuroLab: { worker, editor: view, runTimes, loseDevice: () => worker?.send({ type: 'lose-device' }) } });
+Object.assign(window, { wgneuroLab: { worker, editor: view, runTimes, liveUpdates: () => liveUpdates, loseDevice: () => worker?.send({ type: 'lose-device' }) } });
 
 check(view.state.doc.toString());
 if (hash.run) run();

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, modelFromJSON, simulate, type Context } from '../../../src/index.js';
 import { experiments } from '../../../src/models/registry.js';
 import { finalMoments } from '../../../lab/ensemble.js';
-import { batchSize } from '../../../lab/worker-plan.js';
+import { batchSize, TRIAL_RANGES } from '../../../lab/worker-plan.js';
 import type { ResultSummary } from '../../../lab/protocol.js';
 import { BENCH_DEFAULTS } from '../../../lab/bench-defaults.js';
 import { CHROMIUM_WEBGPU_FLAGS, findChromium } from '../../browser/puppeteer-provider.js';
@@ -154,6 +154,11 @@ describe('lab', () => {
     expect(saved.stats).toEqual(result.stats);
     expect(saved.overTime.times.length).toBeGreaterThan(100);
     rmSync(downloads, { recursive: true, force: true });
+
+    // The plots follow the run: one update per batch of trials (one at the end when simulate cannot
+    // run trial ranges).
+    const updates = await page.evaluate(() => (window as unknown as { wgneuroLab: { liveUpdates(): number } }).wgneuroLab.liveUpdates());
+    expect(updates).toBe(TRIAL_RANGES ? Math.ceil(settings.trials / batchSize(settings.trials)) : 1);
 
     const { longTasks, runTimes } = await page.evaluate(() => {
       const w = window as unknown as { longTasks: { start: number; duration: number }[]; wgneuroLab: { runTimes: { start: number; end: number }[] } };
