@@ -56,7 +56,6 @@ const modelLinter = linter((view): Diagnostic[] => {
   return result.ok ? [] : result.problems.map((p) => ({ from: p.from, to: p.to, severity: 'error', message: p.message, source: 'wgneuro' }));
 }, { delay: 250 });
 
-let saveTimer = 0;
 const hash = parseHash(location.hash);
 const stored = localStorage.getItem(MODEL_KEY);
 let initial = stored ?? examples[DEFAULT_EXAMPLE] ?? '{}';
@@ -80,9 +79,10 @@ const view = new EditorView({
     EditorView.updateListener.of((update) => {
       if (!update.docChanged) return;
       fromLink = false;
-      matchExample(update.state.doc.toString());
-      clearTimeout(saveTimer);
-      saveTimer = window.setTimeout(() => localStorage.setItem(MODEL_KEY, update.state.doc.toString()), 200);
+      const text = update.state.doc.toString();
+      matchExample(text);
+      // Saved on every change (a few kB): a timer could be lost when the tab closes right after typing.
+      localStorage.setItem(MODEL_KEY, text);
     }),
   ],
 });
