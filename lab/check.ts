@@ -67,14 +67,20 @@ function parseFieldPath(text: string): Path {
  * Where a library message points: candidate paths (most precise first) and, for an expression, the
  * 1-based column the message names.
  */
-export function locateMessage(message: string): { paths: Path[]; column?: number } {
+export function locateMessage(message: string): { paths: Path[]; column?: number; property?: boolean } {
   const column = /at column (\d+) of/.exec(message)?.[1];
   const at = column === undefined ? {} : { column: Number(column) };
   const q = (re: RegExp): string | undefined => re.exec(message)?.[1];
   let v: string | undefined;
-  // zod-validated model files: "model file: drift.x = 3: expected ..."
-  const file = /^model file: ([\w$.[\]]+)(?: = | is missing| has |: unknown)/.exec(message)?.[1];
-  if (file && file !== '(the') return { paths: [parseFieldPath(file)] };
+  // zod-validated model files: "model file: drift.x = 3: expected ...", "model file: (the model
+  // object): unknown field 'colour'" (then the unknown field's own entry is marked).
+  const unknown = /^model file: (.*?): unknown fields? '([^']+)'/.exec(message);
+  if (unknown) {
+    const base = unknown[1]!.startsWith('(') ? [] : parseFieldPath(unknown[1]!);
+    return { paths: [[...base, unknown[2]!], base], property: true };
+  }
+  const file = /^model file: ([\w$.[\]]+)(?: = | is missing| has )/.exec(message)?.[1];
+  if (file) return { paths: [parseFieldPath(file)] };
   if ((v = q(/derivative of the diffusion of '(\w+)'/))) return { paths: [['diffusionDerivative', v], ['diffusion', v]], ...at };
   if ((v = q(/diffusion of '(\w+)', column (\d+)/))) {
     const col = Number(/diffusion of '\w+', column (\d+)/.exec(message)![1]);
@@ -100,7 +106,7 @@ export function locateMessage(message: string): { paths: Path[]; column?: number
 
 /** The text range a message points at: the expression's offending column, else the field, else all. */
 export function problemRange(tree: Tree, text: string, message: string): { from: number; to: number } {
-  const { paths, column } = locateMessage(message);
+  const { paths, column, property } = locateMessage(message);
   for (const path of paths) {
     const node = nodeAtPath(tree, text, path);
     if (!node) continue;
@@ -109,9 +115,12 @@ export function problemRange(tree: Tree, text: string, message: string): { from:
       // expression holds escapes before that column).
       const from = Math.min(node.to - 1, node.from + column);
       const width = /\n\s*\^+/.exec(message)?.[0].trim().length ?? 1;
-      return { from, to: Math.min(node.to - 1, from + Math.max(1, width)) };
+      let to = Math.min(node.to - 1, from + Math.max(1, width));
+      while (to > from + 1 && /\s/.test(text[to - 1]!)) to--; // spans may end after trailing blanks
+      return { from, to };
     }
-    return { from: node.from, to: node.to };
+    const target = property && node.parent?.name === 'Property' ? node.parent : node;
+    return { from: target.from, to: target.to };
   }
   return { from: 0, to: Math.min(text.length, 1) };
 }

@@ -148,5 +148,7 @@ describe('lab model checker', () => {
     expect(locateMessage("model 'm': event threshold: unknown name 'z'").paths[0]).toEqual(['event', 'threshold']);
     expect(locateMessage('model file: absorb[0].lower = "a": expected a number').paths[0]).toEqual(['absorb', 0, 'lower']);
     expect(locateMessage("model 'm': drift of 'v': unknown name 'w' at column 7 of 'a + b * w'")).toEqual({ paths: [['drift', 'v']], column: 7 });
+    expect(locateMessage("model file: (the model object): unknown field 'colour' (known fields: …)")).toEqual({ paths: [['colour'], []], property: true });
+    expect(locateMessage("model file: event: unknown fields 'x', 'y'").paths[0]).toEqual(['event', 'x']);
   });
 });
