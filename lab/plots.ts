@@ -19,7 +19,10 @@ function axes(x: string, y: string): uPlot.Axis[] {
 export class StatsPlots {
   #charts: uPlot[] = [];
   #variables: string[] = [];
-  constructor(readonly host: HTMLElement) {}
+  readonly host: HTMLElement;
+  constructor(host: HTMLElement) {
+    this.host = host;
+  }
 
   clear(): void {
     for (const c of this.#charts) c.destroy();
@@ -79,7 +82,11 @@ function toSeries(a: ArrayLike<number>): (number | null)[] {
 export class HistogramPlot {
   #chart: uPlot | null = null;
   #last: LiveHistogram[] = [];
-  constructor(readonly host: HTMLElement, readonly select: HTMLSelectElement) {
+  readonly host: HTMLElement;
+  readonly select: HTMLSelectElement;
+  constructor(host: HTMLElement, select: HTMLSelectElement) {
+    this.host = host;
+    this.select = select;
     select.addEventListener('change', () => this.#draw());
   }
 
@@ -125,7 +132,10 @@ export class HistogramPlot {
 export class RasterPlots {
   #raster: uPlot | null = null;
   #rate: uPlot | null = null;
-  constructor(readonly host: HTMLElement) {}
+  readonly host: HTMLElement;
+  constructor(host: HTMLElement) {
+    this.host = host;
+  }
 
   clear(): void {
     this.#raster?.destroy();

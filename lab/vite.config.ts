@@ -3,7 +3,7 @@
  * with relative asset paths, so the folder works from any static host.
  */
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -11,6 +11,8 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 export default defineConfig({
   root,
   base: './',
+  // The library's sources, not a built dist/, where package.json "imports" offers the choice.
+  resolve: { conditions: ['wgneuro-source', ...defaultClientConditions] },
   // Examples and the library live above lab/.
   server: { fs: { allow: [repo] } },
   // Pre-bundled up front so the dev server does not discover them mid-load and reload the page.
