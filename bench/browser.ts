@@ -6,13 +6,23 @@
  * Needs the dev dependencies (vite, puppeteer-core) and a Chromium (`CHROME_PATH` or on PATH).
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { build, preview } from 'vite';
 import { CHROMIUM_WEBGPU_FLAGS, findChromium } from '../test/browser/puppeteer-provider.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+/** The checkout: the nearest folder above this module with lab/vite.config.ts (from bench/ or a compiled dist/bench/). */
+function repoRoot(): string {
+  let dir = fileURLToPath(new URL('.', import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, 'lab/vite.config.ts'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('wgneuro bench --browser needs the source checkout (lab/ with its Vite config), which was not found above this module');
+    dir = up;
+  }
+}
+const root = repoRoot();
 
 /** Latest modification time (ms) of the files under `paths` (folders walked, node_modules skipped). */
 function newest(paths: string[]): number {
