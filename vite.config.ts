@@ -1,5 +1,5 @@
 /**
- * One config for the demo page (Vite) and the tests (Vitest). The same test files run twice:
+ * The tests (Vitest; the lab has its own Vite config in lab/vite.config.ts). The same test files run twice:
  * in Node on Dawn (`node` project) and in headless Chromium through puppeteer-core (`chromium`).
  */
 import { mkdirSync } from 'node:fs';

@@ -34,7 +34,12 @@ export interface AcquiredDevice {
   attempts: string[];
 }
 
-const isBrowser = (): boolean => typeof navigator !== 'undefined' && 'gpu' in navigator && typeof window !== 'undefined';
+// A page (window) or a dedicated Worker (WorkerGlobalScope) with navigator.gpu; never Node, whose
+// navigator (Node 21+) has no window or WorkerGlobalScope beside it.
+const isBrowser = (): boolean => {
+  const g = globalThis as { navigator?: Navigator; window?: unknown; WorkerGlobalScope?: unknown };
+  return g.navigator !== undefined && 'gpu' in g.navigator && (g.window !== undefined || g.WorkerGlobalScope !== undefined);
+};
 
 /** Find an adapter, then request a device with raised limits and the optional features present. */
 export async function acquireDevice(options: AcquireOptions = {}): Promise<AcquiredDevice> {

@@ -1,6 +1,6 @@
 /**
  * The layering of the library, checked with dependency-cruiser and the rules in
- * .dependency-cruiser.cjs: gpu → core → shaders → linalg / eig / sde / random → models → cli / bench,
+ * .dependency-cruiser.cjs: gpu → core → shaders → linalg / eig / sde / random → models → cli / bench / lab,
  * src/reference above core only, nothing in src importing bench/ or test/ (except the CLI's lazy
  * `import()` of a bench suite), no import cycle between files, and every import resolvable.
  */
@@ -31,8 +31,8 @@ function describeViolations(result: ICruiseResult): string[] {
 }
 
 describe('architecture', () => {
-  it('src, shaders and bench import only downward, without cycles', async () => {
-    const result = await check(root, ['src', 'shaders', 'bench']);
+  it('src, shaders, bench and lab import only downward, without cycles', async () => {
+    const result = await check(root, ['src', 'shaders', 'bench', 'lab']);
     const violations = describeViolations(result);
     if (violations.length > 0) console.error(`layer violations:\n  ${violations.join('\n  ')}`);
     expect(violations).toEqual([]);

@@ -53,12 +53,23 @@ export function registerBench(program: Command): void {
       .helpOption(false)
       .allowUnknownOption()
       .allowExcessArguments()
-      .argument('[options...]', 'options of the suite (see `wgneuro bench ' + name + ' --help`)')
+      .argument('[options...]', 'options of the suite (see `wgneuro bench ' + name + ' --help`); --browser runs it in headless Chromium (the lab\'s bench page) and prints its JSON')
       .action(async (_args: string[], _opts: unknown, cmd: Command) => {
         const register = await loadSuite(name);
         const inner = new Command('wgneuro bench').exitOverride().showHelpAfterError();
         register(inner);
-        await inner.parseAsync([name, ...cmd.args], { from: 'user' });
+        const args = cmd.args.filter((a) => a !== '--browser');
+        if (args.length !== cmd.args.length) {
+          // Same options, parsed by the suite's own definition, but run by the lab's bench page in
+          // headless Chromium instead of here; it prints the JSON `--json` prints.
+          const suite = inner.commands.find((c) => c.name() === name)!;
+          suite.action(async (options: Record<string, unknown>) => {
+            const { runBenchInBrowser } = await import('../../../bench/browser.js');
+            const json = await runBenchInBrowser(name, options, (line) => process.stderr.write(`${line}\n`));
+            process.stdout.write(`${json}\n`);
+          });
+        }
+        await inner.parseAsync([name, ...args], { from: 'user' });
       });
   }
 }

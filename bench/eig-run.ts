@@ -1,0 +1,210 @@
+/**
+ * `wgneuro bench eig`: the top-k eigenvalues (largest magnitude) of random nonsymmetric n × n
+ * connectivity matrices J = G/√n + θ·u·uᵀ (a disk of radius 1 plus a real outlier at ≈ θ, the
+ * shape of the E–I network spectra), three ways in the same run:
+ *   - wgneuro `eigs` (Krylov–Schur Arnoldi on the GPU, f32),
+ *   - ml-matrix's full EigenvalueDecomposition (float64, all n eigenvalues; the accuracy reference),
+ *   - a plain-JS float64 power iteration (dominant eigenvalue only).
+ * Reported: median wall time after a warm-up, relative eigenvalue errors against ml-matrix,
+ * speedups, and the matrix–vector GFLOP/s and GB/s of `eigs` against the adapter's FMA peak and
+ * copy bandwidth (linalg's measureFmaPeak / measureCopyBandwidth), measured in the same run.
+ * This module is browser-safe (the bench page of the lab runs it); the command line is in eig.ts.
+ */
+import { medianWallMs, wallMs } from './timing.js';
+import { philoxSequence } from '../src/reference/philox.js';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import type { Context } from '../src/core/context.js';
+import { eigs, jacobiEigBatched, type Complex } from '../src/eig/index.js';
+import { InputError } from '../src/gpu/errors.js';
+import { measureCopyBandwidth, measureFmaPeak, median } from '../src/internal.js';
+import { rankOneOutlierMatrix } from '../src/testing.js';
+import { jacobiEigReference, powerIterationReference } from '../src/reference/eig.js';
+
+/** Options of `wgneuro bench eig` as commander parses them (also what `--browser` sends the page). */
+export interface BenchEigOptions {
+  sizes: string;
+  k: string;
+  reps: string;
+  theta: string;
+  mlMax: string;
+  jacobi?: string;
+  json?: boolean;
+}
+
+/** One row of the batched-Jacobi table. */
+export interface JacobiBenchRow {
+  batch: number;
+  n: number;
+  strategy: 'workgroup' | 'thread';
+  /** Median wall time (ms) of jacobiEigBatched, including the sweep-count readback. */
+  gpuMs: number;
+  /** Float64 CPU Jacobi (src/reference) over the same batch, one matrix after another. */
+  cpuMs: number;
+  /** Largest |λ_gpu − λ_cpu| / ‖A‖_F over the batch. */
+  maxRelError: number;
+}
+
+/** Batched Jacobi against the float64 CPU reference, for `batch`x`n` specs such as '1000x8'. */
+export async function runJacobiBench(ctx: Context, specs: [number, number][], reps: number): Promise<JacobiBenchRow[]> {
+  const rows: JacobiBenchRow[] = [];
+  for (const [batch, n] of specs) {
+    const data = new Float32Array(batch * n * n);
+    const uniform = philoxSequence(12345, { distribution: 'uniform' });
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j <= i; j++) data[(b * n + i) * n + j] = data[(b * n + j) * n + i] = uniform() - 0.5;
+      }
+    }
+    const t = ctx.tensor([batch, n, n], { label: 'bench.eig.jacobi.input', data });
+    try {
+      for (const strategy of ['thread', 'workgroup'] as const) {
+        (await jacobiEigBatched(ctx, t, { strategy })).destroy(); // warm-up
+        const times: number[] = [];
+        let values: Float32Array = new Float32Array(0);
+        for (let r = 0; r < reps; r++) {
+          let result: Awaited<ReturnType<typeof jacobiEigBatched>> | undefined;
+          times.push(await wallMs(async () => { result = await jacobiEigBatched(ctx, t, { strategy }); }));
+          values = await result!.values.read();
+          result!.destroy();
+        }
+        const c0 = performance.now();
+        let worst = 0;
+        for (let b = 0; b < batch; b++) {
+          const m = data.subarray(b * n * n, (b + 1) * n * n);
+          const ref = jacobiEigReference(m, n);
+          const fro = Math.sqrt(m.reduce((acc, x) => acc + x * x, 0));
+          for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(values[b * n + i]! - ref.values[i]!) / fro);
+        }
+        rows.push({ batch, n, strategy, gpuMs: median(times), cpuMs: performance.now() - c0, maxRelError: worst });
+      }
+    } finally {
+      t.destroy();
+    }
+  }
+  return rows;
+}
+
+/** One row of the table. */
+export interface EigBenchRow {
+  n: number;
+  k: number;
+  /** Median wall time of `eigs` (ms), its restarts and matrix–vector products. */
+  gpuMs: number;
+  restarts: number;
+  matvecs: number;
+  /** 2n²·matvecs / time, and its ratio to the adapter's measured FMA peak. */
+  matvecGflops: number;
+  ofPeak: number;
+  /** 4n²·matvecs bytes of A read / time (GB/s), and its ratio to the measured copy bandwidth. */
+  matvecGBps: number;
+  ofBandwidth: number;
+  /** Largest explicit residual ‖Ax − λx‖ / |λ| of the returned pairs. */
+  maxRelResidual: number;
+  /** ml-matrix full decomposition time (ms) and max relative eigenvalue error of eigs against it; null above --ml-max. */
+  mlMs: number | null;
+  maxRelError: number | null;
+  speedupVsMl: number | null;
+  /** Plain-JS power iteration: time (ms), iterations, relative error of its value against ml-matrix's. */
+  powerMs: number;
+  powerIterations: number;
+  powerRelError: number | null;
+}
+
+
+
+/** Distance-matched relative errors: each computed value against the nearest reference value. */
+function maxRelativeError(values: Complex[], reference: Complex[]): number {
+  let worst = 0;
+  for (const v of values) {
+    let best = Infinity;
+    let scale = 1;
+    for (const r of reference) {
+      const d = Math.hypot(v.re - r.re, v.im - r.im);
+      if (d < best) {
+        best = d;
+        scale = Math.hypot(r.re, r.im);
+      }
+    }
+    worst = Math.max(worst, best / scale);
+  }
+  return worst;
+}
+
+/** Run the benchmark for each size; `log` receives progress lines. */
+export async function runEigBench(ctx: Context, sizes: number[], options: { k: number; reps: number; theta: number; mlMax: number },
+  log: (line: string) => void = () => undefined): Promise<{ peakGflops: number; bandwidthGBps: number; rows: EigBenchRow[] }> {
+  const peakGflops = (await measureFmaPeak(ctx)).gflops;
+  const bandwidthGBps = (await measureCopyBandwidth(ctx)).gbps;
+  log(`adapter peak: ${peakGflops.toFixed(2)} GFLOP/s (FMA), ${bandwidthGBps.toFixed(2)} GB/s (copy)`);
+  const rows: EigBenchRow[] = [];
+  for (const n of sizes) {
+    const { matrix } = rankOneOutlierMatrix({ n, g: 1, theta: options.theta, seed: n });
+    const a = ctx.tensor([n, n], { label: 'bench.eig.matrix', data: Float32Array.from(matrix) });
+    try {
+      let result = await eigs(ctx, a, { k: options.k }); // also the warm-up (pipelines)
+      const gpuMs = await medianWallMs(options.reps, async () => { result = await eigs(ctx, a, { k: options.k }); }, 0);
+      log(`n = ${n}: eigs ${gpuMs.toFixed(0)} ms (${result.matvecs} matvecs)`);
+      let mlMs: number | null = null;
+      let reference: Complex[] | null = null;
+      if (n <= options.mlMax) {
+        const rowsArr = Array.from({ length: n }, (_, i) => Array.from(matrix.subarray(i * n, (i + 1) * n)));
+        mlMs = await wallMs(() => {
+          const e = new EigenvalueDecomposition(new Matrix(rowsArr));
+          reference = e.realEigenvalues.map((re, i) => ({ re, im: e.imaginaryEigenvalues[i]! }));
+        });
+        log(`n = ${n}: ml-matrix ${mlMs.toFixed(0)} ms`);
+      }
+      let power = powerIterationReference(matrix, n, { tol: 1e-6 });
+      const powerMs = await wallMs(() => { power = powerIterationReference(matrix, n, { tol: 1e-6 }); });
+      const ref = reference as Complex[] | null;
+      const top = ref ? [...ref].sort((x, y) => Math.hypot(y.re, y.im) - Math.hypot(x.re, x.im))[0]! : null;
+      rows.push({
+        n,
+        k: result.values.length,
+        gpuMs,
+        restarts: result.iterations,
+        matvecs: result.matvecs,
+        matvecGflops: (2 * n * n * result.matvecs) / (gpuMs * 1e6),
+        ofPeak: (2 * n * n * result.matvecs) / (gpuMs * 1e6) / peakGflops,
+        matvecGBps: (4 * n * n * result.matvecs) / (gpuMs * 1e6),
+        ofBandwidth: (4 * n * n * result.matvecs) / (gpuMs * 1e6) / bandwidthGBps,
+        maxRelResidual: Math.max(...result.residuals.map((r, i) => r / Math.hypot(result.values[i]!.re, result.values[i]!.im))),
+        mlMs,
+        maxRelError: ref ? maxRelativeError(result.values, ref) : null,
+        speedupVsMl: mlMs !== null ? mlMs / gpuMs : null,
+        powerMs,
+        powerIterations: power.iterations,
+        powerRelError: top ? Math.hypot(power.value - top.re, top.im) / Math.hypot(top.re, top.im) : null,
+      });
+    } finally {
+      a.destroy();
+    }
+  }
+  return { peakGflops, bandwidthGBps, rows };
+}
+
+/**
+ * Check the command-line options and run the bench: the object `wgneuro bench eig --json` prints.
+ * The bench page (`--browser`) calls the same function, so both print the same JSON.
+ */
+export async function eigBenchFromOptions(ctx: Context, opts: BenchEigOptions, log?: (line: string) => void) {
+  const sizes = opts.sizes.split(',').map((s) => Number(s.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 16)) throw new InputError(`--sizes must list integers ≥ 16, got '${opts.sizes}'`);
+  const k = Number(opts.k);
+  const reps = Number(opts.reps);
+  const theta = Number(opts.theta);
+  const mlMax = Number(opts.mlMax);
+  if (!Number.isInteger(k) || k < 1) throw new InputError(`--k must be a positive integer, got '${opts.k}'`);
+  if (!Number.isInteger(reps) || reps < 1) throw new InputError(`--reps must be a positive integer, got '${opts.reps}'`);
+  if (!(theta > 1)) throw new InputError(`--theta must exceed the disk radius 1, got '${opts.theta}'`);
+  const jacobiSpecs = (opts.jacobi ?? '').split(',').filter((x) => x.trim()).map((spec) => {
+    const [b, n] = spec.trim().split('x').map(Number);
+    if (!Number.isInteger(b) || !Number.isInteger(n) || b! < 1 || n! < 2 || n! > 256) {
+      throw new InputError(`--jacobi entries must look like 1000x8 (batch x order, order 2–256), got '${spec}'`);
+    }
+    return [b!, n!] as [number, number];
+  });
+  const { peakGflops, bandwidthGBps, rows } = await runEigBench(ctx, sizes, { k, reps, theta, mlMax }, log);
+  const jacobi = jacobiSpecs.length ? await runJacobiBench(ctx, jacobiSpecs, reps) : [];
+  return { adapter: ctx.info.adapter, runtime: ctx.info.runtime, peakGflops, bandwidthGBps, rows, jacobi };
+}

@@ -1,0 +1,224 @@
+/**
+ * `wgneuro bench sde`: trajectory-steps per second of the fused ensemble Euler–Maruyama kernel on
+ *  (a) the 3-state geometric Brownian motion of DiffEqGPU.jl's GPUEM benchmark and tests
+ *      (du = p1·u dt + p2·u dW, u0 = 0.1, p = (1.5, 0.01), t ∈ [0, 1], dt = 2^-8, 256 steps;
+ *      their scalar problem with three identical independent states), and
+ *  (b) a conductance-based LIF neuron with Ornstein–Uhlenbeck excitatory and inhibitory
+ *      conductances, threshold → reset and a refractory period (dt = 0.1 ms),
+ * against, in the same run,
+ *  - TF.js on its WebGPU backend over the same device, vectorized EM with one op per term per step
+ *    (Node 20 has no `navigator.gpu`; a stub object lets TF.js accept the device we pass it), and
+ *  - a plain-JS float64 loop with the same Philox random numbers (the CPU reference).
+ * This module is browser-safe (the bench page of the lab runs it); the command line is in sde.ts.
+ * Reported: median wall time after a warm-up, trajectory-steps/s end to end and for integration
+ * alone (end to end minus a zero-step run, which is upload + readback), and ratios to the peers.
+ */
+import { importPeer } from './peers.js';
+import { medianWallMs } from './timing.js';
+import type { Context } from '../src/core/context.js';
+import { simulateReference } from '../src/reference/sde.js';
+import { defineSDE, simulate, type SDEModel } from '../src/sde/index.js';
+
+/** Options of `wgneuro bench sde` as commander parses them (also what `--browser` sends the page). */
+export interface BenchSdeCliOptions {
+  trajectories: number;
+  lifTrials: number;
+  lifSteps: number;
+  jsTrajectories: number;
+  reps: number;
+  tfjs: boolean;
+  json?: boolean;
+}
+
+/** One measured implementation on one workload. */
+export interface SdeBenchRow {
+  workload: 'gbm3' | 'lif';
+  implementation: 'wgneuro' | 'tfjs-webgpu' | 'plain-js';
+  trajectories: number;
+  steps: number;
+  /** Median end-to-end time (ms). */
+  ms: number;
+  trajectoryStepsPerSecond: number;
+  /** wgneuro only: integration time alone (end to end minus a zero-step run) and its rate. */
+  integrationMs?: number;
+  integrationStepsPerSecond?: number;
+  /** wgneuro's end-to-end rate divided by this row's rate (1 for wgneuro). */
+  wgneuroSpeedup: number;
+  /** A check value: mean of the first variable at the end (or spikes per trial for the LIF). */
+  check: number;
+}
+
+/** The GBM of DiffEqGPU's GPUEM benchmark, three independent identical states. */
+export const GBM3 = defineSDE({
+  name: 'gbm3',
+  state: { x1: { init: 0.1 }, x2: { init: 0.1 }, x3: { init: 0.1 } },
+  params: { p1: 1.5, p2: 0.01 },
+  drift: { x1: 'p1 * x1', x2: 'p1 * x2', x3: 'p1 * x3' },
+  diffusion: { x1: 'p2 * x1', x2: 'p2 * x2', x3: 'p2 * x3' },
+});
+
+/** Conductance-based LIF (ms, mV; conductances relative to the leak), OU conductances. */
+export const LIF_PARAMS = {
+  EL: -65, EE: 0, EI: -80, tauL: 20, tauE: 5, tauI: 10, gE0: 0.5, gI0: 0.6, sE: 0.2, sI: 0.2,
+  vth: -50, vreset: -60, refractory: 2,
+};
+export const LIF = defineSDE({
+  name: 'lif-conductance',
+  state: { v: { init: -65 }, gE: { init: 'gE0' }, gI: { init: 'gI0' } },
+  params: { EL: -65, EE: 0, EI: -80, tauL: 20, tauE: 5, tauI: 10, gE0: 0.5, gI0: 0.6, sE: 0.2, sI: 0.2 },
+  drift: {
+    v: '(EL - v + gE * (EE - v) + gI * (EI - v)) / tauL',
+    gE: '(gE0 - gE) / tauE',
+    gI: '(gI0 - gI) / tauI',
+  },
+  diffusion: { gE: 'sE * sqrt(2 / tauE)', gI: 'sI * sqrt(2 / tauI)' },
+  event: { variable: 'v', threshold: LIF_PARAMS.vth, reset: LIF_PARAMS.vreset, refractory: LIF_PARAMS.refractory },
+});
+
+
+
+type Tf = typeof import('@tensorflow/tfjs-core');
+
+/** TF.js with its WebGPU backend on our device (kernels are registered under the name 'webgpu'). */
+async function loadTfWebGPU(ctx: Context): Promise<Tf> {
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+  g.navigator!.gpu ??= {};
+  const tf = await importPeer('@tensorflow/tfjs-core', () => import('@tensorflow/tfjs-core'));
+  const { WebGPUBackend } = await importPeer('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
+  // The package registers a 'webgpu' factory that asks navigator.gpu for an adapter; replace it by
+  // one that uses our device (the kernels are registered under that backend name).
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', () => new WebGPUBackend(ctx.device as never), 10);
+  if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not start its WebGPU backend');
+  await tf.ready();
+  return tf;
+}
+
+/** TF.js vectorized EM of the 3-state GBM: one op per term per step. */
+async function tfGbm(tf: Tf, n: number, steps: number, dt: number): Promise<number> {
+  let x = tf.fill([3, n], 0.1);
+  for (let s = 0; s < steps; s++) {
+    const next = tf.tidy(() => {
+      const dW = tf.randomNormal([3, n], 0, Math.sqrt(dt), 'float32', s);
+      return tf.add(tf.add(x, tf.mul(tf.mul(x, 1.5), dt)), tf.mul(tf.mul(x, 0.01), dW));
+    });
+    x.dispose();
+    x = next;
+  }
+  const data = await x.data();
+  x.dispose();
+  return mean(data.subarray(0, n));
+}
+
+/** TF.js vectorized EM of the LIF with threshold, reset and refractory counter. */
+async function tfLif(tf: Tf, n: number, steps: number, dt: number): Promise<number> {
+  const p = LIF_PARAMS;
+  let v = tf.fill([n], p.EL);
+  let gE = tf.fill([n], p.gE0);
+  let gI = tf.fill([n], p.gI0);
+  let refr = tf.zeros([n]);
+  let spikes = tf.zeros([n]);
+  const refrSteps = Math.round(p.refractory / dt);
+  for (let s = 0; s < steps; s++) {
+    const next = tf.tidy(() => {
+      const dv = tf.div(tf.add(tf.add(tf.sub(p.EL, v), tf.mul(gE, tf.sub(p.EE, v))), tf.mul(gI, tf.sub(p.EI, v))), p.tauL);
+      const nE = tf.add(tf.add(gE, tf.mul(tf.div(tf.sub(p.gE0, gE), p.tauE), dt)),
+        tf.mul(p.sE * Math.sqrt(2 / p.tauE), tf.randomNormal([n], 0, Math.sqrt(dt), 'float32', 2 * s)));
+      const nI = tf.add(tf.add(gI, tf.mul(tf.div(tf.sub(p.gI0, gI), p.tauI), dt)),
+        tf.mul(p.sI * Math.sqrt(2 / p.tauI), tf.randomNormal([n], 0, Math.sqrt(dt), 'float32', 2 * s + 1)));
+      let nv = tf.add(v, tf.mul(dv, dt));
+      const inRefr = tf.greater(refr, 0);
+      const spike = tf.logicalAnd(tf.logicalNot(inRefr), tf.greaterEqual(nv, p.vth));
+      nv = tf.where(tf.logicalOr(inRefr, spike), tf.fill([n], p.vreset), nv);
+      const nr = tf.where(spike, tf.fill([n], refrSteps), tf.maximum(tf.sub(refr, 1), 0));
+      const ns = tf.add(spikes, tf.cast(spike, 'float32'));
+      return [nv, nE, nI, nr, ns] as const;
+    });
+    [v, gE, gI, refr, spikes].forEach((t) => t.dispose());
+    [v, gE, gI, refr, spikes] = next;
+  }
+  const counts = await spikes.data();
+  [v, gE, gI, refr, spikes].forEach((t) => t.dispose());
+  return mean(counts);
+}
+
+function mean(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s / a.length;
+}
+
+/** Run both workloads; `log` receives progress lines. */
+export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTrials: number; lifSteps: number; jsTrajectories: number; reps: number; tfjs: boolean },
+  log: (line: string) => void = () => undefined): Promise<{ adapter: string; rows: SdeBenchRow[]; notes: string[] }> {
+  const rows: SdeBenchRow[] = [];
+  const notes: string[] = [];
+  let tf: Tf | null = null;
+  if (o.tfjs) {
+    try {
+      tf = await loadTfWebGPU(ctx);
+    } catch (err) {
+      notes.push(`TF.js-WebGPU unavailable: ${(err as Error).message}`);
+    }
+  }
+  const workloads: { name: 'gbm3' | 'lif'; model: SDEModel; n: number; steps: number; dt: number }[] = [
+    { name: 'gbm3', model: GBM3, n: o.trajectories, steps: 256, dt: 2 ** -8 },
+    { name: 'lif', model: LIF, n: o.lifTrials, steps: o.lifSteps, dt: 0.1 },
+  ];
+  for (const w of workloads) {
+    const record = { final: w.name === 'gbm3', perTrial: w.name === 'lif' };
+    let check = 0;
+    const run = async (steps: number) => {
+      const r = await simulate(ctx, w.model, { trials: w.n, steps, dt: w.dt, seed: 1, record });
+      check = w.name === 'gbm3' ? mean(r.final?.x1 ?? []) : mean(r.spikes?.counts ?? []);
+    };
+    const ms = await medianWallMs(o.reps, () => run(w.steps));
+    const wgCheck = check;
+    const overheadMs = await medianWallMs(o.reps, () => run(0));
+    const integrationMs = Math.max(ms - overheadMs, 1e-3);
+    const rate = (w.n * w.steps) / (ms / 1000);
+    rows.push({
+      workload: w.name, implementation: 'wgneuro', trajectories: w.n, steps: w.steps, ms, trajectoryStepsPerSecond: rate,
+      integrationMs, integrationStepsPerSecond: (w.n * w.steps) / (integrationMs / 1000), wgneuroSpeedup: 1, check: wgCheck,
+    });
+    log(`${w.name}: wgneuro ${ms.toFixed(1)} ms (${(rate / 1e6).toFixed(2)} M traj-steps/s)`);
+    if (tf) {
+      const tfModule = tf;
+      let tfCheck = 0;
+      const tfMs = await medianWallMs(Math.min(o.reps, 2), async () => {
+        tfCheck = w.name === 'gbm3' ? await tfGbm(tfModule, w.n, w.steps, w.dt) : await tfLif(tfModule, w.n, w.steps, w.dt);
+      });
+      const tfRate = (w.n * w.steps) / (tfMs / 1000);
+      rows.push({ workload: w.name, implementation: 'tfjs-webgpu', trajectories: w.n, steps: w.steps, ms: tfMs, trajectoryStepsPerSecond: tfRate, wgneuroSpeedup: rate / tfRate, check: tfCheck });
+      log(`${w.name}: TF.js-WebGPU ${tfMs.toFixed(1)} ms`);
+    }
+    const nJs = Math.min(o.jsTrajectories, w.n);
+    let jsCheck = 0;
+    const jsMs = await medianWallMs(Math.min(o.reps, 2), async () => {
+      const r = simulateReference(w.model, { trials: nJs, steps: w.steps, dt: w.dt, seed: 1 });
+      jsCheck = w.name === 'gbm3' ? mean(r.state.subarray(0, nJs)) : mean(r.spikes);
+    });
+    const jsRate = (nJs * w.steps) / (jsMs / 1000);
+    rows.push({ workload: w.name, implementation: 'plain-js', trajectories: nJs, steps: w.steps, ms: jsMs, trajectoryStepsPerSecond: jsRate, wgneuroSpeedup: rate / jsRate, check: jsCheck });
+    log(`${w.name}: plain JS ${jsMs.toFixed(1)} ms for ${nJs} trajectories`);
+  }
+  const a = ctx.info.adapter;
+  return { adapter: [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || 'unknown', rows, notes };
+}
+
+/**
+ * The result `wgneuro bench sde --json` prints, from the parsed command-line options; the bench
+ * page (`--browser`) calls the same function, so both print the same JSON.
+ */
+export function sdeBenchFromOptions(ctx: Context, opts: BenchSdeCliOptions, log?: (line: string) => void): ReturnType<typeof runSdeBench> {
+  const options = {
+    trajectories: opts.trajectories,
+    lifTrials: opts.lifTrials,
+    lifSteps: opts.lifSteps,
+    jsTrajectories: opts.jsTrajectories,
+    reps: opts.reps,
+    tfjs: opts.tfjs,
+  };
+  return runSdeBench(ctx, options, log);
+}

@@ -1,0 +1,106 @@
+/**
+ * Messages between the lab's pages and its Worker (lab/worker.ts). All GPU work runs in the Worker,
+ * so the page's main thread only draws; everything here survives structured cloning.
+ */
+
+/** Settings of a playground run (the same as `wgneuro simulate`'s options). */
+export interface RunSettings {
+  trials: number;
+  steps: number;
+  dt: number;
+  seed: number;
+  integrator: string;
+}
+
+/** The suites of `wgneuro bench`. */
+export type BenchSuite = 'linalg' | 'eig' | 'sde';
+
+/** What the adapter is, shown on every page. */
+export interface AdapterSummary {
+  runtime: string;
+  adapter: string;
+  fallback: boolean;
+}
+
+export type ToWorker =
+  | { type: 'simulate'; id: number; model: unknown; allowRawWGSL: boolean; settings: RunSettings }
+  | { type: 'experiment'; id: number; name: string; params: Record<string, number | string | boolean | number[]> }
+  /** A benchmark suite with its command-line options as commander parses them. */
+  | { type: 'bench'; id: number; suite: BenchSuite; options: Record<string, unknown> }
+  | { type: 'cancel'; id: number }
+  /** Destroys the device, to exercise the device-lost path (tests and the "restart" button's own test). */
+  | { type: 'lose-device' };
+
+/** Ensemble statistics over time, merged over the trials finished so far ([time][variable], float64). */
+export interface LiveStats {
+  variables: string[];
+  times: Float64Array;
+  count: Float64Array;
+  mean: Float64Array;
+  variance: Float64Array;
+}
+
+/** A histogram of one variable's current (final) state over the finished trials. */
+export interface LiveHistogram {
+  variable: string;
+  edges: Float64Array;
+  counts: Float64Array;
+}
+
+/** Spike raster of the first trials of an event model, and the population rate over time. */
+export interface LiveRaster {
+  trials: number;
+  /** Spike times and trial indices, one entry per spike. */
+  times: Float64Array;
+  trial: Float64Array;
+  /** Population rate (spikes per trial per unit time) in bins starting at `rateTimes`. */
+  rateTimes: Float64Array;
+  rate: Float64Array;
+  /** Time between snapshots used to find the spikes. */
+  resolution: number;
+  /** Spikes `simulate` counted in these trials (the raster shows `times.length` of them). */
+  counted: number;
+}
+
+/** Summary written to `#result-json` (the shape documented in issue 14). */
+export interface ResultSummary {
+  trials: number;
+  steps: number;
+  dt: number;
+  seed: number;
+  integrator: string;
+  partial: boolean;
+  diverged: number;
+  stats: Record<string, { mean: number; var: number }>;
+}
+
+export type FromWorker =
+  | { type: 'ready'; adapter: AdapterSummary }
+  | { type: 'error'; id: number; name: string; message: string }
+  | { type: 'progress'; id: number; fraction: number; trialsDone: number }
+  | { type: 'live'; id: number; stats: LiveStats; histograms: LiveHistogram[]; raster?: LiveRaster }
+  | {
+      type: 'done';
+      id: number;
+      summary: ResultSummary;
+      /** Final state [variable][trial] (NaN for trials not run when partial). */
+      final: Float32Array;
+      variables: string[];
+      /** Trials that ran to the last step. */
+      completed: number;
+      seconds: number;
+    }
+  | { type: 'experiment-progress'; id: number; fraction: number; message: string }
+  | {
+      type: 'experiment-done';
+      id: number;
+      /** `JSON.stringify(experiment.toJSON(result), null, 2)`, as `wgneuro run --json` prints it. */
+      json: string;
+      figures: { name: string; spec: Record<string, unknown> }[];
+      tables: Record<string, Record<string, number | string>[]>;
+      summary: string;
+    }
+  | { type: 'bench-log'; id: number; line: string }
+  /** `JSON.stringify(result, null, 2)`, as `wgneuro bench <suite> --json` prints it. */
+  | { type: 'bench-done'; id: number; json: string }
+  | { type: 'lost'; message: string };

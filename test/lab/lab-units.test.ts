@@ -1,0 +1,154 @@
+/**
+ * The lab's pure parts, in Node and in Chromium: merging batch statistics, final-state moments,
+ * histograms, spike detection, link hashes, and where the model checker's messages land in the text.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkModelText, locateMessage } from '../../lab/check.js';
+import {
+  finalMoments, finishMoments, histogram, mergeBatch, newAccumulator, populationRate, spikesFromSnapshots,
+} from '../../lab/ensemble.js';
+import { formatHash, parseHash } from '../../lab/hash.js';
+
+/** Deterministic pseudo-random numbers (a small LCG is enough for test data). */
+function numbers(n: number, seed: number): Float64Array {
+  let s = seed >>> 0;
+  return Float64Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  });
+}
+
+function moments(x: ArrayLike<number>): { mean: number; variance: number } {
+  let m = 0;
+  for (let i = 0; i < x.length; i++) m += x[i]!;
+  m /= x.length;
+  let v = 0;
+  for (let i = 0; i < x.length; i++) v += (x[i]! - m) ** 2;
+  return { mean: m, variance: v / (x.length - 1) };
+}
+
+describe('lab ensemble bookkeeping', () => {
+  it('merging batch moments equals the moments of all trials (3 slots, 2 variables, batches 7, 1, 13)', () => {
+    const slots = 3;
+    const vars = 2;
+    const sizes = [7, 1, 13];
+    const data = sizes.map((n, b) => Array.from({ length: slots * vars }, (_, q) => numbers(n, 100 * b + q).map((x) => 3 * x + q)));
+    const acc = newAccumulator(slots, vars);
+    for (let b = 0; b < sizes.length; b++) {
+      const count = new Float64Array(slots).fill(sizes[b]!);
+      const mean = new Float64Array(slots * vars);
+      const variance = new Float64Array(slots * vars);
+      for (let q = 0; q < slots * vars; q++) {
+        const m = moments(data[b]![q]!);
+        mean[q] = m.mean;
+        variance[q] = sizes[b]! > 1 ? m.variance : Number.NaN;
+      }
+      mergeBatch(acc, vars, count, mean, variance);
+    }
+    const { mean, variance } = finishMoments(acc, vars);
+    for (let q = 0; q < slots * vars; q++) {
+      const all = moments(data.flatMap((d) => Array.from(d[q]!)));
+      expect(mean[q]).toBeCloseTo(all.mean, 12);
+      expect(variance[q]).toBeCloseTo(all.variance, 12);
+    }
+    expect(Array.from(acc.n)).toEqual([21, 21, 21]);
+  });
+
+  it('a batch with no trials in a slot (a cancelled batch) leaves that slot unchanged; empty slots are NaN', () => {
+    const acc = newAccumulator(2, 1);
+    mergeBatch(acc, 1, [3, 0], [1, Number.NaN], [0.5, Number.NaN]);
+    const { mean, variance } = finishMoments(acc, 1);
+    expect(mean[0]).toBe(1);
+    expect(variance[0]).toBe(0.5);
+    expect(mean[1]).toBeNaN();
+    expect(variance[1]).toBeNaN();
+  });
+
+  it('final moments skip flagged and never-run (NaN) trials', () => {
+    const final = Float32Array.from([1, 2, 3, Number.NaN, 100, 10, 20, 30, Number.NaN, 100]);
+    const skip = Uint8Array.from([0, 0, 0, 0, 1]);
+    const [x, y] = finalMoments(final, 2, 5, skip);
+    expect(x).toEqual({ mean: 2, var: 1, count: 3 });
+    expect(y).toEqual({ mean: 20, var: 100, count: 3 });
+  });
+
+  it('histograms count every finite value once over the range', () => {
+    const values = Float32Array.from([...numbers(101, 9), Number.NaN, Infinity]);
+    const h = histogram(values, 7);
+    expect(h.edges.length).toBe(8);
+    expect(h.counts.reduce((a, b) => a + b)).toBe(101);
+    expect(histogram([], 5).counts.length).toBe(0);
+    expect(Array.from(histogram([2, 2, 2], 3).counts)).toEqual([0, 3, 0]);
+  });
+
+  it('spikes are snapshots at the reset value after a non-reset one; rate integrates to spikes per trial', () => {
+    // 2 trials × 6 snapshots, [time][trial]; reset −60 held for two snapshots after each spike.
+    const r = -60;
+    const data = Float32Array.from([-55, -52, r, -51, r, r, -58, r, -57, r, r, -50]);
+    const times = [1, 2, 3, 4, 5, 6];
+    const s = spikesFromSnapshots(data, 6, 2, r, times);
+    // trial 0: −55, r, r, −58, −57, r → spikes at t = 2 and 6; trial 1: −52, −51, r, r, r, −50 → t = 3.
+    expect(Array.from(s.trial)).toEqual([0, 0, 1]);
+    expect(Array.from(s.times)).toEqual([2, 6, 3]);
+    const rate = populationRate(s.times, 2, 6, 3);
+    // Σ rate × bin width = spikes per trial.
+    expect(rate.rate.reduce((a, b) => a + b) * 2).toBeCloseTo(3 / 2, 12);
+  });
+});
+
+describe('lab links', () => {
+  it('formatHash and parseHash round-trip a model with every special character', () => {
+    const model = '{"name": "a&b=c #1 %20 +", "drift": {"x": "-x / 2"}}\n';
+    const settings = { trials: 1001, steps: 37, dt: 0.00125, seed: 2 ** 40 + 3, integrator: 'milstein' };
+    const parsed = parseHash(formatHash(model, settings, true));
+    expect(parsed).toEqual({ model, settings, run: true });
+    expect(parseHash('#trials=abc&steps=&seed=5').settings).toEqual({ seed: 5 });
+  });
+});
+
+describe('lab model checker', () => {
+  const ou = '{\n  "state": { "x": { "init": 1 } },\n  "params": { "theta": 1, "sigma": 0.5 },\n  "drift": { "x": "-theta * q" },\n  "diffusion": { "x": "sigma" }\n}';
+
+  it('a valid model passes and says whether it carries raw WGSL', () => {
+    const r = checkModelText(ou.replace('q', 'x'));
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.rawWGSL).toBe(false);
+  });
+
+  it('an unknown name is placed inside the drift expression of its variable', () => {
+    const r = checkModelText(ou);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const [p] = r.problems;
+    expect(p!.message).toMatch(/'q'/);
+    const marked = ou.slice(p!.from, p!.to);
+    expect(ou.slice(0, p!.from)).toContain('"drift"');
+    expect(marked).toContain('q');
+    expect(marked.length).toBeLessThanOrEqual('"-theta * q"'.length);
+  });
+
+  it('a JSON syntax error is placed at the broken character', () => {
+    const text = '{ "state": ["x"], "drift": { "x": "-x" }, }';
+    const r = checkModelText(text);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems[0]!.message).toMatch(/^JSON/);
+    expect(r.problems[0]!.from).toBeGreaterThanOrEqual(text.lastIndexOf(','));
+  });
+
+  it('a bad parameter value is placed at that parameter', () => {
+    const text = ou.replace('"sigma": 0.5', '"sigma": "half"').replace('q', 'x');
+    const r = checkModelText(text);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(text.slice(r.problems[0]!.from, r.problems[0]!.to)).toBe('"half"');
+  });
+
+  it('messages of both checker generations name their field', () => {
+    expect(locateMessage("model 'm': event threshold: unknown name 'z'").paths[0]).toEqual(['event', 'threshold']);
+    expect(locateMessage('model file: absorb[0].lower = "a": expected a number').paths[0]).toEqual(['absorb', 0, 'lower']);
+    expect(locateMessage("model 'm': drift of 'v': unknown name 'w' at column 7 of 'a + b * w'")).toEqual({ paths: [['drift', 'v']], column: 7 });
+    expect(locateMessage("model file: (the model object): unknown field 'colour' (known fields: …)")).toEqual({ paths: [['colour'], []], property: true });
+    expect(locateMessage("model file: event: unknown fields 'x', 'y'").paths[0]).toEqual(['event', 'x']);
+  });
+});
