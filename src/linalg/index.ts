@@ -12,3 +12,4 @@ export { mapExpr, axpy, scale, fillIdentity, scaleByTensor, type MapExprOptions,
 export { compileExpression, type CompiledExpression } from './expr.js';
 export { orthonormalize, type OrthonormalizeOptions } from './orthonormalize.js';
 export { sqrtm, invSqrtm, newtonSchulz, type SqrtmOptions, type NewtonSchulzResult } from './sqrtm.js';
+export { fft, ifft, fft2, ifft2, toComplex, realPart, multiplySpectrum, type FftOptions } from './fft.js';
