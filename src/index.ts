@@ -29,6 +29,7 @@ export {
   mapExpr, axpy, scale, fillIdentity, scaleByTensor, type MapExprOptions, type ScaleOptions,
   orthonormalize, type OrthonormalizeOptions,
   sqrtm, invSqrtm, newtonSchulz, type SqrtmOptions, type NewtonSchulzResult,
+  fft, ifft, fft2, ifft2, toComplex, realPart, multiplySpectrum, type FftOptions,
 } from './linalg/index.js';
 export {
   eigs, eigsBatched, type Complex, type EigsOptions, type EigsResult, type Which,

@@ -10,3 +10,4 @@ export {
 export { philox4x32_10, uniformFromBits, normal4FromBits } from './reference/philox.js';
 export { seedToKey } from './core/seed.js';
 export { simulateReference, type ReferenceOptions, type ReferenceResult } from './reference/sde.js';
+export { dftRef, dft2Ref, dftAxisRef, fftAxisRef, fft2Ref } from './reference/fft.js';

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { batchIndices, createCircuit, GPU_NEWTON, learnCircuit, readCircuit, respondCircuit } from '../../src/models/shaping/circuit.js';
-import { circuitStep, cloneState, steadyState, type CircuitState } from '../../src/reference/shaping.js';
+import { circuitStep, cloneState, steadyState, type CircuitState } from '../../src/models/shaping/reference.js';
 import { gpuIt, testRng } from '../helpers/device.js';
 
 /** A random valid state: gains in [0.2, 0.6], shapes in [1.2, 2.8], unit columns. */

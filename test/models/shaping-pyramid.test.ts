@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fft2, ifft2, multiplySpectrum, realPart, toComplex } from '../../src/linalg/index.js';
 import { bandMaskComplex, filterImages, pyramidBand } from '../../src/models/shaping/pyramid.js';
-import { steerableBandRef, steerableMasks } from '../../src/reference/steerable.js';
+import { steerableBandRef, steerableMasks } from '../../src/models/shaping/steerable.js';
 import { gpuIt } from '../helpers/device.js';
 import { randomF32, U } from '../linalg/helpers.js';
 

@@ -9,8 +9,9 @@ import {
 import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
 import { InputError } from '../../gpu/errors.js';
-import { philox4x32_10, seedToKey, uniformFromBits } from '../../reference/philox.js';
-import type { CircuitState } from '../../reference/shaping.js';
+import { seedToKey } from '../../core/seed.js';
+import { philox4x32_10, uniformFromBits } from '../../reference/philox.js';
+import type { CircuitState } from './reference.js';
 
 /** Philox stream tag of the batch indices ('Sh'). */
 export const SHAPING_RNG_TAG = 0x5368;

@@ -7,7 +7,7 @@ import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
 import { InputError } from '../../gpu/errors.js';
 import { fft2, ifft2, multiplySpectrum, realPart, sum, sumSquares, scale, toComplex } from '../../linalg/index.js';
-import { steerableMasks, steerableParams, steerablePhase, type SteerableOptions } from '../../reference/steerable.js';
+import { steerableMasks, steerableParams, steerablePhase, type SteerableOptions } from './steerable.js';
 
 /** Which band of the pyramid to take. */
 export interface PyramidBandOptions extends SteerableOptions {

@@ -10,7 +10,7 @@
  * θ_i ← clip(θ_i + η_θ ⟨∂c/∂θ⟩, 1, 3), W ← W + η_w ⟨r nᵀ⟩, then unit columns, where
  * c(θ, z) = a (z² − 1)/2 + b (|z|^{θ+1} − m_{θ+1})/(θ+1) is the constraint whose z-derivative is f.
  */
-import { erf } from './special.js';
+import { erf } from '../../reference/special.js';
 
 // ------------------------------------------------------------------ special functions
 

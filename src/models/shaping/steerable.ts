@@ -14,7 +14,7 @@
  * A_b(θ) = √C · cos(θ − πb/B)^order with C = 2^{2·order} (order!)² / (B (2·order)!), so Σ_b A_b² = 1.
  * Band (l, b) is the inverse FFT of X · (−i)^order · Lo(u) Π_{m<l} Lo(u + m + 1) · Hi(u + l + 1) · A_b(θ).
  */
-import { fft2Ref } from './fft.js';
+import { fft2Ref } from '../../reference/fft.js';
 
 /** Parameters of the pyramid. */
 export interface SteerableOptions {
