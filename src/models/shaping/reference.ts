@@ -10,7 +10,7 @@
  * θ_i ← clip(θ_i + η_θ ⟨∂c/∂θ⟩, 1, 3), W ← W + η_w ⟨r nᵀ⟩, then unit columns, where
  * c(θ, z) = a (z² − 1)/2 + b (|z|^{θ+1} − m_{θ+1})/(θ+1) is the constraint whose z-derivative is f.
  */
-import { erf } from '../../reference/special.js';
+import { erfcx } from '../../reference/special.js';
 
 // ------------------------------------------------------------------ special functions
 
@@ -75,9 +75,10 @@ export function gammaP(s: number, x: number): number {
   return Math.max(0, 1 - Math.exp(logPrefix) * h);
 }
 
-/** Standard normal CDF Φ. */
+/** Standard normal CDF Φ, through erfc in the tails so small probabilities keep their relative accuracy. */
 export function normalCdf(x: number): number {
-  return 0.5 * (1 + erf(x / Math.SQRT2));
+  const tail = 0.5 * Math.exp(-(x * x) / 2) * erfcx(Math.abs(x) / Math.SQRT2);
+  return x < 0 ? tail : 1 - tail;
 }
 
 /**
