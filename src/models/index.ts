@@ -1,4 +1,4 @@
-/** models: the experiments (lif-rate, whitening, ei-motifs), each with its theory and CPU twin beside it. */
+/** models: the experiments (lif-rate, whitening, ei-motifs, shaping-1d/2d), each with its theory and CPU twin beside it. */
 export {
   lifRateExperiment, type LifRatePoint, type LifRateResult,
   lifModel, simulateLif, type SimulateLifOptions,
@@ -16,3 +16,10 @@ export {
   generateMotifConnectivity, validateMotifNetwork, type MotifConnectivity, type MotifGenerateOptions,
   dominantEigenvalues, motifStatisticsGPU, steadyState, type DominantEigenvalues, type SteadyState,
 } from './ei-motifs/index.js';
+export {
+  shaping1DExperiment, shaping2DExperiment, type Shaping1DResult, type Shaping1DImage, type Shaping2DResult, type Shaping2DRun,
+  createCircuit, learnCircuit, respondCircuit, readCircuit, type GpuCircuit, type LearnOptions, type LearningCurve, type CircuitState,
+  pyramidBand, steerableMasks, type PyramidBandOptions, type SteerableMasks, type SteerableOptions,
+  columnMoments, histogram2d, mutualInformation, zcaWhiten, type ColumnMoments, type Histogram2D,
+  loadImage, centreCrop, lumaFromRGBA, decodeImageBytes, decodeImageBrowser, BUNDLED_IMAGES, type GreyImage,
+} from './shaping/index.js';

@@ -5,11 +5,14 @@ import type { Experiment } from './experiment.js';
 import { lifRateExperiment } from './lif-rate/index.js';
 import { whiteningExperiment } from './whitening/index.js';
 import { eiMotifsExperiment } from './ei-motifs/index.js';
+import { shaping1DExperiment, shaping2DExperiment } from './shaping/index.js';
 
 export const experiments: Experiment<any>[] = [];
 experiments.push(lifRateExperiment);
 experiments.push(whiteningExperiment);
 experiments.push(eiMotifsExperiment);
+experiments.push(shaping1DExperiment);
+experiments.push(shaping2DExperiment);
 
 export function findExperiment(name: string): Experiment<any> | undefined {
   return experiments.find((e) => e.name === name);
