@@ -20,6 +20,10 @@ const SUITES: Record<string, { description: string; load: () => Promise<Register
     description: 'ensemble SDE trajectory-steps/s: GBM and conductance LIF, vs TF.js-WebGPU and plain JS',
     load: async () => (await import('../../../bench/sde.js')).registerBenchSde,
   },
+  fft: {
+    description: '2-D complex FFT: fft2 vs copy bandwidth, fft.js and plain JS',
+    load: async () => (await import('../../../bench/fft.js')).registerBenchFft,
+  },
 };
 
 /** Load one suite; when bench/ is not there (an install without the sources) say so. */
