@@ -186,10 +186,12 @@ export const shaping1DExperiment: Experiment<Shaping1DResult> = {
   figures(r): Figure[] {
     const first = r.images[0];
     if (!first) return [];
+    // N(0, 1) down to the smallest density a 0.25-wide bin of this sample can show.
+    const floor = 1 / (first.size * first.size * 0.25);
     const gauss = Array.from({ length: 121 }, (_, i) => {
       const x = -6 + 0.1 * i;
       return { x, density: Math.exp(-(x * x) / 2) / Math.sqrt(2 * Math.PI) };
-    });
+    }).filter((g) => g.density >= floor);
     const hist = first.histogram.flatMap((h) => [
       { x: h.x, which: 'input s (band coefficients)', density: h.input },
       { x: h.x, which: 'response r = T(s)', density: h.output },
@@ -201,6 +203,7 @@ export const shaping1DExperiment: Experiment<Shaping1DResult> = {
           $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
           title: `${first.image}: densities (log scale), N(0, 1) dashed`,
           width: 380, height: 260,
+          config: { legend: { orient: 'bottom', labelLimit: 320 } },
           layer: [
             { data: { values: hist.filter((h) => h.density > 0) }, mark: { type: 'line', interpolate: 'step', point: false },
               encoding: { x: { field: 'x', type: 'quantitative', title: 'value' }, y: { field: 'density', type: 'quantitative', scale: { type: 'log' }, title: 'density' }, color: { field: 'which', type: 'nominal', title: null } } },
@@ -215,6 +218,7 @@ export const shaping1DExperiment: Experiment<Shaping1DResult> = {
           $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
           title: `${first.image}: learned T(s) vs optimal Φ⁻¹∘F_s (RMS ${first.optimalMapError.toFixed(3)})`,
           width: 380, height: 300,
+          config: { legend: { orient: 'bottom', labelLimit: 320 } },
           data: { values: first.map.flatMap((m) => [{ s: m.s, which: 'learned T(s)', r: m.learned }, { s: m.s, which: 'optimal Φ⁻¹(F_s(s))', r: m.optimal }]) },
           mark: { type: 'line' },
           encoding: {
