@@ -159,12 +159,8 @@ async function transform(ctx: Context, op: string, x: Tensor, axes: number, inve
     if (!options.dst) out.destroy();
     throw err;
   } finally {
-    // The scratch buffer is only read by work already recorded; destroying it must wait for that work.
-    if (scratch) {
-      const s = scratch;
-      ctx.flush();
-      void ctx.device.queue.onSubmittedWorkDone().then(() => s.destroy(), () => s.destroy());
-    }
+    // The scratch buffer is used by work already recorded: freed once that work is done.
+    ctx.releaseAfterSubmit(scratch);
   }
 }
 

@@ -9,8 +9,7 @@ import {
 import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
 import { InputError } from '../../gpu/errors.js';
-import { seedToKey } from '../../core/seed.js';
-import { philox4x32_10, uniformFromBits } from '../../reference/philox.js';
+import { philoxSequence } from '../../reference/philox.js';
 import type { CircuitState } from './reference.js';
 
 /** Philox stream tag of the batch indices ('Sh'). */
@@ -112,18 +111,12 @@ export async function readCircuit(circuit: GpuCircuit): Promise<CircuitState> {
 }
 
 /**
- * The batch indices of every iteration, uniform with replacement over `samples` rows: Philox4x32-10
- * with counter (word, 0, tag, 0), four indices per call. The CPU twin uses the same stream.
+ * The batch indices of every iteration, uniform with replacement over `samples` rows, from the
+ * Philox sequence of `seed` (tag {@link SHAPING_RNG_TAG}). The CPU twin uses the same indices.
  */
 export function batchIndices(samples: number, iterations: number, batch: number, seed: number): Uint32Array {
-  const out = new Uint32Array(iterations * batch);
-  const key = seedToKey(seed);
-  const words = new Uint32Array(4);
-  for (let c = 0; c * 4 < out.length; c++) {
-    philox4x32_10([c, 0, SHAPING_RNG_TAG, 0], key, words);
-    for (let q = 0; q < 4 && c * 4 + q < out.length; q++) out[c * 4 + q] = Math.min(samples - 1, Math.floor(uniformFromBits(words[q]!) * samples));
-  }
-  return out;
+  const next = philoxSequence(seed, { distribution: 'uniform', tag: SHAPING_RNG_TAG });
+  return Uint32Array.from({ length: iterations * batch }, () => Math.min(samples - 1, Math.floor(next() * samples)));
 }
 
 function positiveInt(value: number, name: string, max = Number.MAX_SAFE_INTEGER): number {

@@ -3,8 +3,7 @@
  * an image's steerable pyramid, pairs displaced along rows, and the paper's random initialisations.
  */
 import type { Context } from '../../core/context.js';
-import { seedToKey } from '../../core/seed.js';
-import { normal4FromBits, philox4x32_10, uniformFromBits } from '../../reference/philox.js';
+import { philoxSequence } from '../../reference/philox.js';
 import type { GreyImage } from './images.js';
 import { pyramidBand } from './pyramid.js';
 import type { CircuitState } from './reference.js';
@@ -53,24 +52,13 @@ export function bandPairs(band: Float32Array, height: number, width: number, off
   return out;
 }
 
-/** Uniform and normal draws for the initial states, from Philox keyed by the seed. */
+/** Uniform and normal draws for the initial states: two Philox streams under the seed. */
 class InitRandom {
-  #key: [number, number];
-  #counter = 0;
-  #words = new Uint32Array(4);
-  #normals = new Float64Array(4);
+  readonly uniform: () => number;
+  readonly normal: () => number;
   constructor(seed: number) {
-    this.#key = seedToKey(seed);
-  }
-  #next(): Uint32Array {
-    philox4x32_10([this.#counter++, 0, INIT_RNG_TAG, 0], this.#key, this.#words);
-    return this.#words;
-  }
-  uniform(): number {
-    return uniformFromBits(this.#next()[0]!);
-  }
-  normal(): number {
-    return normal4FromBits(this.#next(), this.#normals)[0]!;
+    this.uniform = philoxSequence(seed, { distribution: 'uniform', stream: 0, tag: INIT_RNG_TAG });
+    this.normal = philoxSequence(seed, { distribution: 'normal', stream: 1, tag: INIT_RNG_TAG });
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
-import type { Experiment, Figure, ParamValue } from '../experiment.js';
+import { numberParam, type Experiment, type Figure, type ParamValue } from '../experiment.js';
 import { createCircuit, learnCircuit, readCircuit, respondCircuit, type LearningCurve } from './circuit.js';
 import { imageBand, initialState1D } from './data.js';
 import { BUNDLED_IMAGES, loadImage } from './images.js';
@@ -44,11 +44,6 @@ export interface Shaping1DResult {
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]): number => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
-function num(params: Record<string, ParamValue>, name: string): number {
-  const v = params[name];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`--${name} must be a number, got ${String(v)}`);
-  return v;
-}
 
 /** The images an experiment runs on: `--image` (comma-separated) or the bundled photographs. */
 export function imageList(params: Record<string, ParamValue>): string[] {
@@ -141,8 +136,8 @@ export const shaping1DExperiment: Experiment<Shaping1DResult> = {
 
   async run(ctx, params, progress, signal) {
     const p = {
-      iterations: num(params, 'iterations'), batch: num(params, 'batch'), etaG: num(params, 'etaG'), etaTheta: num(params, 'etaTheta'),
-      seed: num(params, 'seed'), size: num(params, 'size'),
+      iterations: numberParam(params, 'iterations'), batch: numberParam(params, 'batch'), etaG: numberParam(params, 'etaG'), etaTheta: numberParam(params, 'etaTheta'),
+      seed: numberParam(params, 'seed'), size: numberParam(params, 'size'),
     };
     const names = imageList(params);
     const images: Shaping1DImage[] = [];

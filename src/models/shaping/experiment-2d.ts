@@ -7,7 +7,7 @@
 import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
 import { InputError } from '../../gpu/errors.js';
-import type { Experiment, Figure, ParamValue } from '../experiment.js';
+import { listParam, numberParam, type Experiment, type Figure } from '../experiment.js';
 import { createCircuit, learnCircuit, readCircuit, respondCircuit } from './circuit.js';
 import { bandPairs, imageBand, initialState2D } from './data.js';
 import { imageList } from './experiment-1d.js';
@@ -43,11 +43,6 @@ export interface Shaping2DResult {
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const std = (xs: number[]): number => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
-function num(params: Record<string, ParamValue>, name: string): number {
-  const v = params[name];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`--${name} must be a number, got ${String(v)}`);
-  return v;
-}
 
 async function measure(ctx: Context, pairs: Tensor, step: number, keep: boolean): Promise<{ mi: number; kurtosis: number; histogram: Histogram2D | null }> {
   const { mi, histogram } = await mutualInformation(ctx, pairs, step);
@@ -128,10 +123,10 @@ export const shaping2DExperiment: Experiment<Shaping2DResult> = {
   },
 
   async run(ctx, params, progress, signal) {
-    const offsets = params.offsets as number[];
+    const offsets = listParam(params, 'offsets');
     const p: Shaping2DResult['params'] = {
-      offsets, iterations: num(params, 'iterations'), batch: num(params, 'batch'), etaG: num(params, 'etaG'), etaTheta: num(params, 'etaTheta'),
-      etaW: num(params, 'etaW'), seeds: num(params, 'seeds'), seed: num(params, 'seed'), size: num(params, 'size'), miStep: num(params, 'miStep'),
+      offsets, iterations: numberParam(params, 'iterations'), batch: numberParam(params, 'batch'), etaG: numberParam(params, 'etaG'), etaTheta: numberParam(params, 'etaTheta'),
+      etaW: numberParam(params, 'etaW'), seeds: numberParam(params, 'seeds'), seed: numberParam(params, 'seed'), size: numberParam(params, 'size'), miStep: numberParam(params, 'miStep'),
     };
     if (!Number.isInteger(p.seeds) || p.seeds < 1) throw new InputError(`--seeds must be a positive integer, got ${p.seeds}`);
     if (offsets.length === 0 || offsets.some((d) => !Number.isInteger(d) || d < 1)) throw new InputError(`--offsets must be positive integers, got ${offsets.join(',')}`);

@@ -190,7 +190,6 @@ export async function zcaWhiten(ctx: Context, pairs: Tensor, label = 'shaping.zc
     const whitened = await matmul(ctx, pairs, Mt, { label });
     return { whitened, matrix: Array.from(M) };
   } finally {
-    await ctx.sync();
-    Mt.destroy();
+    ctx.releaseAfterSubmit(Mt);
   }
 }

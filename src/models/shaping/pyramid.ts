@@ -46,8 +46,7 @@ export async function filterImages(ctx: Context, images: Tensor, maskComplex: Te
     temps.push(y);
     return await realPart(ctx, y, { label });
   } finally {
-    await ctx.sync();
-    for (const t of temps) t.destroy();
+    ctx.releaseAfterSubmit(...temps);
   }
 }
 
@@ -106,7 +105,6 @@ export async function pyramidBand(ctx: Context, image: Tensor, options: PyramidB
     }
     return band;
   } finally {
-    await ctx.sync();
-    maskTensor.destroy();
+    ctx.releaseAfterSubmit(maskTensor);
   }
 }
