@@ -26,6 +26,11 @@ export interface Shaping2DRun {
   mi: Record<Representation, number>;
   /** Mean marginal excess kurtosis of the two coordinates. */
   kurtosis: Record<Representation, number>;
+  /**
+   * Mean marginal standard deviation of the two coordinates: the plug-in MI on a fixed 0.5-wide
+   * grid depends on the scale, so a representation much narrower than 1 would read low.
+   */
+  std: Record<Representation, number>;
   g: number[];
   theta: number[];
   w: number[];
@@ -44,10 +49,12 @@ const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
 const std = (xs: number[]): number => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((a, b) => a + (b - mean(xs)) ** 2, 0) / (xs.length - 1)));
 
 
-async function measure(ctx: Context, pairs: Tensor, step: number, keep: boolean): Promise<{ mi: number; kurtosis: number; histogram: Histogram2D | null }> {
+async function measure(ctx: Context, pairs: Tensor, step: number, keep: boolean): Promise<{ mi: number; kurtosis: number; std: number; histogram: Histogram2D | null }> {
   const { mi, histogram } = await mutualInformation(ctx, pairs, step);
-  const { kurtosis } = await columnMoments(ctx, pairs);
-  return { mi, kurtosis: (kurtosis[0]! + kurtosis[1]!) / 2, histogram: keep ? histogram : null };
+  const { kurtosis, covariance } = await columnMoments(ctx, pairs);
+  return {
+    mi, kurtosis: (kurtosis[0]! + kurtosis[1]!) / 2, std: (Math.sqrt(covariance[0]!) + Math.sqrt(covariance[3]!)) / 2, histogram: keep ? histogram : null,
+  };
 }
 
 async function runOffset(
@@ -71,15 +78,17 @@ async function runOffset(
     const tensors: Record<Representation, Tensor> = { signal: data, zca: whitened, circuit: responses };
     const mi = {} as Record<Representation, number>;
     const kurtosis = {} as Record<Representation, number>;
+    const stds = {} as Record<Representation, number>;
     const histograms = {} as Record<Representation, Histogram2D>;
     for (const which of REPRESENTATIONS) {
       const m = await measure(ctx, tensors[which], p.miStep, keep);
       mi[which] = m.mi;
       kurtosis[which] = m.kurtosis;
+      stds[which] = m.std;
       if (m.histogram) histograms[which] = m.histogram;
     }
     return {
-      run: { image, offset, seed, mi, kurtosis, g: Array.from(learned.g), theta: Array.from(learned.theta), w: Array.from(learned.w) },
+      run: { image, offset, seed, mi, kurtosis, std: stds, g: Array.from(learned.g), theta: Array.from(learned.theta), w: Array.from(learned.w) },
       histograms: keep ? histograms : null,
     };
   } finally {
@@ -168,6 +177,11 @@ export const shaping2DExperiment: Experiment<Shaping2DResult> = {
         zca: perOffset(r, (x) => x.kurtosis.zca).mean,
         circuit: perOffset(r, (x) => x.kurtosis.circuit).mean,
       },
+      std: {
+        signal: perOffset(r, (x) => x.std.signal).mean,
+        zca: perOffset(r, (x) => x.std.zca).mean,
+        circuit: perOffset(r, (x) => x.std.circuit).mean,
+      },
       interneurons: 3,
       images: r.images.map((image) => ({
         image,
@@ -185,6 +199,7 @@ export const shaping2DExperiment: Experiment<Shaping2DResult> = {
         image: x.image, offset: x.offset, seed: x.seed,
         miSignal: x.mi.signal, miZCA: x.mi.zca, miCircuit: x.mi.circuit,
         kurtosisSignal: x.kurtosis.signal, kurtosisZCA: x.kurtosis.zca, kurtosisCircuit: x.kurtosis.circuit,
+        stdSignal: x.std.signal, stdZCA: x.std.zca, stdCircuit: x.std.circuit,
         g: x.g.map((v) => v.toPrecision(4)).join(' '), theta: x.theta.map((v) => v.toPrecision(4)).join(' '),
       })),
     };
@@ -256,13 +271,14 @@ export const shaping2DExperiment: Experiment<Shaping2DResult> = {
     const lines = [
       `shaping-2d: N = 2, K = 3, ${p.iterations} iterations of batch ${p.batch}, η_g = ${p.etaG}, η_θ = ${p.etaTheta}, η_w = ${p.etaW}; ` +
         `${r.images.length} image(s) × ${p.seeds} seed(s); MI in nats on every ${p.miStep}th pair, 0.5-wide bins`,
-      '   d | MI signal        | MI ZCA           | MI circuit       | kurtosis signal  ZCA  circuit',
+      '   d | MI signal        | MI ZCA           | MI circuit       | kurtosis signal  ZCA  circuit | std signal  ZCA  circuit',
     ];
     const s = (which: Representation) => perOffset(r, (x) => x.mi[which]);
     const k = (which: Representation) => perOffset(r, (x) => x.kurtosis[which]);
+    const sd = (which: Representation) => perOffset(r, (x) => x.std[which]);
     p.offsets.forEach((d, i) => {
       lines.push(`${String(d).padStart(4)} | ${REPRESENTATIONS.map((w) => `${f(s(w).mean[i]!)} ± ${f(s(w).sd[i]!)}`.padEnd(16)).join(' | ')} | ` +
-        `${REPRESENTATIONS.map((w) => f(k(w).mean[i]!, 2).padStart(7)).join(' ')}`);
+        `${REPRESENTATIONS.map((w) => f(k(w).mean[i]!, 2).padStart(7)).join(' ')}          | ${REPRESENTATIONS.map((w) => f(sd(w).mean[i]!, 2).padStart(5)).join(' ')}`);
     });
     for (const image of r.images) {
       lines.push(`  ${image}: ` + p.offsets.map((d) => {
