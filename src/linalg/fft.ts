@@ -39,7 +39,7 @@ function twiddleTable(ctx: Context, n: number): Tensor<'f32'> {
   if (!table || table.destroyed) {
     const data = new Float32Array(2 * n);
     for (let k = 0; k < n; k++) {
-      // Reduce the angle to the first octant's accuracy: cos/sin of 2πk/n with k·(1/n) exact for powers of two.
+      // 2πk/n in float64 (k/n is exact for a power-of-two n), so each entry is one f32 rounding from exact.
       data[2 * k] = Math.cos((2 * Math.PI * k) / n);
       data[2 * k + 1] = -Math.sin((2 * Math.PI * k) / n);
     }
