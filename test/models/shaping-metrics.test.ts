@@ -87,7 +87,7 @@ describe('float64 statistics (CPU)', () => {
     }
   });
 
-  it('Φ⁻¹ inverts Φ to float64 accuracy and the MI of independent variables is the plug-in bias only', () => {
+  it('Φ⁻¹ inverts Φ to float64 accuracy; the plug-in MI of a product grid is zero', () => {
     for (const p of [1e-10, 0.01, 0.3, 0.5, 0.77, 0.999]) expect(Math.abs(normalCdf(normalQuantile(p)) - p)).toBeLessThan(1e-14 * Math.min(p, 1 - p) + 1e-16);
     expect(Math.abs(normalQuantile(0.975) - 1.959963984540054)).toBeLessThan(1e-14);
     expect(Math.abs(normalQuantile(1e-10) + 6.361340902404056)).toBeLessThan(1e-12);
