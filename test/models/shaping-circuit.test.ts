@@ -40,7 +40,7 @@ describe('shaping circuit: GPU kernels against the float64 twin', () => {
         const ref = steadyState(state, s.subarray(p * n, p * n + n));
         for (let j = 0; j < n; j++) {
           // Newton stops at max|F| ≤ 1e-5(1 + |s|); |δr| ≤ |J⁻¹| |F| with J ≥ min g·a ≈ 0.2 here, so
-          // 1e-4(1 + |s|) covers the stopping error and f32 rounding.
+          // 1e-4(1 + |s|) covers the stopping error and f32 rounding (measured: 0.8–1.8e-5).
           const scale = 1 + Math.max(...Array.from(s.subarray(p * n, p * n + n), Math.abs));
           expect(Math.abs(r[p * n + j]! - ref[j]!), `sample ${p}, r[${j}]`).toBeLessThanOrEqual(10 * GPU_NEWTON.tol * scale);
         }
@@ -61,13 +61,14 @@ describe('shaping circuit: GPU kernels against the float64 twin', () => {
       const indices = batchIndices(samples, iterations, 10, 3);
       const meanC: Float64Array[] = [];
       for (let it = 0; it < iterations; it++) meanC.push(circuitStep(cpu, data, indices.subarray(it * 10, it * 10 + 10), rates).meanC);
-      // One step moves g by η_g·g·⟨c⟩; the f32 ⟨c⟩ differs from float64 by the Newton stopping error
-      // (≤ 1e-4 relative in r, see above) times ∂c/∂z = f = O(1–10): 1e-5 relative per step, growing
-      // at most linearly over the few steps tested.
-      const tol = 2e-5 * iterations;
-      gpu.g.forEach((v, i) => expect(Math.abs(v - cpu.g[i]!), `g[${i}]`).toBeLessThanOrEqual(tol * Math.abs(cpu.g[i]!) + 1e-7));
+      // The state is stored in f32 (u = 6e-8), and each step adds η·(f32 batch mean), whose error is
+      // the Newton stopping error (≤ 1e-5 relative) times η = 1e-2: ~1e-7 per step, adding up over
+      // the steps. Measured on SwiftShader: 1e-7 after 1 step, 6e-7 after 25; a wrong index, sign or
+      // factor changes the state by more than η·⟨c⟩ ~ 1e-2.
+      const tol = 4e-7 * (iterations + 1);
+      gpu.g.forEach((v, i) => expect(Math.abs(v - cpu.g[i]!), `g[${i}]`).toBeLessThanOrEqual(tol * Math.abs(cpu.g[i]!)));
       gpu.theta.forEach((v, i) => expect(Math.abs(v - cpu.theta[i]!), `theta[${i}]`).toBeLessThanOrEqual(tol * 3));
-      gpu.w.forEach((v, i) => expect(Math.abs(v - cpu.w[i]!), `W[${i}]`).toBeLessThanOrEqual(tol + 1e-6));
+      gpu.w.forEach((v, i) => expect(Math.abs(v - cpu.w[i]!), `W[${i}]`).toBeLessThanOrEqual(tol));
       expect(curve.iterations).toHaveLength(iterations + 1);
       curve.meanC.slice(1).forEach((row, it) => row.forEach((v, i) => expect(Math.abs(v - meanC[it]![i]!), `⟨c⟩ at ${it}`).toBeLessThanOrEqual(1e-3 * (1 + Math.abs(meanC[it]![i]!)))));
     });
