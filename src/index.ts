@@ -29,6 +29,7 @@ export {
   mapExpr, axpy, scale, fillIdentity, scaleByTensor, type MapExprOptions, type ScaleOptions,
   orthonormalize, type OrthonormalizeOptions,
   sqrtm, invSqrtm, newtonSchulz, type SqrtmOptions, type NewtonSchulzResult,
+  fft, ifft, fft2, ifft2, toComplex, realPart, multiplySpectrum, type FftOptions,
 } from './linalg/index.js';
 export {
   eigs, eigsBatched, type Complex, type EigsOptions, type EigsResult, type Which,
@@ -69,4 +70,9 @@ export {
   createSmoothingEstimator, createAdam, type SmoothingEstimator, type SmoothingEstimatorOptions, type AdamOptimizer, type AdamOptions,
   nodeSpiralExperiment, trainSpiral, createSpiralLoss, spiralTrajectory, spiralLossReference,
   type NodeSpiralResult, type TrainSpiralOptions, type SpiralLossKernel,
+  shaping1DExperiment, shaping2DExperiment, type Shaping1DResult, type Shaping1DImage, type Shaping2DResult, type Shaping2DRun,
+  createCircuit, learnCircuit, respondCircuit, readCircuit, type GpuCircuit, type LearnOptions, type LearningCurve, type CircuitState,
+  pyramidBand, steerableMasks, type PyramidBandOptions, type SteerableMasks, type SteerableOptions,
+  columnMoments, histogram2d, mutualInformation, zcaWhiten, type ColumnMoments, type Histogram2D,
+  loadImage, centreCrop, lumaFromRGBA, decodeImageBytes, decodeImageBrowser, BUNDLED_IMAGES, type GreyImage,
 } from './models/index.js';

@@ -11,3 +11,4 @@ export { philox4x32_10, uniformFromBits, normal4FromBits } from './reference/phi
 export { seedToKey } from './core/seed.js';
 export { simulateReference, type ReferenceOptions, type ReferenceResult } from './reference/sde.js';
 export { simulateNetworkReference, type NetworkPlan, type NetworkReferenceOptions, type NetworkReferenceResult } from './reference/network.js';
+export { dftRef, dft2Ref, dftAxisRef, fftAxisRef, fft2Ref } from './reference/fft.js';

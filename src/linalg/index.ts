@@ -11,3 +11,4 @@ export { sum, max, min, maxAbs, sumSquares, norm2, dot, type ReduceOptions } fro
 export { mapExpr, axpy, scale, fillIdentity, scaleByTensor, type MapExprOptions, type ScaleOptions } from './elementwise.js';
 export { orthonormalize, type OrthonormalizeOptions } from './orthonormalize.js';
 export { sqrtm, invSqrtm, newtonSchulz, type SqrtmOptions, type NewtonSchulzResult } from './sqrtm.js';
+export { fft, ifft, fft2, ifft2, toComplex, realPart, multiplySpectrum, type FftOptions } from './fft.js';

@@ -1,4 +1,4 @@
-/** models: the experiments (lif-rate, whitening, ei-motifs, morris-lecar-fi, rsn, node-spiral), each with its theory and CPU twin beside it; es: the evolution-strategies estimator. */
+/** models: the experiments (lif-rate, whitening, ei-motifs, morris-lecar-fi, rsn, node-spiral, shaping-1d/2d), each with its theory and CPU twin beside it; es: the evolution-strategies estimator. */
 export {
   lifRateExperiment, type LifRatePoint, type LifRateResult,
   lifModel, simulateLif, type SimulateLifOptions,
@@ -32,3 +32,10 @@ export {
   nodeSpiralExperiment, trainSpiral, createSpiralLoss, spiralTrajectory, spiralLossReference,
   type NodeSpiralResult, type TrainSpiralOptions, type SpiralLossKernel,
 } from './node-spiral/index.js';
+export {
+  shaping1DExperiment, shaping2DExperiment, type Shaping1DResult, type Shaping1DImage, type Shaping2DResult, type Shaping2DRun,
+  createCircuit, learnCircuit, respondCircuit, readCircuit, type GpuCircuit, type LearnOptions, type LearningCurve, type CircuitState,
+  pyramidBand, steerableMasks, type PyramidBandOptions, type SteerableMasks, type SteerableOptions,
+  columnMoments, histogram2d, mutualInformation, zcaWhiten, type ColumnMoments, type Histogram2D,
+  loadImage, centreCrop, lumaFromRGBA, decodeImageBytes, decodeImageBrowser, BUNDLED_IMAGES, type GreyImage,
+} from './shaping/index.js';

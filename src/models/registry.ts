@@ -8,6 +8,7 @@ import { eiMotifsExperiment } from './ei-motifs/index.js';
 import { morrisLecarFiExperiment } from './morris-lecar/index.js';
 import { rsnExperiment } from './rsn/index.js';
 import { nodeSpiralExperiment } from './node-spiral/index.js';
+import { shaping1DExperiment, shaping2DExperiment } from './shaping/index.js';
 
 export const experiments: Experiment<any>[] = [];
 experiments.push(lifRateExperiment);
@@ -16,6 +17,8 @@ experiments.push(eiMotifsExperiment);
 experiments.push(morrisLecarFiExperiment);
 experiments.push(rsnExperiment);
 experiments.push(nodeSpiralExperiment);
+experiments.push(shaping1DExperiment);
+experiments.push(shaping2DExperiment);
 
 export function findExperiment(name: string): Experiment<any> | undefined {
   return experiments.find((e) => e.name === name);

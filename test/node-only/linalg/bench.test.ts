@@ -31,3 +31,31 @@ describe('wgneuro bench linalg --json', () => {
     }
   }, 120_000);
 });
+
+/** `bench fft` at toy sizes: structure, accuracy and both peers (never timings). */
+describe('wgneuro bench fft --json', () => {
+  it('reports every size, its error and the fft.js and plain-JS peers', async () => {
+    let stdout = '';
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    });
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let code: number;
+    try {
+      code = await main(['node', 'wgneuro', 'bench', 'fft', '--json', '--sizes', '8,32', '--reps', '1']);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.rows.map((r: { size: number }) => r.size)).toEqual([8, 32]);
+    for (const row of result.rows) {
+      expect(row.relError).toBeLessThan(1e-5);
+      expect(row.gbps).toBeGreaterThan(0);
+      expect(row.peers['fft.js'].ms).toBeGreaterThan(0);
+      expect(row.peers['plain JS (float64 radix-2)'].ms).toBeGreaterThan(0);
+    }
+  }, 120_000);
+});
