@@ -16,9 +16,10 @@
  */
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
+import { count, dottedName, finiteNumber, flag, oneOf, parseInput, seedSchema, z } from '../core/validate.js';
 import { InputError } from '../gpu/errors.js';
 import { realBasis, smallEig, sortByWhich, takeWithoutSplitting, type SmallPair, type Which } from './dense.js';
-import { checkPositive, checkPositiveInt, EigConvergenceError, isTensor, resolveMatrix, startVectors, type MatrixInput, type MatrixShape } from './input.js';
+import { EigConvergenceError, isTensor, resolveMatrix, startVectors, type MatrixInput, type MatrixShape } from './input.js';
 import { KrylovOps, type Basis } from './ops.js';
 import { matmulDense } from '../reference/dense.js';
 
@@ -83,21 +84,33 @@ interface Resolved {
   seed: number;
 }
 
+/** The schema of `EigsOptions`; bounds that depend on n are checked in `resolveOptions`. */
+const eigsOptionsSchema = z.strictObject(
+  {
+    n: count().optional(),
+    batch: count().optional(),
+    k: count().optional(),
+    which: oneOf(['LM', 'LR', 'SR']).optional(),
+    symmetric: flag.optional(),
+    tol: finiteNumber({ above: 0 }).optional(),
+    maxIter: count().optional(),
+    ncv: count().optional(),
+    vectors: flag.optional(),
+    seed: seedSchema.optional(),
+  },
+  { error: 'an options object' },
+);
+
 function resolveOptions(options: EigsOptions, n: number): Resolved {
-  const k = options.k ?? 6;
-  checkPositiveInt(k, 'eigs: k');
-  if (k > n) throw new InputError(`eigs: k = ${k} exceeds the matrix order n = ${n}`);
-  const which = options.which ?? 'LM';
-  if (!['LM', 'LR', 'SR'].includes(which)) throw new InputError(`eigs: which must be 'LM', 'LR' or 'SR', got '${String(which)}'`);
-  const tol = options.tol ?? 1e-5;
-  checkPositive(tol, 'eigs: tol');
-  const maxIter = options.maxIter ?? 300;
-  checkPositiveInt(maxIter, 'eigs: maxIter');
-  const m = Math.min(n, options.ncv ?? Math.max(2 * k + 2, 64, Math.min(128, Math.ceil(n / 8))));
-  checkPositiveInt(m, 'eigs: ncv');
-  if (m < Math.min(n, k + 2)) throw new InputError(`eigs: ncv = ${m} must be at least k + 2 = ${k + 2} (or n)`);
-  const seed = options.seed ?? 0;
-  return { k, which, symmetric: options.symmetric ?? false, tol, maxIter, m, vectors: options.vectors ?? false, seed };
+  const o = parseInput(eigsOptionsSchema, options, 'eigs', dottedName('options'));
+  const k = o.k ?? 6;
+  if (k > n) throw new InputError(`eigs: options.k: expected at most the matrix order n = ${n}, got ${k}`);
+  const which = o.which ?? 'LM';
+  const tol = o.tol ?? 1e-5;
+  const maxIter = o.maxIter ?? 300;
+  const m = Math.min(n, o.ncv ?? Math.max(2 * k + 2, 64, Math.min(128, Math.ceil(n / 8))));
+  if (m < Math.min(n, k + 2)) throw new InputError(`eigs: options.ncv: expected at least k + 2 = ${k + 2} (or n), got ${m}`);
+  return { k, which, symmetric: o.symmetric ?? false, tol, maxIter, m, vectors: o.vectors ?? false, seed: o.seed ?? 0 };
 }
 
 /**

@@ -11,4 +11,4 @@ export { sum, max, min, maxAbs, sumSquares, norm2, dot, type ReduceOptions } fro
 export { mapExpr, axpy, scale, fillIdentity, scaleByTensor, type MapExprOptions, type ScaleOptions } from './elementwise.js';
 export { compileExpression, type CompiledExpression } from './expr.js';
 export { orthonormalize, type OrthonormalizeOptions } from './orthonormalize.js';
-export { sqrtm, invSqrtm, newtonSchulz, type SqrtmOptions, type NewtonSchulzResult } from './sqrtm.js';
+export { sqrtm, invSqrtm, newtonSchulz, isUsable, describeFailures, MatrixFunctionError, type SqrtmOptions, type NewtonSchulzResult, type MatrixStatus } from './sqrtm.js';

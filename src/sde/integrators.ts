@@ -34,8 +34,9 @@ export const INTEGRATORS: Record<IntegratorName, IntegratorInfo> = {
 
 /** Look up an integrator and check that `model` supports it; throws InputError otherwise. */
 export function resolveIntegrator(name: string, model: SDEModel): IntegratorInfo {
-  const info = INTEGRATORS[name as IntegratorName];
-  if (!info) throw new InputError(`unknown integrator '${name}' (choose one of ${Object.keys(INTEGRATORS).join(', ')})`);
+  // Own properties only: 'constructor' or 'toString' must not find Object's members.
+  const info = typeof name === 'string' && Object.hasOwn(INTEGRATORS, name) ? INTEGRATORS[name as IntegratorName] : undefined;
+  if (!info) throw new InputError(`unknown integrator ${JSON.stringify(name)} (choose one of ${Object.keys(INTEGRATORS).join(', ')})`);
   if (info.langevinOnly && model.kind !== 'langevin') {
     throw new InputError(`integrator '${name}' samples a Langevin target; define the model with defineLangevin (a 'logDensity')`);
   }

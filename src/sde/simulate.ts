@@ -17,6 +17,7 @@ import {
 import type { Tensor } from '../core/tensor.js';
 import { InputError } from '../gpu/errors.js';
 import { seedToKey } from '../core/seed.js';
+import { validateSimulateOptions } from './options.js';
 import { resolveIntegrator, type IntegratorInfo, type IntegratorName } from './integrators.js';
 import { checkTrialArrays, trialInputs, type SDEModel } from './model.js';
 
@@ -200,6 +201,7 @@ interface RunPlan extends Pick<SimulateResult, 'model' | 'integrator' | 'trials'
 
 /** Check the options against the model and the device, and size the chunks; throws InputError. */
 function planRun(ctx: Context, model: SDEModel, options: SimulateOptions): RunPlan {
+  validateSimulateOptions(options);
   const { trials, steps, dt } = options;
   checkInt(trials, 'trials', 1, 2 ** 32 - 1);
   checkInt(steps, 'steps', 0, 2 ** 32 - 1);
