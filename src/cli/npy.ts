@@ -88,7 +88,7 @@ export async function readNpyHeader(path: string): Promise<{ header: NpyHeader; 
     } catch {
       throw new InputError(`${path}: the .npy header is not a dictionary of descr, fortran_order and shape`);
     }
-    const h = parseInput(headerSchema, dict, `${path}: .npy header`, (p) => (p.length ? `'${p.join("'[")}${p.length > 1 ? ']' : ''}'` : 'header'));
+    const h = parseInput(headerSchema, dict, `${path}: .npy header`, (p) => (p.length ? `'${String(p[0])}'${p.slice(1).map((i) => `[${String(i)}]`).join('')}` : 'header'));
     const [, order = '<', kind, size] = /^([<>|=]?)([a-zA-Z])(\d+)$/.exec(h.descr)!;
     const dtype = `${kind}${size}`;
     const elements = h.shape.reduce((a, b) => a * b, 1);

@@ -49,8 +49,10 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, name: FieldNamer
   if (issue.code === 'unrecognized_keys') {
     return `${field}: unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   }
-  const value = at(input, issue.path);
-  const missing = value === undefined && !(issue.code === 'custom');
+  // The value as the user wrote it where it can be found; else the (transformed) value zod saw.
+  const given = at(input, issue.path);
+  const value = given === undefined && 'input' in issue ? issue.input : given;
+  const missing = value === undefined;
   return `${field}: expected ${issue.message}, got ${missing ? 'nothing' : formatValue(value)}`;
 }
 
@@ -59,7 +61,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, name: FieldNamer
  * (the function or command) and names every field at fault.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: string, name: FieldNamer = dottedName('options')): z.output<S> {
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => describeIssue(issue, input, name));
   throw new InputError(`${where ? `${where}: ` : ''}${problems.join('; ')}`);

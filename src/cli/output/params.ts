@@ -32,14 +32,6 @@ const BOOLEAN_TEXT = new Map([['true', true], ['yes', true], ['1', true], ['on',
 function textSchema(param: ExperimentParam): z.ZodType<ParamValue, string> {
   const kind = paramKind(param);
   if (kind === 'number') return numberText(numberSchema(param));
-  if (kind === 'number[]') {
-    const one = numberSchema(param);
-    const each = `comma-separated numbers, each ${one.description ?? 'a number'}`;
-    return z
-      .string()
-      .transform((text) => text.split(',').map((part) => part.trim()))
-      .pipe(z.array(numberText(one), { error: each }).min(1, { error: each })) as unknown as z.ZodType<ParamValue, string>;
-  }
   if (kind === 'boolean') {
     return z
       .string()
@@ -61,7 +53,12 @@ export function parseParamValue(experiment: string, name: string, param: Experim
     if (kind === 'boolean') return text;
     throw new InputError(`${experiment}: --${name} needs a value (${kind === 'number[]' ? 'comma-separated numbers' : kind})`);
   }
-  return parseInput(textSchema(param), text, experiment, (path) => `--${name}${path.length ? ` (item ${Number(path[0]) + 1})` : ''}`);
+  if (kind === 'number[]') {
+    // Each item is checked on its own, so the message quotes the item as written.
+    const one = numberText(numberSchema(param));
+    return text.split(',').map((item, i) => parseInput(one, item, experiment, () => `--${name} (item ${i + 1})`));
+  }
+  return parseInput(textSchema(param), text, experiment, () => `--${name}`);
 }
 
 /**
