@@ -253,8 +253,7 @@ export async function sqrtm(ctx: Context, C: Tensor, options: SqrtmOptions = {})
   }
   const result = await newtonSchulz(ctx, C, options);
   if (!result.status.every(isUsable)) {
-    result.sqrt.destroy();
-    result.invSqrt.destroy();
+    ctx.releaseAfterSubmit(result.sqrt, result.invSqrt);
     const { tol, symmetryTol } = resolveOptions(options);
     throw new MatrixFunctionError(`${options.inverse ? 'invSqrtm' : 'sqrtm'}: ${describeFailures(result, tol, symmetryTol)}`, result.status, result.residuals);
   }
