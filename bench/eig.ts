@@ -16,16 +16,17 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { createContext, type Context } from '../src/core/context.js';
 import { eigs, jacobiEigBatched, type Complex } from '../src/eig/index.js';
 import { InputError } from '../src/gpu/errors.js';
+import { countOption, intListOption, intOption, numberOption } from '../src/cli/options.js';
 import { measureCopyBandwidth, measureFmaPeak, median } from '../src/internal.js';
 import { rankOneOutlierMatrix } from '../src/testing.js';
 import { jacobiEigReference, powerIterationReference } from '../src/reference/eig.js';
 
 interface BenchEigOptions {
-  sizes: string;
-  k: string;
-  reps: string;
-  theta: string;
-  mlMax: string;
+  sizes: number[];
+  k: number;
+  reps: number;
+  theta: number;
+  mlMax: number;
   jacobi?: string;
   json?: boolean;
 }
@@ -203,25 +204,17 @@ export function registerBenchEig(bench: Command): void {
   bench
     .command('eig')
     .description('top-k eigenvalues of random nonsymmetric matrices: eigs (GPU) vs ml-matrix full decomposition vs JS power iteration')
-    .option('--sizes <list>', 'comma-separated matrix orders', '256,512,1024')
-    .option('--k <k>', 'eigenvalues wanted', '8')
-    .option('--reps <n>', 'timed repetitions of eigs (median)', '3')
-    .option('--theta <θ>', 'outlier of the rank-one term (disk radius 1)', '1.5')
-    .option('--ml-max <n>', 'largest n for the ml-matrix reference (O(n³) in JS)', '1024')
+    .option('--sizes <list>', 'comma-separated matrix orders', intListOption('sizes', { min: 16 }), [256, 512, 1024])
+    .option('--k <k>', 'eigenvalues wanted', countOption('k'), 8)
+    .option('--reps <n>', 'timed repetitions of eigs (median)', countOption('reps'), 3)
+    .option('--theta <θ>', 'outlier of the rank-one term (disk radius 1)', numberOption('theta', { above: 1 }), 1.5)
+    .option('--ml-max <n>', 'largest n for the ml-matrix reference (O(n³) in JS)', intOption('ml-max', { min: 0 }), 1024)
     .option('--jacobi <list>', "also batched Jacobi vs the float64 CPU reference, e.g. '1000x8,100x32'")
     .option('--json', 'print JSON')
     .action(async (opts: BenchEigOptions) => {
-      const sizes = opts.sizes.split(',').map((s) => Number(s.trim()));
-      if (sizes.some((n) => !Number.isInteger(n) || n < 16)) throw new InputError(`--sizes must list integers ≥ 16, got '${opts.sizes}'`);
-      const k = Number(opts.k);
-      const reps = Number(opts.reps);
-      const theta = Number(opts.theta);
-      const mlMax = Number(opts.mlMax);
-      if (!Number.isInteger(k) || k < 1) throw new InputError(`--k must be a positive integer, got '${opts.k}'`);
-      if (!Number.isInteger(reps) || reps < 1) throw new InputError(`--reps must be a positive integer, got '${opts.reps}'`);
-      if (!(theta > 1)) throw new InputError(`--theta must exceed the disk radius 1, got '${opts.theta}'`);
+      const { sizes, k, reps, theta, mlMax } = opts;
       const jacobiSpecs = (opts.jacobi ?? '').split(',').filter((x) => x.trim()).map((spec) => {
-        const [b, n] = spec.trim().split('x').map(Number);
+        const [b, n] = spec.trim().split('x').map((d) => (/^\d+$/.test(d) ? Number(d) : Number.NaN));
         if (!Number.isInteger(b) || !Number.isInteger(n) || b! < 1 || n! < 2 || n! > 256) {
           throw new InputError(`--jacobi entries must look like 1000x8 (batch x order, order 2–256), got '${spec}'`);
         }

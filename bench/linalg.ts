@@ -15,6 +15,7 @@ import type { Command } from 'commander';
 import { createContext, type Context } from '../src/core/context.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { InputError } from '../src/gpu/errors.js';
+import { countOption, intListOption, intOption, numberOption } from '../src/cli/options.js';
 import { gemv } from '../src/linalg/gemv.js';
 import { matmul } from '../src/linalg/matmul.js';
 import { importPeer } from './peers.js';
@@ -71,15 +72,13 @@ const PEERS = ['tfjs-webgpu', 'tfjs-wasm', 'js'] as const;
 type PeerName = (typeof PEERS)[number];
 
 function parseList(value: string, what: string): number[] {
-  const list = value.split(',').filter((s) => s.trim() !== '').map((s) => Number(s));
-  if (list.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`${what} must be a comma-separated list of positive integers, got '${value}'`);
-  return list;
+  return value.trim() === '' ? [] : intListOption(what, { min: 1 })(value);
 }
 
 /** Odd shapes are given as `m` (square) or `mxkxn`. */
 function parseShapes(value: string): Shape[] {
   return value.split(',').filter((s) => s.trim() !== '').map((s) => {
-    const parts = s.split('x').map(Number);
+    const parts = s.split('x').map((d) => (/^\s*\d+\s*$/.test(d) ? Number(d) : Number.NaN));
     if (parts.some((n) => !Number.isInteger(n) || n < 1) || (parts.length !== 1 && parts.length !== 3)) {
       throw new InputError(`--odd takes sizes like 257 or 129x65x257 (m x k x n), got '${s}'`);
     }
@@ -343,11 +342,11 @@ export function registerBenchLinalg(bench: Command): void {
     .option('--sizes <list>', 'square GEMM sizes', '256,512,1024')
     .option('--odd <list>', 'odd GEMM shapes: n or m x k x n', '257,129x65x257,1000x3x1000')
     .option('--gemv <list>', 'GEMV sizes n (n × n matrix)', '4096')
-    .option('--reps <n>', 'timed repetitions (median reported)', (v) => Number.parseInt(v, 10), 5)
+    .option('--reps <n>', 'timed repetitions (median reported)', countOption('reps'), 5)
     .option('--peers <list>', `peers to run (${PEERS.join(', ')}); empty for none`, PEERS.join(','))
-    .option('--peer-max-size <n>', 'largest GEMM dimension given to TF.js peers', (v) => Number.parseInt(v, 10), 1024)
-    .option('--peak-gflop <x>', 'work per run of the FMA peak kernel, in GFLOP', Number, 0.5)
-    .option('--js-max-size <n>', 'largest GEMM dimension given to the plain JS loop', (v) => Number.parseInt(v, 10), 1024)
+    .option('--peer-max-size <n>', 'largest GEMM dimension given to TF.js peers', intOption('peer-max-size', { min: 0 }), 1024)
+    .option('--peak-gflop <x>', 'work per run of the FMA peak kernel, in GFLOP', numberOption('peak-gflop', { above: 0 }), 0.5)
+    .option('--js-max-size <n>', 'largest GEMM dimension given to the plain JS loop', intOption('js-max-size', { min: 0 }), 1024)
     .action(async (opts: BenchOptions) => {
       // Progress goes to stderr so stdout holds only the table or the JSON.
       const log = (line: string) => process.stderr.write(`${line}\n`);

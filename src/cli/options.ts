@@ -22,3 +22,10 @@ export const seedOption = (name = 'seed'): ((text: string) => number) => cliValu
 export function choiceOption<const T extends readonly [string, ...string[]]>(name: string, names: T): (text: string) => T[number] {
   return cliValue(name, oneOf(names) as unknown as z.ZodType<T[number], string>);
 }
+
+/** `--name <a,b,c>`: comma-separated whole numbers within `bounds`, each checked as written. */
+export function intListOption(name: string, bounds: NumberBounds = {}): (text: string) => number[] {
+  const flag = name.startsWith('-') ? name : `--${name}`;
+  const one = numberText(wholeNumber(bounds));
+  return (text: string) => text.split(',').map((item, i) => parseInput(one, item, '', () => `${flag} (item ${i + 1})`));
+}

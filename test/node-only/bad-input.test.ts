@@ -88,6 +88,8 @@ beforeAll(async () => {
   await hugeNpy(f('huge3.npy'), '<f4', [3, 20000, 20000], 4);
   await writeFile(f('ou.json'), await readFile('examples/models/ou.json'));
   await writeFile(f('broken.json'), '{"state": ');
+  // dx = x² dt from x = 10 blows up in finite time: every trial diverges.
+  await writeFile(f('blowup.json'), JSON.stringify({ name: 'blowup', state: { x: { init: 10 } }, params: { s: 0.1 }, drift: { x: 'x * x' }, diffusion: { x: 's' } }));
   await mkdir(f('outdir'));
 });
 
@@ -175,6 +177,12 @@ const CLI_CASES: CliCase[] = [
   { what: 'run lif-rate --constructor', args: ['run', 'lif-rate', '--constructor', '1'], code: 1, says: /unknown option '--constructor'/ },
   { what: 'wgneuro toString', args: ['toString'], code: 1, says: /unknown command 'toString'/ },
   { what: 'bench valueOf', args: ['bench', 'valueOf'], code: 1, says: /unknown command 'valueOf'/ },
+  { what: 'bench linalg --reps 1.5', args: ['bench', 'linalg', '--reps', '1.5'], code: 2, says: /--reps: expected a whole number ≥ 1, got "1.5"/ },
+  { what: 'bench linalg --peak-gflop abc', args: ['bench', 'linalg', '--peak-gflop', 'abc'], code: 2, says: /--peak-gflop: expected a finite number > 0, got "abc"/ },
+  { what: 'bench linalg --sizes 16,x', args: ['bench', 'linalg', '--sizes', '16,x'], code: 2, says: /--sizes \(item 2\): expected a whole number ≥ 1, got "x"/ },
+  { what: 'bench eig --k 0', args: ['bench', 'eig', '--k', '0'], code: 2, says: /--k: expected a whole number ≥ 1, got "0"/ },
+  { what: 'bench eig --theta 1', args: ['bench', 'eig', '--theta', '1'], code: 2, says: /--theta: expected a finite number > 1, got "1"/ },
+  { what: 'bench sde --reps abc', args: ['bench', 'sde', '--reps', 'abc'], code: 2, says: /--reps: expected a whole number ≥ 1, got "abc"/ },
   // ---- experiment parameters checked by name
   { what: 'run lif-rate --tauL -20', args: ['run', 'lif-rate', '--tauL', '-20'], code: 2, says: /lif-rate: --tauL: expected a finite number > 0, got "-20"/ },
   { what: 'run lif-rate --trials 0', args: ['run', 'lif-rate', '--trials', '0'], code: 2, says: /--trials: expected a whole number ≥ 1, got "0"/ },
@@ -245,6 +253,8 @@ const CLI_CASES: CliCase[] = [
   { what: 'eig --tol 0', args: ['eig', '@spd.npy', '--tol', '0'], code: 2, says: /--tol: expected a finite number > 0, got "0"/ },
   { what: 'eig --seed -1', args: ['eig', '@spd.npy', '--seed', '-1'], code: 2, says: /--seed: .*got "-1"/ },
   { what: 'eig -o without --vectors', args: ['eig', '@spd.npy', ...OUT], code: 2, says: /-o\/--output writes eigenvectors: add --vectors/ },
+  { what: 'simulate where every trial diverges', args: ['simulate', '@blowup.json', '--trials', '8', '--steps', '50', '--dt', '0.5', ...OUT], code: 3, says: /simulate .*blowup\.json: the mean or variance of x is not finite \(8 of 8 trials diverged; 0 counted\); nothing was written/ },
+  { what: 'simulate --keep-partial where every trial diverges', args: ['simulate', '@blowup.json', '--trials', '8', '--steps', '50', '--dt', '0.5', '--keep-partial'], code: 0, says: /8 trial\(s\) diverged[^]*partial result: the mean or variance of x is not finite/ },
   { what: 'simulate of a missing model file', args: ['simulate', '@missing.json'], code: 2, says: /cannot read .*missing\.json/ },
   { what: 'simulate of broken JSON', args: ['simulate', '@broken.json'], code: 2, says: /broken\.json' is not valid JSON/ },
 ];
