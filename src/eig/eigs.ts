@@ -71,6 +71,11 @@ export interface EigsResult {
   iterations: number;
   /** Matrix–vector products with this matrix. */
   matvecs: number;
+  /**
+   * `eigs`/`eigsBatched`: whether every wanted pair of this matrix met `tol` (false only in the
+   * `partial` results of an `EigConvergenceError`, which also names those matrices).
+   */
+  converged?: boolean;
 }
 
 interface Resolved {
@@ -157,6 +162,7 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
     let matvecs = 0;
     let selected: SmallPair[][] = [];
     let converged = false;
+    const memberConverged = new Array<boolean>(batch).fill(false);
     let worst = Infinity;
     let hData: Float32Array = new Float32Array(0);
     const transient: { destroy(): void }[] = [];
@@ -175,6 +181,7 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
       selected = [];
       worst = 0;
       converged = true;
+      memberConverged.fill(true);
       const sortedAll: SmallPair[][] = [];
       for (let b = 0; b < batch; b++) {
         const hb = Float64Array.from(hData.subarray(b * hStride, b * hStride + m * m));
@@ -196,13 +203,19 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
           const scale = Math.max(Math.hypot(pair.re, pair.im), 1e-3 * rho, 1e-30);
           const relative = estimate / scale;
           worst = Math.max(worst, relative);
-          if (!(relative <= o.tol)) converged = false;
+          if (!(relative <= o.tol)) {
+            converged = false;
+            memberConverged[b] = false;
+          }
         }
       }
       iterations++;
       // With the whole space spanned (m = n) the projection is exact; nothing to restart.
       if (converged || m === n || iterations >= o.maxIter) {
-        if (m === n) converged = true;
+        if (m === n) {
+          converged = true;
+          memberConverged.fill(true);
+        }
         break;
       }
       p = restart(ctx, ops, input.tensor, o, sortedAll, hData, m, hStride, v, w, h, coef, batch, transient);
@@ -210,13 +223,15 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
     }
 
     const results = await ritzResults(ctx, ops, input.tensor, v, selected, o, batch, n, m, made);
-    for (const r of results) {
+    results.forEach((r, b) => {
       r.iterations = iterations;
       r.matvecs += matvecs;
-    }
+      r.converged = memberConverged[b]!;
+    });
     if (!converged) {
+      const failed = memberConverged.flatMap((ok, b) => (ok ? [] : [b]));
       throw new EigConvergenceError(
-        `eigs: the ${o.k} wanted eigenvalues (which = ${o.which}) did not converge to tol = ${o.tol} after ` +
+        `eigs: the ${o.k} wanted eigenvalues (which = ${o.which})${batch > 1 ? ` of matrices ${failed.join(', ')} of the batch` : ''} did not converge to tol = ${o.tol} after ` +
           `${iterations} restarts (n = ${n}, basis ncv = ${m}${batch > 1 ? `, batch of ${batch}` : ''}); ` +
           `worst relative residual estimate ${worst.toExponential(2)}. Increase maxIter or ncv, or loosen tol.`,
         results,

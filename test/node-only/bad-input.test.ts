@@ -16,11 +16,11 @@ import { parseParamValue } from '../../src/cli/output/params.js';
 import { InputError, LimitError, NumericalError } from '../../src/gpu/errors.js';
 import { matmul } from '../../src/linalg/matmul.js';
 import { invSqrtm, MatrixFunctionError, newtonSchulz, sqrtm } from '../../src/linalg/sqrtm.js';
-import { eigs } from '../../src/eig/index.js';
+import { eigs, eigsBatched } from '../../src/eig/index.js';
 import { lifRateExperiment } from '../../src/models/lif-rate/index.js';
 import { defineSDE, simulate } from '../../src/sde/index.js';
 import { resolveIntegrator } from '../../src/sde/integrators.js';
-import { gpuIt } from '../helpers/device.js';
+import { gpuIt, testRng } from '../helpers/device.js';
 
 let dir = '';
 const f = (name: string): string => join(dir, name);
@@ -315,6 +315,10 @@ const API_CASES: { what: string; error: typeof InputError | typeof NumericalErro
   { what: 'eigs which XX', error: InputError, says: /options\.which: expected one of LM, LR, SR, got "XX"/, call: (ctx) => eigs(ctx, SPD, { which: 'XX' as 'LM' }) },
   { what: 'eigs tol -1', error: InputError, says: /options\.tol: expected a finite number > 0, got -1/, call: (ctx) => eigs(ctx, SPD, { tol: -1 }) },
   { what: 'eigs misspelt option', error: InputError, says: /eigs: options: unknown field 'symetric'/, call: (ctx) => eigs(ctx, SPD, { symetric: true } as never) },
+  {
+    what: 'eigsBatched names the matrices that did not converge', error: NumericalError, says: /eigs: the 2 wanted eigenvalues \(which = LM\) of matrices 0, 1 of the batch did not converge to tol = 1e-12 after 1 restarts/,
+    call: (ctx) => eigsBatched(ctx, Float32Array.from({ length: 2 * 30 * 30 }, testRng(7)), { n: 30, batch: 2, k: 2, ncv: 8, maxIter: 1, tol: 1e-12 }),
+  },
   { what: 'experiment parameter by name', error: InputError, says: /lif-rate: --tauL: expected a finite number > 0, got "-20"/, call: async () => parseParamValue('lif-rate', 'tauL', lifRateExperiment.params.tauL!, '-20') },
 ];
 
