@@ -169,9 +169,18 @@ export interface NpyMatrix {
  * every element is checked to be finite in float32.
  */
 export async function readMatrixFile(path: string, rules: MatrixFileRules = {}): Promise<NpyMatrix> {
-  const { header } = await readNpyHeader(path);
+  const { header, fileBytes } = await readNpyHeader(path);
   checkMatrixHeader(header, rules);
-  const bytes = await readFile(path);
+  // Node reads at most 2 GiB into one buffer; say so rather than fail inside readFile.
+  if (fileBytes > 2 ** 31 - 1) {
+    throw new InputError(`${path} is ${fileBytes} bytes (shape ${tuple(header.shape)}, ${header.dtypeName}); files over 2 GiB cannot be read yet: split it into batches`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new InputError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   let npy;
   try {
     npy = parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { convertFloat16: false });

@@ -70,6 +70,7 @@ beforeAll(async () => {
   await writeFile(f('spd-nonsym.npy'), npy(stack(SPD, NONSYM), [2, 4, 4]));
   await writeFile(f('A.npy'), npy(Float32Array.from({ length: 12 }, (_, i) => i + 1), [3, 4]));
   await writeFile(f('B.npy'), npy(Float32Array.from({ length: 8 }, (_, i) => 1 - i / 4), [4, 2]));
+  await writeFile(f('rand30.npy'), npy(Float32Array.from({ length: 900 }, testRng(3)), [30, 30]));
   await writeFile(f('m23.npy'), npy(new Float32Array(6).fill(1), [2, 3]));
   await writeFile(f('int.npy'), npyBytes('<i8', false, [2, 2], new BigInt64Array(4)));
   await writeFile(f('fortran.npy'), npyBytes('<f8', true, [2, 2], new Float64Array(4)));
@@ -245,6 +246,8 @@ const CLI_CASES: CliCase[] = [
   { what: 'matmul --alpha 1e400', args: ['matmul', '@A.npy', '@B.npy', '--alpha', '1e400', ...OUT], code: 2, says: /--alpha: expected a finite number, got "1e400"/ },
   { what: 'eig --symmetric of a non-symmetric matrix', args: ['eig', '@nonsym.npy', '--symmetric', '--k', '2'], code: 2, says: /--symmetric: .*nonsym\.npy: the matrix is \(.*\) not symmetric: .* above --symmetry-tol 0\.000001/ },
   { what: 'eig --symmetric of [SPD, non-symmetric]', args: ['eig', '@spd-nonsym.npy', '--symmetric', '--k', '2'], code: 2, says: /matrices 1 \(.*\) are not symmetric/ },
+  { what: 'eig not converged', args: ['eig', '@rand30.npy', '--k', '2', '--ncv', '8', '--max-iter', '1', '--tol', '1e-12'], code: 3, says: /EigConvergenceError: eigs: the 2 wanted eigenvalues .*did not converge to tol = 1e-12 after 1 restarts/ },
+  { what: 'eig --keep-partial not converged', args: ['eig', '@rand30.npy', '--k', '2', '--ncv', '8', '--max-iter', '1', '--tol', '1e-12', '--keep-partial'], code: 0, says: /n = 30[^]*partial result: the eigenvalues did not converge/ },
   { what: 'eig --k 0', args: ['eig', '@spd.npy', '--k', '0'], code: 2, says: /--k: expected a whole number ≥ 1, got "0"/ },
   { what: 'eig --k abc', args: ['eig', '@spd.npy', '--k', 'abc'], code: 2, says: /--k: .*got "abc"/ },
   { what: 'eig --k above n', args: ['eig', '@spd.npy', '--k', '9'], code: 2, says: /--k: expected at most the matrix order 4, got 9/ },

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { dump } from 'npyjs';
 import { createContext } from '../../core/context.js';
-import { eigsBatched, type EigsResult } from '../../eig/index.js';
+import { EigConvergenceError, eigsBatched, type EigsResult } from '../../eig/index.js';
 import { InputError, NumericalError } from '../../gpu/errors.js';
 import { checkMatrixHeader, deviceBufferLimit, readMatrixFile, readNpyHeader, type MatrixFileRules } from '../npy.js';
 import { choiceOption, countOption, intOption, numberOption, seedOption } from '../options.js';
@@ -19,6 +19,7 @@ interface EigCliOptions {
   maxIter?: number;
   ncv?: number;
   seed: number;
+  keepPartial?: boolean;
 }
 
 /** Read a square matrix or a stack of them, [n, n] or [batch, n, n], from a .npy file as f32 row-major. */
@@ -100,6 +101,7 @@ export function registerEig(program: Command): void {
     .option('--vectors', 'also compute eigenvectors (write them with -o)')
     .option('-o, --output <V.npy>', 'write eigenvectors here as [n, k] ([batch, n, k]); complex64 if any is complex')
     .option('--json', 'print JSON')
+    .option('--keep-partial', 'when the eigenvalues do not converge, report (and write) what there is and say which matrices are unconverged')
     .action(async (path: string, opts: EigCliOptions) => {
       const which = opts.which;
       if (opts.output && !opts.vectors) throw new InputError('-o/--output writes eigenvectors: add --vectors');
@@ -119,7 +121,10 @@ export function registerEig(program: Command): void {
             throw new InputError(`--symmetric: ${path}: ${which} not symmetric: max|a_ij − a_ji| / max|a_ij| above --symmetry-tol ${opts.symmetryTol}; drop --symmetric for a general matrix`);
           }
         }
-        const results = await eigsBatched(ctx, data, {
+        let results: EigsResult[];
+        let unconverged = '';
+        try {
+          results = await eigsBatched(ctx, data, {
           n,
           batch,
           k: opts.k,
@@ -130,17 +135,27 @@ export function registerEig(program: Command): void {
           ncv: opts.ncv,
           seed: opts.seed,
           vectors: opts.vectors ?? false,
-        });
+          });
+        } catch (err) {
+          // Not converged: an error (exit 3) unless --keep-partial, which reports what there is.
+          if (!(err instanceof EigConvergenceError) || !opts.keepPartial || !Array.isArray(err.partial)) throw err;
+          results = err.partial as EigsResult[];
+          unconverged = err.message;
+        }
         const nonFinite = results.flatMap((r, b) => (r.values.every((v) => Number.isFinite(v.re) && Number.isFinite(v.im)) && r.residuals.every(Number.isFinite) ? [] : [b]));
         if (nonFinite.length) throw new NumericalError(`eig ${path}: non-finite eigenvalues or residuals${batch > 1 ? ` for matrices ${nonFinite.join(', ')}` : ''}; nothing was written`);
         if (opts.output) await writeFileAtomic(opts.output, new Uint8Array(vectorsNpy(results, n, stacked)));
         if (opts.json) {
-          const json = results.map((r) => ({ values: r.values, residuals: r.residuals, iterations: r.iterations, matvecs: r.matvecs }));
+          const json = results.map((r) => ({ values: r.values, residuals: r.residuals, iterations: r.iterations, matvecs: r.matvecs, converged: r.converged ?? true }));
           process.stdout.write(JSON.stringify(stacked ? json : json[0], null, 2) + '\n');
         } else {
           const head = `${path}: n = ${n}${batch > 1 ? `, batch of ${batch}` : ''}, k = ${opts.k}, which = ${which}${opts.symmetric ? ', symmetric' : ''}`;
           const body = results.map((r, b) => (batch > 1 ? `matrix ${b}:\n` : '') + formatResult(r)).join('\n');
           process.stdout.write(`${head}\n${body}\n${opts.output ? `eigenvectors written to ${opts.output}\n` : ''}`);
+        }
+        if (unconverged) {
+          const which = results.flatMap((r, b) => (r.converged ? [] : [b]));
+          process.stderr.write(`partial result: ${batch > 1 ? `matrices ${which.join(', ')} did` : 'the eigenvalues did'} not converge (${unconverged})\n`);
         }
       } finally {
         ctx.destroy();
