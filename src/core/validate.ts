@@ -84,7 +84,7 @@ function describeBounds(kind: string, b: NumberBounds): string {
   const parts: string[] = [];
   if (b.above !== undefined) parts.push(`> ${b.above}`);
   if (b.min !== undefined) parts.push(`≥ ${b.min}`);
-  if (b.max !== undefined) parts.push(`≤ ${b.max}`);
+  if (b.max !== undefined) parts.push(b.max === Number.MAX_SAFE_INTEGER ? 'below 2^53' : `≤ ${b.max}`);
   return parts.length ? `${kind} ${parts.join(' and ')}` : kind;
 }
 
