@@ -8,7 +8,6 @@
  * (`ctx.time`), medians after a warm-up; peers are timed by wall clock until their result is on
  * the CPU, so ratios to peers use our wall-clock times too.
  */
-import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
@@ -16,6 +15,7 @@ import { createContext, type Context } from '../src/core/context.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { InputError } from '../src/gpu/errors.js';
 import { countOption, intListOption, intOption, numberOption } from '../src/cli/options.js';
+import { checkOutputFile, writeFileAtomic } from '../src/cli/output/files.js';
 import { gemv } from '../src/linalg/gemv.js';
 import { matmul } from '../src/linalg/matmul.js';
 import { importPeer } from './peers.js';
@@ -350,8 +350,9 @@ export function registerBenchLinalg(bench: Command): void {
     .action(async (opts: BenchOptions) => {
       // Progress goes to stderr so stdout holds only the table or the JSON.
       const log = (line: string) => process.stderr.write(`${line}\n`);
+      if (opts.out) await checkOutputFile(opts.out, '--out');
       const result = await runBench(opts, log);
-      if (opts.out) await writeFile(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+      if (opts.out) await writeFileAtomic(opts.out, `${JSON.stringify(result, null, 2)}\n`);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;

@@ -181,6 +181,8 @@ const CLI_CASES: CliCase[] = [
   { what: 'bench linalg --reps 1.5', args: ['bench', 'linalg', '--reps', '1.5'], code: 2, says: /--reps: expected a whole number ≥ 1, got "1.5"/ },
   { what: 'bench linalg --peak-gflop abc', args: ['bench', 'linalg', '--peak-gflop', 'abc'], code: 2, says: /--peak-gflop: expected a finite number > 0, got "abc"/ },
   { what: 'bench linalg --sizes 16,x', args: ['bench', 'linalg', '--sizes', '16,x'], code: 2, says: /--sizes \(item 2\): expected a whole number ≥ 1, got "x"/ },
+  { what: 'bench linalg --out a folder, before running', args: ['bench', 'linalg', '--out', '@outdir'], code: 2, says: /--out .*outdir: is a folder; expected a file path/ },
+  { what: 'run lif-rate --dtRatio 0.5', args: ['run', 'lif-rate', '--dtRatio', '0.5'], code: 2, says: /--dtRatio: expected a finite number ≥ 1, got "0.5"/ },
   { what: 'bench eig --k 0', args: ['bench', 'eig', '--k', '0'], code: 2, says: /--k: expected a whole number ≥ 1, got "0"/ },
   { what: 'bench eig --theta 1', args: ['bench', 'eig', '--theta', '1'], code: 2, says: /--theta: expected a finite number > 1, got "1"/ },
   { what: 'bench sde --reps abc', args: ['bench', 'sde', '--reps', 'abc'], code: 2, says: /--reps: expected a whole number ≥ 1, got "abc"/ },

@@ -78,7 +78,7 @@ export const lifRateExperiment: Experiment<LifRateResult> = {
     trials: { default: 512, description: 'neurons simulated per τ_s', integer: true, min: 1 },
     duration: { default: 400, description: 'counted simulated time per neuron, ms', above: 0 },
     warmup: { default: 20, description: 'simulated time discarded first, ms', min: 0 },
-    dtRatio: { default: 10, description: 'time step dt = τ_s / dtRatio', above: 0 },
+    dtRatio: { default: 10, description: 'time step dt = τ_s / dtRatio', min: 1 },
     seed: { default: 1, description: 'random seed', integer: true, min: 0, max: Number.MAX_SAFE_INTEGER },
     fitMaxTauS: { default: 0.1, description: 'fit rate = a + b√τ_s to the points with τ_s ≤ this, ms', above: 0 },
     ...Object.fromEntries(Object.entries(DEFAULT_LIF).map(([k, v]) => [k, { default: v, description: DESCRIPTIONS[k as keyof LifParams], ...LIF_BOUNDS.get(k) }])),
