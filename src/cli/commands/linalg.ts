@@ -1,3 +1,7 @@
+/**
+ * `wgneuro matmul` and `wgneuro sqrtm` on NumPy files: outputs checked first, input headers next,
+ * data last; results checked before they are written (overflow, per-matrix status).
+ */
 import type { Command } from 'commander';
 import { dump } from 'npyjs';
 import { createContext, type Context } from '../../core/context.js';
@@ -8,8 +12,6 @@ import { describeFailures, isUsable, newtonSchulz } from '../../linalg/sqrtm.js'
 import { checkMatrixHeader, deviceBufferLimit, readMatrixFile, readNpyHeader, tuple, type MatrixFileRules, type NpyMatrix } from '../npy.js';
 import { intOption, numberOption } from '../options.js';
 import { checkOutputFile, writeFileAtomic } from '../output/files.js';
-
-export { tuple, type NpyMatrix };
 
 /** Serialize a result as .npy bytes (npyjs), float32 or float64. */
 export function dumpNpy(data: Float32Array, shape: readonly number[], dtype: 'float32' | 'float64'): ArrayBuffer {
