@@ -119,9 +119,10 @@ function squareDims(C: Tensor): { batch: number; n: number } {
   throw new InputError(`sqrtm: C ('${C.label}') must be a square matrix [n, n] or a batch [b, n, n]; got shape [${s.join(', ')}]`);
 }
 
-const sqrtmOptionsSchema = z.looseObject(
+const sqrtmOptionsSchema = z.strictObject(
   {
     inverse: flag.optional(),
+    dst: z.unknown().optional(),
     iterations: wholeNumber({ min: 0, max: 1e6 }).optional(),
     tol: finiteNumber({ min: 0 }).optional(),
     checkEvery: wholeNumber({ min: 1 }).optional(),

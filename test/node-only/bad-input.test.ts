@@ -312,6 +312,7 @@ const API_CASES: { what: string; error: typeof InputError | typeof NumericalErro
   { what: 'matmul alpha as a string', error: InputError, says: /options\.alpha: expected a finite number, got "2"/, call: (ctx, t) => matmul(ctx, t(ctx.tensor([2, 2])), t(ctx.tensor([2, 2])), { alpha: '2' as unknown as number }) },
   { what: 'matmul misspelt transa', error: InputError, says: /matmul: options: unknown field 'transa'/, call: (ctx, t) => matmul(ctx, t(ctx.tensor([2, 2])), t(ctx.tensor([2, 2])), { transa: true } as never) },
   { what: 'sqrtm iterations -1', error: InputError, says: /sqrtm: options\.iterations: expected a whole number ≥ 0 .*got -1/, call: (ctx, t) => sqrtm(ctx, t(ctx.tensor([3, 3])), { iterations: -1 }) },
+  { what: 'sqrtm misspelt option', error: InputError, says: /sqrtm: options: unknown field 'iters'/, call: (ctx, t) => sqrtm(ctx, t(ctx.tensor([3, 3])), { iters: 3 } as never) },
   { what: 'sqrtm tol NaN', error: InputError, says: /options\.tol: expected a finite number ≥ 0, got NaN/, call: (ctx, t) => sqrtm(ctx, t(ctx.tensor([3, 3])), { tol: Number.NaN }) },
   { what: 'sqrtm of a zero matrix', error: NumericalError, says: /sqrtm: the matrix is zero/, call: (ctx, t) => sqrtm(ctx, t(ctx.tensor([4, 4], { data: ZERO }))) },
   { what: 'invSqrtm of [SPD, non-symmetric]', error: NumericalError, says: /invSqrtm: matrix 1 is not symmetric/, call: (ctx, t) => invSqrtm(ctx, t(ctx.tensor([2, 4, 4], { data: stack(SPD, NONSYM) }))) },
