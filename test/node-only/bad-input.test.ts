@@ -13,6 +13,7 @@ import { dump } from 'npyjs';
 import { main } from '../../src/cli/main.js';
 import { checkMatrixHeader, readNpyHeader } from '../../src/cli/npy.js';
 import { parseParamValue } from '../../src/cli/output/params.js';
+import { checkOutputDir, writeFileAtomic } from '../../src/cli/output/files.js';
 import { InputError, LimitError, NumericalError } from '../../src/gpu/errors.js';
 import { matmul } from '../../src/linalg/matmul.js';
 import { invSqrtm, MatrixFunctionError, newtonSchulz, sqrtm } from '../../src/linalg/sqrtm.js';
@@ -292,6 +293,27 @@ describe('bad input files checked from the header alone', () => {
     expect(() => checkMatrixHeader(header, { maxDeviceBytes: 2 ** 30, limitName: 'maxStorageBufferBindingSize' })).toThrow(LimitError);
     expect(() => checkMatrixHeader(header, { maxDeviceBytes: 2 ** 30, limitName: 'maxStorageBufferBindingSize' }))
       .toThrow(/'.*huge\.npy' needs maxStorageBufferBindingSize .*= 1600000000, but this device allows at most 1073741824/);
+  });
+});
+
+describe('output files', () => {
+  it('an atomic write that cannot land leaves no temporary file and the target as it was', async () => {
+    const before = await snapshot();
+    await expect(writeFileAtomic(f('outdir'), 'data')).rejects.toThrow(/cannot write .*outdir: EISDIR/);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('an atomic write replaces an existing file whole', async () => {
+    await writeFile(f('replace.txt'), 'old contents, longer than the new ones');
+    await writeFileAtomic(f('replace.txt'), 'new');
+    expect(await readFile(f('replace.txt'), 'utf8')).toBe('new');
+    expect((await readdir(dir)).filter((n) => n.endsWith('.tmp') || n.startsWith('.wgneuro-probe'))).toEqual([]);
+    await rm(f('replace.txt'));
+  });
+
+  it('--out may name a new folder several levels below a writable one', async () => {
+    await expect(checkOutputDir(f('new/deeper/still'), '--out')).resolves.toBeUndefined();
+    await expect(checkOutputDir(f('ou.json/x'), '--out')).rejects.toThrow(/--out .*ou\.json\/x: .*ou\.json is a file/);
   });
 });
 
