@@ -81,14 +81,14 @@ export interface NewtonSchulzResult {
 /** Thrown by `sqrtm`/`invSqrtm` when some matrix of the batch has no usable result. */
 export class MatrixFunctionError extends NumericalError {
   override name = 'MatrixFunctionError';
-  constructor(
-    message: string,
-    /** Per matrix: what happened. */
-    readonly status: MatrixStatus[],
-    /** Per matrix: the residual at the last check. */
-    readonly residuals: Float64Array,
-  ) {
+  /** Per matrix: what happened. */
+  readonly status: MatrixStatus[];
+  /** Per matrix: the residual at the last check. */
+  readonly residuals: Float64Array;
+  constructor(message: string, status: MatrixStatus[], residuals: Float64Array) {
     super(message);
+    this.status = status;
+    this.residuals = residuals;
   }
 }
 

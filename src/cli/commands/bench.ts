@@ -7,7 +7,7 @@ type Register = (bench: Command) => void;
  * The benchmark suites. Each lives in bench/ (which compares against dev-dependency peers such as
  * TF.js) and is loaded with `import()` only when it is run, so the rest of the CLI never loads it.
  */
-const SUITES = new Map<string, { description: string; load: () => Promise<Register> }>(Object.entries({
+const SUITES: Record<string, { description: string; load: () => Promise<Register> }> = {
   linalg: {
     description: 'roofline benchmark: FMA peak and copy bandwidth, our GEMM/GEMV, and TF.js WebGPU / wasm / plain JS peers',
     load: async () => (await import('../../../bench/linalg.js')).registerBenchLinalg,
@@ -20,12 +20,15 @@ const SUITES = new Map<string, { description: string; load: () => Promise<Regist
     description: 'ensemble SDE trajectory-steps/s: GBM and conductance LIF, vs TF.js-WebGPU and plain JS',
     load: async () => (await import('../../../bench/sde.js')).registerBenchSde,
   },
-}));
+};
 
 /** Load one suite; when bench/ is not there (an install without the sources) say so. */
 async function loadSuite(name: string): Promise<Register> {
   try {
-    return await SUITES.get(name)!.load();
+    // Own properties only: a name such as 'constructor' must never find Object's members.
+    const suite = Object.hasOwn(SUITES, name) ? SUITES[name] : undefined;
+    if (!suite) throw new InputError(`unknown bench suite '${name}'; known: ${Object.keys(SUITES).join(', ')}`);
+    return await suite.load();
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
@@ -42,7 +45,7 @@ async function loadSuite(name: string): Promise<Register> {
  */
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('run a benchmark suite on the current adapter');
-  for (const [name, suite] of SUITES) {
+  for (const [name, suite] of Object.entries(SUITES)) {
     bench
       .command(name)
       .description(suite.description)
