@@ -22,11 +22,11 @@ import { jacobiEigReference, powerIterationReference } from '../src/reference/ei
 
 /** Options of `wgneuro bench eig` as commander parses them (also what `--browser` sends the page). */
 export interface BenchEigOptions {
-  sizes: string;
-  k: string;
-  reps: string;
-  theta: string;
-  mlMax: string;
+  sizes: number[];
+  k: number;
+  reps: number;
+  theta: number;
+  mlMax: number;
   jacobi?: string;
   json?: boolean;
 }
@@ -188,17 +188,9 @@ export async function runEigBench(ctx: Context, sizes: number[], options: { k: n
  * The bench page (`--browser`) calls the same function, so both print the same JSON.
  */
 export async function eigBenchFromOptions(ctx: Context, opts: BenchEigOptions, log?: (line: string) => void) {
-  const sizes = opts.sizes.split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 16)) throw new InputError(`--sizes must list integers ≥ 16, got '${opts.sizes}'`);
-  const k = Number(opts.k);
-  const reps = Number(opts.reps);
-  const theta = Number(opts.theta);
-  const mlMax = Number(opts.mlMax);
-  if (!Number.isInteger(k) || k < 1) throw new InputError(`--k must be a positive integer, got '${opts.k}'`);
-  if (!Number.isInteger(reps) || reps < 1) throw new InputError(`--reps must be a positive integer, got '${opts.reps}'`);
-  if (!(theta > 1)) throw new InputError(`--theta must exceed the disk radius 1, got '${opts.theta}'`);
+  const { sizes, k, reps, theta, mlMax } = opts;
   const jacobiSpecs = (opts.jacobi ?? '').split(',').filter((x) => x.trim()).map((spec) => {
-    const [b, n] = spec.trim().split('x').map(Number);
+    const [b, n] = spec.trim().split('x').map((d) => (/^\d+$/.test(d) ? Number(d) : Number.NaN));
     if (!Number.isInteger(b) || !Number.isInteger(n) || b! < 1 || n! < 2 || n! > 256) {
       throw new InputError(`--jacobi entries must look like 1000x8 (batch x order, order 2–256), got '${spec}'`);
     }

@@ -2,6 +2,7 @@
  * `wgneuro bench eig` on the command line; the benchmark itself is in eig-run.ts (browser-safe).
  */
 import type { Command } from 'commander';
+import { countOption, intListOption, intOption, numberOption } from '../src/cli/options.js';
 import { createContext } from '../src/core/context.js';
 import { eigBenchFromOptions, type BenchEigOptions, type EigBenchRow } from './eig-run.js';
 
@@ -28,11 +29,11 @@ export function registerBenchEig(bench: Command): void {
   bench
     .command('eig')
     .description('top-k eigenvalues of random nonsymmetric matrices: eigs (GPU) vs ml-matrix full decomposition vs JS power iteration')
-    .option('--sizes <list>', 'comma-separated matrix orders', '256,512,1024')
-    .option('--k <k>', 'eigenvalues wanted', '8')
-    .option('--reps <n>', 'timed repetitions of eigs (median)', '3')
-    .option('--theta <θ>', 'outlier of the rank-one term (disk radius 1)', '1.5')
-    .option('--ml-max <n>', 'largest n for the ml-matrix reference (O(n³) in JS)', '1024')
+    .option('--sizes <list>', 'comma-separated matrix orders', intListOption('sizes', { min: 16 }), [256, 512, 1024])
+    .option('--k <k>', 'eigenvalues wanted', countOption('k'), 8)
+    .option('--reps <n>', 'timed repetitions of eigs (median)', countOption('reps'), 3)
+    .option('--theta <θ>', 'outlier of the rank-one term (disk radius 1)', numberOption('theta', { above: 1 }), 1.5)
+    .option('--ml-max <n>', 'largest n for the ml-matrix reference (O(n³) in JS)', intOption('ml-max', { min: 0 }), 1024)
     .option('--jacobi <list>', "also batched Jacobi vs the float64 CPU reference, e.g. '1000x8,100x32'")
     .option('--json', 'print JSON')
     .action(async (opts: BenchEigOptions) => {

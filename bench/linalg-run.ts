@@ -12,6 +12,7 @@
 import { createContext, type Context } from '../src/core/context.js';
 import type { Tensor } from '../src/core/tensor.js';
 import { InputError } from '../src/gpu/errors.js';
+import { intListOption } from '../src/cli/options.js';
 import { gemv } from '../src/linalg/gemv.js';
 import { matmul } from '../src/linalg/matmul.js';
 import { importPeer } from './peers.js';
@@ -69,15 +70,13 @@ export const PEERS = ['tfjs-webgpu', 'tfjs-wasm', 'js'] as const;
 type PeerName = (typeof PEERS)[number];
 
 function parseList(value: string, what: string): number[] {
-  const list = value.split(',').filter((s) => s.trim() !== '').map((s) => Number(s));
-  if (list.some((n) => !Number.isInteger(n) || n < 1)) throw new InputError(`${what} must be a comma-separated list of positive integers, got '${value}'`);
-  return list;
+  return value.trim() === '' ? [] : intListOption(what, { min: 1 })(value);
 }
 
 /** Odd shapes are given as `m` (square) or `mxkxn`. */
 function parseShapes(value: string): Shape[] {
   return value.split(',').filter((s) => s.trim() !== '').map((s) => {
-    const parts = s.split('x').map(Number);
+    const parts = s.split('x').map((d) => (/^\s*\d+\s*$/.test(d) ? Number(d) : Number.NaN));
     if (parts.some((n) => !Number.isInteger(n) || n < 1) || (parts.length !== 1 && parts.length !== 3)) {
       throw new InputError(`--odd takes sizes like 257 or 129x65x257 (m x k x n), got '${s}'`);
     }

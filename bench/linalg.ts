@@ -2,10 +2,11 @@
  * `wgneuro bench linalg` on the command line; the benchmark itself is in linalg-run.ts
  * (browser-safe).
  */
-import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import { countOption, intOption, numberOption } from '../src/cli/options.js';
+import { checkOutputFile, writeFileAtomic } from '../src/cli/output/files.js';
 import { PEERS, runBench, type BenchOptions, type BenchResult } from './linalg-run.js';
 
 export * from './linalg-run.js';
@@ -44,16 +45,17 @@ export function registerBenchLinalg(bench: Command): void {
     .option('--sizes <list>', 'square GEMM sizes', '256,512,1024')
     .option('--odd <list>', 'odd GEMM shapes: n or m x k x n', '257,129x65x257,1000x3x1000')
     .option('--gemv <list>', 'GEMV sizes n (n × n matrix)', '4096')
-    .option('--reps <n>', 'timed repetitions (median reported)', (v) => Number.parseInt(v, 10), 5)
+    .option('--reps <n>', 'timed repetitions (median reported)', countOption('reps'), 5)
     .option('--peers <list>', `peers to run (${PEERS.join(', ')}); empty for none`, PEERS.join(','))
-    .option('--peer-max-size <n>', 'largest GEMM dimension given to TF.js peers', (v) => Number.parseInt(v, 10), 1024)
-    .option('--peak-gflop <x>', 'work per run of the FMA peak kernel, in GFLOP', Number, 0.5)
-    .option('--js-max-size <n>', 'largest GEMM dimension given to the plain JS loop', (v) => Number.parseInt(v, 10), 1024)
+    .option('--peer-max-size <n>', 'largest GEMM dimension given to TF.js peers', intOption('peer-max-size', { min: 0 }), 1024)
+    .option('--peak-gflop <x>', 'work per run of the FMA peak kernel, in GFLOP', numberOption('peak-gflop', { above: 0 }), 0.5)
+    .option('--js-max-size <n>', 'largest GEMM dimension given to the plain JS loop', intOption('js-max-size', { min: 0 }), 1024)
     .action(async (opts: BenchOptions) => {
       // Progress goes to stderr so stdout holds only the table or the JSON.
       const log = (line: string) => process.stderr.write(`${line}\n`);
+      if (opts.out) await checkOutputFile(opts.out, '--out');
       const result = await runBench(opts, log, { wasmPaths: nodeWasmPaths });
-      if (opts.out) await writeFile(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+      if (opts.out) await writeFileAtomic(opts.out, `${JSON.stringify(result, null, 2)}\n`);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         return;

@@ -1,29 +1,26 @@
 /**
  * `wgneuro bench sde` on the command line; the benchmark itself is in sde-run.ts (browser-safe).
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { countOption } from '../src/cli/options.js';
 import { createContext } from '../src/core/context.js';
 import { sdeBenchFromOptions, type BenchSdeCliOptions } from './sde-run.js';
 
 export * from './sde-run.js';
 
-/** Commander argument parser: commander names the option and the value in its error message. */
-function positiveInt(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isInteger(x) || x < 1) throw new InvalidArgumentError('expected a positive whole number.');
-  return x;
-}
+/** Counts are parsed strictly by the CLI's one option parser (`1e3` is 1000; `1.5`, `abc` are errors). */
+const positiveInt = (name: string): ((text: string) => number) => countOption(name);
 
 /** Registers `wgneuro bench sde` on the `bench` command. */
 export function registerBenchSde(bench: Command): void {
   bench
     .command('sde')
     .description('ensemble SDE trajectory-steps/s: GBM (DiffEqGPU GPUEM problem) and conductance LIF, vs TF.js-WebGPU and plain JS')
-    .option('--trajectories <n>', 'GBM trajectories (DiffEqGPU used 8388608 on a V100)', positiveInt, 16384)
-    .option('--lif-trials <n>', 'LIF trials', positiveInt, 4096)
-    .option('--lif-steps <n>', 'LIF steps of 0.1 ms', positiveInt, 1000)
-    .option('--js-trajectories <n>', 'trajectories for the plain-JS loop (its rate is per trajectory-step)', positiveInt, 2048)
-    .option('--reps <n>', 'timed repetitions after a warm-up (median reported)', positiveInt, 3)
+    .option('--trajectories <n>', 'GBM trajectories (DiffEqGPU used 8388608 on a V100)', positiveInt('trajectories'), 16384)
+    .option('--lif-trials <n>', 'LIF trials', positiveInt('lif-trials'), 4096)
+    .option('--lif-steps <n>', 'LIF steps of 0.1 ms', positiveInt('lif-steps'), 1000)
+    .option('--js-trajectories <n>', 'trajectories for the plain-JS loop (its rate is per trajectory-step)', positiveInt('js-trajectories'), 2048)
+    .option('--reps <n>', 'timed repetitions after a warm-up (median reported)', positiveInt('reps'), 3)
     .option('--no-tfjs', 'skip the TF.js-WebGPU comparison')
     .option('--json', 'print JSON')
     .action(async (opts: BenchSdeCliOptions) => {

@@ -8,7 +8,7 @@
  * CPU twins of kernels are in `src/testing.ts`.
  */
 export {
-  WgneuroError, GPUUnavailableError, ShaderCompileError, GPUOperationError, LimitError, DeviceLostError, InputError,
+  WgneuroError, GPUUnavailableError, ShaderCompileError, GPUOperationError, LimitError, DeviceLostError, InputError, NumericalError,
   type ShaderMessage,
 } from './gpu/errors.js';
 export { acquireDevice, type AcquireOptions } from './gpu/acquire.js';
@@ -28,7 +28,7 @@ export {
   sum, max, min, maxAbs, sumSquares, norm2, dot, type ReduceOptions,
   mapExpr, axpy, scale, fillIdentity, scaleByTensor, type MapExprOptions, type ScaleOptions,
   orthonormalize, type OrthonormalizeOptions,
-  sqrtm, invSqrtm, newtonSchulz, type SqrtmOptions, type NewtonSchulzResult,
+  sqrtm, invSqrtm, newtonSchulz, MatrixFunctionError, type SqrtmOptions, type NewtonSchulzResult, type MatrixStatus,
   fft, ifft, fft2, ifft2, toComplex, realPart, multiplySpectrum, type FftOptions,
 } from './linalg/index.js';
 export {

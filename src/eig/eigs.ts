@@ -16,9 +16,10 @@
  */
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
+import { count, dottedName, finiteNumber, flag, oneOf, parseInput, seedSchema, z } from '../core/validate.js';
 import { InputError } from '../gpu/errors.js';
 import { realBasis, smallEig, sortByWhich, takeWithoutSplitting, type SmallPair, type Which } from './dense.js';
-import { checkPositive, checkPositiveInt, EigConvergenceError, isTensor, resolveMatrix, startVectors, type MatrixInput, type MatrixShape } from './input.js';
+import { EigConvergenceError, isTensor, resolveMatrix, startVectors, type MatrixInput, type MatrixShape } from './input.js';
 import { KrylovOps, type Basis } from './ops.js';
 import { matmulDense } from '../reference/dense.js';
 
@@ -70,6 +71,11 @@ export interface EigsResult {
   iterations: number;
   /** Matrix–vector products with this matrix. */
   matvecs: number;
+  /**
+   * `eigs`/`eigsBatched`: whether every wanted pair of this matrix met `tol` (false only in the
+   * `partial` results of an `EigConvergenceError`, which also names those matrices).
+   */
+  converged?: boolean;
 }
 
 interface Resolved {
@@ -83,21 +89,33 @@ interface Resolved {
   seed: number;
 }
 
+/** The schema of `EigsOptions`; bounds that depend on n are checked in `resolveOptions`. */
+const eigsOptionsSchema = z.strictObject(
+  {
+    n: count().optional(),
+    batch: count().optional(),
+    k: count().optional(),
+    which: oneOf(['LM', 'LR', 'SR']).optional(),
+    symmetric: flag.optional(),
+    tol: finiteNumber({ above: 0 }).optional(),
+    maxIter: count().optional(),
+    ncv: count().optional(),
+    vectors: flag.optional(),
+    seed: seedSchema.optional(),
+  },
+  { error: 'an options object' },
+);
+
 function resolveOptions(options: EigsOptions, n: number): Resolved {
-  const k = options.k ?? 6;
-  checkPositiveInt(k, 'eigs: k');
-  if (k > n) throw new InputError(`eigs: k = ${k} exceeds the matrix order n = ${n}`);
-  const which = options.which ?? 'LM';
-  if (!['LM', 'LR', 'SR'].includes(which)) throw new InputError(`eigs: which must be 'LM', 'LR' or 'SR', got '${String(which)}'`);
-  const tol = options.tol ?? 1e-5;
-  checkPositive(tol, 'eigs: tol');
-  const maxIter = options.maxIter ?? 300;
-  checkPositiveInt(maxIter, 'eigs: maxIter');
-  const m = Math.min(n, options.ncv ?? Math.max(2 * k + 2, 64, Math.min(128, Math.ceil(n / 8))));
-  checkPositiveInt(m, 'eigs: ncv');
-  if (m < Math.min(n, k + 2)) throw new InputError(`eigs: ncv = ${m} must be at least k + 2 = ${k + 2} (or n)`);
-  const seed = options.seed ?? 0;
-  return { k, which, symmetric: options.symmetric ?? false, tol, maxIter, m, vectors: options.vectors ?? false, seed };
+  const o = parseInput(eigsOptionsSchema, options, 'eigs', dottedName('options'));
+  const k = o.k ?? 6;
+  if (k > n) throw new InputError(`eigs: options.k: expected at most the matrix order n = ${n}, got ${k}`);
+  const which = o.which ?? 'LM';
+  const tol = o.tol ?? 1e-5;
+  const maxIter = o.maxIter ?? 300;
+  const m = Math.min(n, o.ncv ?? Math.max(2 * k + 2, 64, Math.min(128, Math.ceil(n / 8))));
+  if (m < Math.min(n, k + 2)) throw new InputError(`eigs: options.ncv: expected at least k + 2 = ${k + 2} (or n), got ${m}`);
+  return { k, which, symmetric: o.symmetric ?? false, tol, maxIter, m, vectors: o.vectors ?? false, seed: o.seed ?? 0 };
 }
 
 /**
@@ -144,6 +162,7 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
     let matvecs = 0;
     let selected: SmallPair[][] = [];
     let converged = false;
+    const memberConverged = new Array<boolean>(batch).fill(false);
     let worst = Infinity;
     let hData: Float32Array = new Float32Array(0);
     const transient: { destroy(): void }[] = [];
@@ -162,6 +181,7 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
       selected = [];
       worst = 0;
       converged = true;
+      memberConverged.fill(true);
       const sortedAll: SmallPair[][] = [];
       for (let b = 0; b < batch; b++) {
         const hb = Float64Array.from(hData.subarray(b * hStride, b * hStride + m * m));
@@ -183,13 +203,19 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
           const scale = Math.max(Math.hypot(pair.re, pair.im), 1e-3 * rho, 1e-30);
           const relative = estimate / scale;
           worst = Math.max(worst, relative);
-          if (!(relative <= o.tol)) converged = false;
+          if (!(relative <= o.tol)) {
+            converged = false;
+            memberConverged[b] = false;
+          }
         }
       }
       iterations++;
       // With the whole space spanned (m = n) the projection is exact; nothing to restart.
       if (converged || m === n || iterations >= o.maxIter) {
-        if (m === n) converged = true;
+        if (m === n) {
+          converged = true;
+          memberConverged.fill(true);
+        }
         break;
       }
       p = restart(ctx, ops, input.tensor, o, sortedAll, hData, m, hStride, v, w, h, coef, batch, transient);
@@ -197,13 +223,15 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
     }
 
     const results = await ritzResults(ctx, ops, input.tensor, v, selected, o, batch, n, m, made);
-    for (const r of results) {
+    results.forEach((r, b) => {
       r.iterations = iterations;
       r.matvecs += matvecs;
-    }
+      r.converged = memberConverged[b]!;
+    });
     if (!converged) {
+      const failed = memberConverged.flatMap((ok, b) => (ok ? [] : [b]));
       throw new EigConvergenceError(
-        `eigs: the ${o.k} wanted eigenvalues (which = ${o.which}) did not converge to tol = ${o.tol} after ` +
+        `eigs: the ${o.k} wanted eigenvalues (which = ${o.which})${batch > 1 ? ` of matrices ${failed.join(', ')} of the batch` : ''} did not converge to tol = ${o.tol} after ` +
           `${iterations} restarts (n = ${n}, basis ncv = ${m}${batch > 1 ? `, batch of ${batch}` : ''}); ` +
           `worst relative residual estimate ${worst.toExponential(2)}. Increase maxIter or ncv, or loosen tol.`,
         results,

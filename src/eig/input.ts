@@ -4,7 +4,7 @@
  */
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
-import { InputError, WgneuroError } from '../gpu/errors.js';
+import { InputError, NumericalError } from '../gpu/errors.js';
 import { philoxSequence } from '../reference/philox.js';
 
 /** A matrix or a batch of matrices: a GPU tensor, or row-major CPU numbers. */
@@ -68,7 +68,7 @@ export function startVectors(count: number, n: number, seed: number): Float32Arr
 }
 
 /** Thrown when an iterative eigensolver does not reach its tolerance within its iteration cap. */
-export class EigConvergenceError<R = unknown> extends WgneuroError {
+export class EigConvergenceError<R = unknown> extends NumericalError {
   override name = 'EigConvergenceError';
   constructor(
     message: string,

@@ -87,3 +87,11 @@ export class DeviceLostError extends WgneuroError {
 export class InputError extends WgneuroError {
   override name = 'InputError';
 }
+
+/**
+ * A computed result is not usable as a whole: non-finite entries from finite input (overflow), an
+ * iteration that did not converge or diverged. Carries which parts failed where it can.
+ */
+export class NumericalError extends WgneuroError {
+  override name = 'NumericalError';
+}

@@ -10,5 +10,5 @@ export { gemv, type GemvOptions } from './gemv.js';
 export { sum, max, min, maxAbs, sumSquares, norm2, dot, type ReduceOptions } from './reduce.js';
 export { mapExpr, axpy, scale, fillIdentity, scaleByTensor, type MapExprOptions, type ScaleOptions } from './elementwise.js';
 export { orthonormalize, type OrthonormalizeOptions } from './orthonormalize.js';
-export { sqrtm, invSqrtm, newtonSchulz, type SqrtmOptions, type NewtonSchulzResult } from './sqrtm.js';
+export { sqrtm, invSqrtm, newtonSchulz, isUsable, describeFailures, MatrixFunctionError, type SqrtmOptions, type NewtonSchulzResult, type MatrixStatus } from './sqrtm.js';
 export { fft, ifft, fft2, ifft2, toComplex, realPart, multiplySpectrum, type FftOptions } from './fft.js';

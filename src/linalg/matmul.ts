@@ -4,6 +4,7 @@
 import { gemmDirectWGSL, gemmParams, gemmWGSL } from '../../shaders/gemm.wgsl.js';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
+import { dottedName, finiteNumber, flag, parseInput, z } from '../core/validate.js';
 import { InputError } from '../gpu/errors.js';
 import { assertF32, assertFinite, assertGrid, assertIndexable, assertNoAlias, assertShape } from './util.js';
 
@@ -24,6 +25,20 @@ export interface MatmulOptions {
   /** Override the tile configuration (for tuning and benchmarks). Default: chosen from the output size. */
   tiling?: GemmTiling;
 }
+
+/** The schema of `MatmulOptions` (tensors and tilings are checked against the device below). */
+const matmulOptionsSchema = z.strictObject(
+  {
+    transA: flag.optional(),
+    transB: flag.optional(),
+    alpha: finiteNumber().optional(),
+    beta: finiteNumber().optional(),
+    dst: z.unknown().optional(),
+    label: z.string({ error: 'a string' }).optional(),
+    tiling: z.unknown().optional(),
+  },
+  { error: 'an options object' },
+);
 
 /** Tile configuration: WG_X × WG_Y invocations with 4 × 4 outputs each, k panels of TILE_K. */
 export interface GemmTiling {
@@ -105,6 +120,7 @@ function plan(A: Tensor, B: Tensor, transA: boolean, transB: boolean): GemmProbl
 export async function matmul(ctx: Context, A: Tensor, B: Tensor, options: MatmulOptions = {}): Promise<Tensor<'f32'>> {
   assertF32(ctx, A, 'A');
   assertF32(ctx, B, 'B');
+  parseInput(matmulOptionsSchema, options, 'matmul', dottedName('options'));
   const transA = options.transA ?? false;
   const transB = options.transB ?? false;
   const alpha = options.alpha ?? 1;

@@ -13,6 +13,14 @@ export interface ExperimentParam {
   default: ParamValue;
   /** One line shown in `wgneuro run <name> --help`. */
   description: string;
+  /** Numbers (and each number of a list): smallest allowed value, inclusive. Default: none. */
+  min?: number;
+  /** Numbers: values must be strictly greater than this. Default: none. */
+  above?: number;
+  /** Numbers: largest allowed value, inclusive. Default: none. */
+  max?: number;
+  /** Numbers: whole numbers only. Default false. */
+  integer?: boolean;
 }
 
 /** A figure: a Vega-Lite specification rendered to SVG by the runner. */

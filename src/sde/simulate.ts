@@ -17,6 +17,7 @@ import {
 import type { Tensor } from '../core/tensor.js';
 import { InputError } from '../gpu/errors.js';
 import { seedToKey } from '../core/seed.js';
+import { validateSimulateOptions } from './options.js';
 import { resolveIntegrator, type IntegratorInfo, type IntegratorName } from './integrators.js';
 import { checkTrialArrays, trialInputs, type SDEModel } from './model.js';
 
@@ -134,9 +135,6 @@ export interface SimulateResult {
 
 const WORKGROUP_SIZE = 64;
 
-function checkInt(value: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(value) || value < min || value > max) throw new InputError(`${name} must be a whole number in [${min}, ${max}], got ${value}`);
-}
 
 /**
  * Simulate `trials` independent trials of `model` for `steps` steps of size `dt`.
@@ -200,23 +198,18 @@ interface RunPlan extends Pick<SimulateResult, 'model' | 'integrator' | 'trials'
 
 /** Check the options against the model and the device, and size the chunks; throws InputError. */
 function planRun(ctx: Context, model: SDEModel, options: SimulateOptions): RunPlan {
+  // Every field's type and bounds (src/sde/options.ts); what depends on the model or device is below.
+  validateSimulateOptions(options);
   const { trials, steps, dt } = options;
-  checkInt(trials, 'trials', 1, 2 ** 32 - 1);
-  checkInt(steps, 'steps', 0, 2 ** 32 - 1);
-  if (!(dt > 0) || !Number.isFinite(dt)) throw new InputError(`dt must be a positive number, got ${dt}`);
   const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new InputError(`seed must be a non-negative integer below 2^53, got ${seed}`);
   const integrator = resolveIntegrator(options.integrator ?? 'em', model);
   const refine = options.refine ?? 1;
-  checkInt(refine, 'refine', 1, 2 ** 16);
   const normalsPerTrial = steps * refine * sdeNoiseStride(model.activeNoise.length);
   if (normalsPerTrial >= 2 ** 34) {
     throw new InputError(`steps × refine × noise processes = ${normalsPerTrial} must stay below 2^34 (the Philox block counter)`);
   }
   const stepsPerDispatch = options.stepsPerDispatch ?? Math.max(1, Math.min(steps, 1024));
-  checkInt(stepsPerDispatch, 'stepsPerDispatch', 1);
   const friction = options.friction ?? 1;
-  if (!(friction > 0)) throw new InputError(`friction must be positive, got ${friction}`);
   checkTrialArrays(model, trials);
   const n = model.state.length;
   const record = options.record ?? {};
@@ -228,13 +221,11 @@ function planRun(ctx: Context, model: SDEModel, options: SimulateOptions): RunPl
   const snapshots = { variables: [] as number[], every: 0, count: 0 };
   if (record.snapshots) {
     snapshots.every = record.snapshots.every;
-    checkInt(snapshots.every, 'record.snapshots.every', 1);
     snapshots.variables = (record.snapshots.variables ?? [...model.state]).map((v) => stateIndex(v, 'record.snapshots.variables'));
     snapshots.count = Math.floor(steps / snapshots.every);
   }
   const wantStats = Boolean(record.stats) || Boolean(record.histogram);
   const statsEvery = record.stats?.every ?? Math.max(steps, 1);
-  checkInt(statsEvery, 'record.stats.every', 1);
   const stats = {
     wanted: wantStats,
     reported: Boolean(record.stats),
@@ -246,11 +237,8 @@ function planRun(ctx: Context, model: SDEModel, options: SimulateOptions): RunPl
   if (record.histogram) {
     const h = record.histogram;
     const index = stateIndex(h.variable, 'record.histogram.variable');
-    checkInt(h.bins, 'record.histogram.bins', 1, 1 << 20);
-    if (!Array.isArray(h.range) || !(h.range[0] < h.range[1])) throw new InputError(`record.histogram.range must be [lo, hi] with lo < hi`);
     histogram = { variable: h.variable, index, bins: h.bins, range: h.range };
   }
-  if (options.maxTrialsPerChunk !== undefined) checkInt(options.maxTrialsPerChunk, 'maxTrialsPerChunk', 1);
 
   // Chunk size: every per-trial buffer of a chunk must fit one storage binding.
   const rows = integrator.kernel === 'baoab' ? 2 * n : n;

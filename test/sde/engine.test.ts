@@ -219,7 +219,7 @@ describe('divergence, boundaries, cancellation, validation', () => {
 
   gpuIt('bad options are rejected before any GPU work', async (ctx) => {
     await expect(simulate(ctx, gbm, { trials: 0, steps: 1, dt: 0.1 })).rejects.toThrow(InputError);
-    await expect(simulate(ctx, gbm, { trials: 1, steps: 1, dt: -1 })).rejects.toThrow(/dt must be a positive/);
+    await expect(simulate(ctx, gbm, { trials: 1, steps: 1, dt: -1 })).rejects.toThrow(/options\.dt: expected a finite number > 0, got -1/);
     await expect(simulate(ctx, gbm, { trials: 1, steps: 1, dt: 1, integrator: 'mala' })).rejects.toThrow(/Langevin/);
     await expect(simulate(ctx, general, { trials: 1, steps: 1, dt: 1, integrator: 'milstein' })).rejects.toThrow(/diagonal noise/);
     await expect(simulate(ctx, coupled, { trials: 1, steps: 1, dt: 1, record: { snapshots: { every: 1, variables: ['q'] } } })).rejects.toThrow(/'q' is not a state variable/);

@@ -33,7 +33,10 @@ const SUITES: Record<string, { description: string; load: () => Promise<Register
 /** Load one suite; when bench/ is not there (an install without the sources) say so. */
 async function loadSuite(name: string): Promise<Register> {
   try {
-    return await SUITES[name]!.load();
+    // Own properties only: a name such as 'constructor' must never find Object's members.
+    const suite = Object.hasOwn(SUITES, name) ? SUITES[name] : undefined;
+    if (!suite) throw new InputError(`unknown bench suite '${name}'; known: ${Object.keys(SUITES).join(', ')}`);
+    return await suite.load();
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { createContext } from '../../core/context.js';
+import { InputError, NumericalError } from '../../gpu/errors.js';
 import { randomNormal } from '../../random/index.js';
 import { philox4x32_10, normal4FromBits } from '../../reference/philox.js';
 import { seedToKey } from '../../core/seed.js';
+import { countOption, seedOption } from '../options.js';
 
 /**
  * A tiny end-to-end computation: draw normals on the GPU, read them back, compare with the CPU
@@ -12,8 +14,12 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('draw Philox normals on the GPU and check them against the CPU generator')
-    .option('-n, --count <n>', 'number of samples', (v) => Number.parseInt(v, 10), 1 << 20)
-    .option('--seed <seed>', 'generator seed', (v) => Number.parseInt(v, 10), 42)
+    .option('-n, --count <n>', 'number of samples (≥ 2, for a variance)', (v: string) => {
+      const n = countOption('count')(v);
+      if (n < 2) throw new InputError(`--count: expected a whole number ≥ 2 (a variance needs two samples), got "${v}"`);
+      return n;
+    }, 1 << 20)
+    .option('--seed <seed>', 'generator seed', seedOption(), 42)
     .option('--json', 'print JSON')
     .action(async (opts: { count: number; seed: number; json?: boolean }) => {
       const ctx = await createContext();
@@ -37,9 +43,12 @@ export function registerDemo(program: Command): void {
         const words = new Uint32Array(4);
         const cpu = new Float64Array(4);
         let maxDiff = 0;
-        for (let block = 0; block < Math.min(1024, values.length / 4); block++) {
+        for (let block = 0; block < Math.min(1024, Math.ceil(values.length / 4)); block++) {
           normal4FromBits(philox4x32_10([block, 0, 0, 0], key, words), cpu);
-          for (let k = 0; k < 4; k++) maxDiff = Math.max(maxDiff, Math.abs(cpu[k]! - values[block * 4 + k]!));
+          for (let k = 0; k < 4 && block * 4 + k < values.length; k++) maxDiff = Math.max(maxDiff, Math.abs(cpu[k]! - values[block * 4 + k]!));
+        }
+        if (!Number.isFinite(mean) || !Number.isFinite(variance) || !Number.isFinite(maxDiff)) {
+          throw new NumericalError(`demo: the samples are not all finite (mean ${mean}, variance ${variance})`);
         }
         const result = {
           adapter: ctx.info.adapter,

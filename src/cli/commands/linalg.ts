@@ -1,86 +1,53 @@
-import { parseNumberOption } from '../parse.js';
-import { readFile, writeFile } from 'node:fs/promises';
+/**
+ * `wgneuro matmul` and `wgneuro sqrtm` on NumPy files: outputs checked first, input headers next,
+ * data last; results checked before they are written (overflow, per-matrix status).
+ */
 import type { Command } from 'commander';
-import { dump, parse, type NpyArray } from 'npyjs';
+import { dump } from 'npyjs';
 import { createContext, type Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
-import { InputError } from '../../gpu/errors.js';
+import { NumericalError } from '../../gpu/errors.js';
 import { matmul } from '../../linalg/matmul.js';
-import { newtonSchulz } from '../../linalg/sqrtm.js';
-
-/** A float array read from a .npy file, as f32 for the GPU. */
-export interface NpyMatrix {
-  /** Path it came from (for messages). */
-  path: string;
-  shape: number[];
-  /** `'float32'` or `'float64'` as stored. */
-  dtype: 'float32' | 'float64';
-  data: Float32Array;
-}
-
-/** A shape as NumPy prints it: (3,) or (2, 3). */
-function tuple(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-}
-
-const DTYPE_NAMES: Record<string, string> = {
-  f2: 'float16', f4: 'float32', f8: 'float64', i1: 'int8', u1: 'uint8', i2: 'int16', u2: 'uint16',
-  i4: 'int32', u4: 'uint32', i8: 'int64', u8: 'uint64', b1: 'bool', c8: 'complex64', c16: 'complex128',
-};
-
-/**
- * Parse a .npy file's bytes (via npyjs) into an f32 matrix, checking dtype (float32/float64), C
- * order and rank (`ranks`, default 2 or 3). Throws `InputError` naming the file otherwise.
- */
-export function parseNpyMatrix(bytes: ArrayBuffer, path: string, ranks: readonly number[] = [2, 3]): NpyMatrix {
-  // npyjs reads the descr without its byte-order mark, so look at the header for big-endian data.
-  const header = new TextDecoder('latin1').decode(new Uint8Array(bytes, 0, Math.min(bytes.byteLength, 256)));
-  if (!header.startsWith('\x93NUMPY')) throw new InputError(`${path} is not a .npy file (no NUMPY magic)`);
-  if (/'descr':\s*'>/.test(header)) {
-    throw new InputError(`${path} holds big-endian data; save it little-endian (e.g. a.astype('<f8')) and retry`);
-  }
-  let npy: NpyArray;
-  try {
-    npy = parse(bytes, { convertFloat16: false });
-  } catch (err) {
-    throw new InputError(`cannot read ${path} as .npy: ${(err as Error).message}`);
-  }
-  if (npy.dtype !== 'f4' && npy.dtype !== 'f8') {
-    throw new InputError(`${path} has dtype ${DTYPE_NAMES[npy.dtype] ?? npy.dtype}; expected float32 or float64`);
-  }
-  if (npy.fortranOrder) {
-    throw new InputError(`${path} is in Fortran (column-major) order; save it in C order (np.ascontiguousarray) and retry`);
-  }
-  if (!ranks.includes(npy.shape.length)) {
-    throw new InputError(
-      `${path} has shape ${tuple(npy.shape)}, rank ${npy.shape.length}; expected rank ${ranks.join(' or ')} (${ranks.includes(3) ? 'a matrix or a batch of matrices' : 'a matrix'})`,
-    );
-  }
-  const source = npy.data as Float32Array | Float64Array;
-  const data = source instanceof Float32Array ? source : Float32Array.from(source);
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) {
-      const why = Number.isFinite(source[i]!) ? `${source[i]} overflows float32` : `it is ${source[i]}`;
-      throw new InputError(`${path}: element ${i} cannot be used (${why})`);
-    }
-  }
-  return { path, shape: npy.shape, dtype: npy.dtype === 'f4' ? 'float32' : 'float64', data };
-}
+import { describeFailures, isUsable, newtonSchulz } from '../../linalg/sqrtm.js';
+import { checkMatrixHeader, deviceBufferLimit, readMatrixFile, readNpyHeader, tuple, type MatrixFileRules, type NpyMatrix } from '../npy.js';
+import { intOption, numberOption } from '../options.js';
+import { checkOutputFile, writeFileAtomic } from '../output/files.js';
 
 /** Serialize a result as .npy bytes (npyjs), float32 or float64. */
 export function dumpNpy(data: Float32Array, shape: readonly number[], dtype: 'float32' | 'float64'): ArrayBuffer {
   return dtype === 'float64' ? dump(Float64Array.from(data), [...shape]) : dump(data, [...shape]);
 }
 
-async function readNpy(path: string, ranks?: readonly number[]): Promise<NpyMatrix> {
-  let bytes: Buffer;
+/**
+ * Check every input file's header (before a device is even asked for), then open the device,
+ * check the sizes against its buffer limits from the headers, and only then read the data.
+ */
+async function readInputs(paths: string[], rules: MatrixFileRules): Promise<{ ctx: Context; inputs: NpyMatrix[] }> {
+  for (const path of paths) checkMatrixHeader((await readNpyHeader(path)).header, rules);
+  const ctx = await createContext();
   try {
-    bytes = await readFile(path);
+    const limit = deviceBufferLimit(ctx.limits);
+    const inputs: NpyMatrix[] = [];
+    for (const path of paths) inputs.push(await readMatrixFile(path, { ...rules, ...limit }));
+    return { ctx, inputs };
   } catch (err) {
-    throw new InputError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    ctx.destroy();
+    throw err;
   }
-  const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return parseNpyMatrix(copy, path, ranks);
+}
+
+/** Indices of the matrices (of a [b, m, n] or [m, n] result) holding non-finite entries, and how many entries. */
+function nonFinite(data: Float32Array, shape: readonly number[]): { matrices: number[]; entries: number } {
+  const per = shape.length === 3 ? shape[1]! * shape[2]! : data.length;
+  const matrices = new Set<number>();
+  let entries = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      entries++;
+      matrices.add(Math.floor(i / Math.max(per, 1)));
+    }
+  }
+  return { matrices: [...matrices], entries };
 }
 
 function upload(ctx: Context, m: NpyMatrix, label: string): Tensor<'f32'> {
@@ -93,6 +60,7 @@ interface MatmulCliOptions {
   transB?: boolean;
   alpha: number;
   float64?: boolean;
+  keepPartial?: boolean;
 }
 
 interface SqrtmCliOptions {
@@ -100,13 +68,13 @@ interface SqrtmCliOptions {
   inverse?: boolean;
   iterations: number;
   tol: number;
+  symmetryTol: number;
   float64?: boolean;
   quiet?: boolean;
+  keepPartial?: boolean;
 }
 
-function parseNumber(name: string): (v: string) => number {
-  return (v) => parseNumberOption(v, name);
-}
+const KEEP_PARTIAL = 'write the output even when part of it is unusable (non-finite or not converged), and say which part';
 
 /** Registers `wgneuro matmul` and `wgneuro sqrtm` (NumPy .npy in and out). */
 export function registerLinalg(program: Command): void {
@@ -118,18 +86,25 @@ export function registerLinalg(program: Command): void {
     .requiredOption('-o, --output <C.npy>', 'where to write C')
     .option('--transA', 'use Aᵀ (A stored [k, m])')
     .option('--transB', 'use Bᵀ (B stored [n, k])')
-    .option('--alpha <x>', 'scale of the product', parseNumber('--alpha'), 1)
+    .option('--alpha <x>', 'scale of the product', numberOption('alpha'), 1)
     .option('--float64', 'write float64 (default: float32, the precision computed in)')
+    .option('--keep-partial', KEEP_PARTIAL)
     .action(async (aPath: string, bPath: string, opts: MatmulCliOptions) => {
-      const [a, b] = [await readNpy(aPath), await readNpy(bPath)];
-      const ctx = await createContext();
+      await checkOutputFile(opts.output, '-o/--output');
+      const { ctx, inputs: [a, b] } = await readInputs([aPath, bPath], {});
       try {
-        const A = upload(ctx, a, 'cli.A');
-        const B = upload(ctx, b, 'cli.B');
+        const A = upload(ctx, a!, 'cli.A');
+        const B = upload(ctx, b!, 'cli.B');
         const C = await matmul(ctx, A, B, { transA: opts.transA, transB: opts.transB, alpha: opts.alpha, label: 'cli.C' });
         const out = await C.read();
-        await writeFile(opts.output, new Uint8Array(dumpNpy(out, C.shape, opts.float64 ? 'float64' : 'float32')));
+        // The inputs were checked finite, so a non-finite entry here is float32 overflow.
+        const bad = nonFinite(out, C.shape);
+        const where = C.shape.length === 3 ? ` (in matrices ${bad.matrices.join(', ')} of the batch)` : '';
+        const problem = `${bad.entries} of ${out.length} entries of C are not finite${where}: float32 overflow of alpha·op(A)·op(B) (|entries| above 3.4e38)`;
+        if (bad.entries > 0 && !opts.keepPartial) throw new NumericalError(`matmul: ${problem}; nothing was written (--keep-partial writes it anyway)`);
+        await writeFileAtomic(opts.output, new Uint8Array(dumpNpy(out, C.shape, opts.float64 ? 'float64' : 'float32')));
         process.stderr.write(`wrote ${opts.output}: shape ${tuple(C.shape)}, ${opts.float64 ? 'float64' : 'float32'}\n`);
+        if (bad.entries > 0) process.stderr.write(`partial result: ${problem}\n`);
       } finally {
         ctx.destroy();
       }
@@ -141,32 +116,35 @@ export function registerLinalg(program: Command): void {
     .argument('<C>', 'C.npy: [n, n] or [b, n, n], symmetric positive definite')
     .requiredOption('-o, --output <S.npy>', 'where to write the result')
     .option('--inverse', 'compute C^(-1/2) instead of C^(1/2)')
-    .option('--iterations <n>', 'most Newton–Schulz iterations', (v) => Number.parseInt(v, 10), 40)
-    .option('--tol <x>', 'stop when ‖I − ZY‖_F/√n ≤ tol', parseNumber('--tol'), 1e-5)
+    .option('--iterations <n>', 'most Newton–Schulz iterations', intOption('iterations', { min: 1 }), 40)
+    .option('--tol <x>', 'stop when ‖I − ZY‖_F/√n ≤ tol (0: run every iteration, unchecked)', numberOption('tol', { min: 0 }), 1e-5)
+    .option('--symmetry-tol <x>', 'largest accepted ‖C − Cᵀ‖_F/‖C‖_F per matrix', numberOption('symmetry-tol', { min: 0 }), 1e-5)
     .option('--float64', 'write float64 (default: float32, the precision computed in)')
-    .option('-q, --quiet', 'do not report iterations and residual')
+    .option('-q, --quiet', 'do not report iterations and residuals')
+    .option('--keep-partial', KEEP_PARTIAL)
     .action(async (cPath: string, opts: SqrtmCliOptions) => {
-      const c = await readNpy(cPath);
-      const n = c.shape[c.shape.length - 1]!;
-      if (c.shape[c.shape.length - 2] !== n) {
-        throw new InputError(`${cPath} has shape ${tuple(c.shape)}; sqrtm needs square matrices [n, n] or [b, n, n]`);
-      }
-      const ctx = await createContext();
+      await checkOutputFile(opts.output, '-o/--output');
+      const { ctx, inputs: [c] } = await readInputs([cPath], { square: true });
       try {
-        const C = upload(ctx, c, 'cli.C');
-        const r = await newtonSchulz(ctx, C, { iterations: opts.iterations, tol: opts.tol });
+        const C = upload(ctx, c!, 'cli.C');
+        const r = await newtonSchulz(ctx, C, { iterations: opts.iterations, tol: opts.tol, symmetryTol: opts.symmetryTol });
         const keep = opts.inverse ? r.invSqrt : r.sqrt;
         const out = await keep.read();
-        await writeFile(opts.output, new Uint8Array(dumpNpy(out, keep.shape, opts.float64 ? 'float64' : 'float32')));
+        const failed = r.status.flatMap((s, b) => (isUsable(s) ? [] : [b]));
+        const problem = describeFailures(r, opts.tol, opts.symmetryTol);
+        if (failed.length > 0 && !opts.keepPartial) {
+          throw new NumericalError(`sqrtm ${cPath}: ${problem}; nothing was written (--keep-partial writes the usable matrices anyway)`);
+        }
+        await writeFileAtomic(opts.output, new Uint8Array(dumpNpy(out, keep.shape, opts.float64 ? 'float64' : 'float32')));
         if (!opts.quiet) {
+          const res = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toExponential(2));
+          const residuals = r.status.length > 1 ? `residuals [${Array.from(r.residuals, res).join(', ')}]` : `residual ${res(r.residuals[0]!)}`;
           process.stderr.write(
             `wrote ${opts.output}: ${opts.inverse ? 'C^(-1/2)' : 'C^(1/2)'}, shape ${tuple(keep.shape)}, ` +
-              `${r.iterations} iterations, residual ${Number.isNaN(r.residual) ? 'unchecked' : r.residual.toExponential(2)}\n`,
+              `${r.iterations} iterations, ${opts.tol > 0 ? residuals : 'residual unchecked (--tol 0)'}\n`,
           );
         }
-        if (opts.tol > 0 && !(r.residual <= opts.tol)) {
-          process.stderr.write(`warning: not converged to tol ${opts.tol} in ${opts.iterations} iterations; is C well conditioned and SPD?\n`);
-        }
+        if (failed.length > 0) process.stderr.write(`partial result: ${problem}; ${r.status.length > 1 ? `matrices ${failed.join(', ')} hold` : 'it holds'} no usable values\n`);
       } finally {
         ctx.destroy();
       }

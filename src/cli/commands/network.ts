@@ -10,8 +10,8 @@ import { dump } from 'npyjs';
 import { createContext } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
 import { defineNetwork, parseNetworkJSON, simulateNetwork, type Network, type NetworkDefinition, type SimulateNetworkResult } from '../../network/index.js';
-import { parseNumberOption } from '../parse.js';
-import { parseNpyMatrix } from './linalg.js';
+import { readMatrixFile } from '../npy.js';
+import { countOption, numberOption, seedOption } from '../options.js';
 
 interface NetworkCliOptions {
   trials: string;
@@ -49,13 +49,7 @@ export async function loadNetworkFile(path: string): Promise<Network> {
   const projections = await Promise.all((net.projections ?? []).map(async (p, k) => {
     if (typeof p.weights !== 'string') return p;
     const file = resolve(dirname(path), p.weights);
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (err) {
-      throw new InputError(`${path}: projections[${k}].weights: cannot read "${p.weights}" (${file}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    const m = parseNpyMatrix(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, file, [2, 3]);
+    const m = await readMatrixFile(file, { ranks: [2, 3] });
     const rows = net.populations[p.to]?.size;
     const cols = net.populations[p.from]?.size;
     const [a, b] = m.shape.slice(-2);
@@ -136,12 +130,12 @@ export function registerNetwork(program: Command): void {
     .option('--json', 'print the summary as JSON')
     .action(async (path: string, opts: NetworkCliOptions) => {
       if (!(opts.timeUnit in TIME_UNITS)) throw new InputError(`--time-unit: got "${opts.timeUnit}", expected ms or s`);
-      const trials = parseNumberOption(opts.trials, 'trials', { integer: true });
-      const steps = parseNumberOption(opts.steps, 'steps', { integer: true });
-      const dt = parseNumberOption(opts.dt, 'dt', {});
-      const seed = parseNumberOption(opts.seed, 'seed', { integer: true });
-      const spikeCapacity = opts.spikeCapacity === undefined ? undefined : parseNumberOption(opts.spikeCapacity, 'spike-capacity', { integer: true });
-      const rateBinSteps = opts.rateBin === undefined ? undefined : parseNumberOption(opts.rateBin, 'rate-bin', { integer: true });
+      const trials = countOption('trials')(opts.trials);
+      const steps = countOption('steps')(opts.steps);
+      const dt = numberOption('dt', { above: 0 })(opts.dt);
+      const seed = seedOption('seed')(opts.seed);
+      const spikeCapacity = opts.spikeCapacity === undefined ? undefined : countOption('spike-capacity')(opts.spikeCapacity);
+      const rateBinSteps = opts.rateBin === undefined ? undefined : countOption('rate-bin')(opts.rateBin);
       const network = await loadNetworkFile(path);
       const ctx = await createContext();
       try {

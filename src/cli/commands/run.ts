@@ -6,6 +6,7 @@ import type { Experiment } from '../../models/experiment.js';
 import { experiments as registered } from '../../models/registry.js';
 import { formatParamValue, paramKind, resolveParams } from '../output/params.js';
 import { writeExperimentOutputs } from '../output/output.js';
+import { checkOutputDir } from '../output/files.js';
 
 /** Options shared by every `wgneuro run <experiment>`; experiment parameters may not use these names. */
 const RESERVED = new Set(['json', 'out', 'progress', 'help', 'list']);
@@ -90,6 +91,8 @@ async function runOne(
   flags: RunFlags,
   io: { stdout: NonNullable<RunCommandOptions['stdout']>; stderr: NonNullable<RunCommandOptions['stderr']>; context?: () => Promise<Context> },
 ): Promise<void> {
+  // Check the destination before the (possibly long) run, not after it.
+  if (flags.out !== undefined) await checkOutputDir(flags.out, '--out');
   const controller = new AbortController();
   const onSigint = (): void => controller.abort(new Error('cancelled (Ctrl-C)'));
   process.once('SIGINT', onSigint);

@@ -2,29 +2,29 @@
  * `wgneuro simulate model.json`: run an ensemble of an SDE model from a JSON file and print
  * per-variable mean and variance across trials at the end.
  */
-import { parseNumberOption } from '../parse.js';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { dump } from 'npyjs';
 import { createContext } from '../../core/context.js';
-import { InputError } from '../../gpu/errors.js';
+import { InputError, NumericalError } from '../../gpu/errors.js';
 import { INTEGRATORS, modelFromJSON, resolveIntegrator, simulate, type IntegratorName } from '../../sde/index.js';
+import { choiceOption, countOption, numberOption, seedOption } from '../options.js';
+import { checkOutputFile, writeFileAtomic } from '../output/files.js';
 
 interface SimulateCliOptions {
-  trials: string;
-  steps: string;
-  dt: string;
-  seed: string;
-  integrator: string;
+  trials: number;
+  steps: number;
+  dt: number;
+  seed: number;
+  integrator: IntegratorName;
   output?: string;
   json?: boolean;
-  stepsPerDispatch?: string;
+  stepsPerDispatch?: number;
   allowWgsl?: boolean;
+  keepPartial?: boolean;
 }
 
-function parseNumber(value: string, name: string, integer: boolean): number {
-  return parseNumberOption(value, name, { integer });
-}
+const INTEGRATOR_NAMES = Object.keys(INTEGRATORS) as [IntegratorName, ...IntegratorName[]];
 
 /** Registers `wgneuro simulate`. */
 export function registerSde(program: Command): void {
@@ -32,16 +32,18 @@ export function registerSde(program: Command): void {
     .command('simulate')
     .description('simulate many trials of an SDE model (JSON file) on the GPU and print mean/variance per variable')
     .argument('<model>', 'model JSON: {state, params, drift, diffusion, noise?, event?} or {state, params, logDensity}')
-    .option('--trials <n>', 'number of independent trials', '1024')
-    .option('--steps <n>', 'time steps per trial', '1000')
-    .option('--dt <h>', 'time step', '0.001')
-    .option('--seed <k>', 'random seed', '0')
-    .option('--integrator <name>', `one of ${Object.keys(INTEGRATORS).join(', ')}`, 'em')
-    .option('--steps-per-dispatch <n>', 'time steps per kernel dispatch (results do not depend on it)')
+    .option('--trials <n>', 'number of independent trials', countOption('trials', 2 ** 32 - 1), 1024)
+    .option('--steps <n>', 'time steps per trial', countOption('steps', 2 ** 32 - 1), 1000)
+    .option('--dt <h>', 'time step', numberOption('dt', { above: 0 }), 0.001)
+    .option('--seed <k>', 'random seed', seedOption(), 0)
+    .option('--integrator <name>', `one of ${INTEGRATOR_NAMES.join(', ')}`, choiceOption('integrator', INTEGRATOR_NAMES), 'em')
+    .option('--steps-per-dispatch <n>', 'time steps per kernel dispatch (results do not depend on it)', countOption('steps-per-dispatch'))
     .option('-o, --output <file.npy>', 'write the final state, shape [trials, variables], float32')
     .option('--json', 'print the summary as JSON')
     .option('--allow-wgsl', 'accept raw-WGSL functions (functions.<f>.wgsl) in the model file; only for files you trust')
+    .option('--keep-partial', 'report and write even when no trial stayed finite (means are then NaN), and say so')
     .action(async (path: string, opts: SimulateCliOptions) => {
+      if (opts.output) await checkOutputFile(opts.output, '-o/--output');
       let text: string;
       try {
         text = await readFile(path, 'utf8');
@@ -56,16 +58,12 @@ export function registerSde(program: Command): void {
       }
       const model = modelFromJSON(json, { allowRawWGSL: Boolean(opts.allowWgsl) });
       resolveIntegrator(opts.integrator, model); // a bad name or an unsupported scheme fails before any GPU work
-      const trials = parseNumber(opts.trials, 'trials', true);
-      const steps = parseNumber(opts.steps, 'steps', true);
-      const dt = parseNumber(opts.dt, 'dt', false);
-      const seed = parseNumber(opts.seed, 'seed', true);
-      const stepsPerDispatch = opts.stepsPerDispatch === undefined ? undefined : parseNumber(opts.stepsPerDispatch, 'steps-per-dispatch', true);
+      const { trials, steps, dt, seed, stepsPerDispatch } = opts;
       const ctx = await createContext();
       try {
         const t0 = performance.now();
         const run = await simulate(ctx, model, {
-          trials, steps, dt, seed, integrator: opts.integrator as IntegratorName, stepsPerDispatch,
+          trials, steps, dt, seed, integrator: opts.integrator, stepsPerDispatch,
           record: { final: Boolean(opts.output), stats: {} },
         });
         const seconds = (performance.now() - t0) / 1000;
@@ -87,11 +85,19 @@ export function registerSde(program: Command): void {
           ...(run.spikes ? { spikes: { mean: mean(run.spikes.counts), rate: mean(run.spikes.counts) / (steps * dt) } } : {}),
           ...(run.acceptance ? { acceptance: run.acceptance.mean } : {}),
         };
+        // With one counted trial the (unbiased) variance is undefined, not a failure.
+        const unusable = model.state.filter((_, k) => !Number.isFinite(run.stats?.mean[k] ?? Number.NaN)
+          || (summary.counted >= 2 && !Number.isFinite(run.stats?.variance[k] ?? Number.NaN)));
+        const problem = unusable.length
+          ? `the mean or variance of ${unusable.join(', ')} is not finite (${run.diverged} of ${trials} trials diverged; ${summary.counted} counted)`
+          : '';
+        if (problem && !opts.keepPartial) throw new NumericalError(`simulate ${path}: ${problem}; nothing was written (--keep-partial reports it anyway)`);
         if (opts.output && run.finalState) {
           const out = new Float32Array(trials * n);
           for (let i = 0; i < trials; i++) for (let k = 0; k < n; k++) out[i * n + k] = run.finalState[k * trials + i]!;
-          await writeFile(opts.output, new Uint8Array(dump(out, [trials, n])));
+          await writeFileAtomic(opts.output, new Uint8Array(dump(out, [trials, n])));
         }
+        if (problem) process.stderr.write(`partial result: ${problem}\n`);
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
           return;

@@ -2,12 +2,12 @@
  * Writing an experiment's results to a folder (Node only: uses node:fs): `result.json`, one CSV per
  * table, one SVG per figure.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { InputError } from '../../gpu/errors.js';
 import type { Experiment } from '../../models/experiment.js';
 import { renderFigureSVG } from './figures.js';
+import { checkOutputDir, makeOutputDir, writeFileAtomic } from './files.js';
 
 /** A table as CSV text with a header row; columns are the union of the rows' keys in first-seen order. */
 export function tableToCSV(rows: Record<string, number | string>[]): string {
@@ -26,7 +26,8 @@ function checkStem(experiment: string, what: string, stem: string): void {
 
 /**
  * Write `result.json` (the experiment's `toJSON`), `<table>.csv` for each table and `<figure>.svg`
- * for each figure into `dir` (created if missing). Returns the paths written, in that order.
+ * for each figure into `dir` (created if missing), each file atomically. Returns the paths written,
+ * in that order.
  */
 export async function writeExperimentOutputs<R>(dir: string, experiment: Experiment<R>, result: R): Promise<string[]> {
   const tables = experiment.tables(result);
@@ -35,11 +36,12 @@ export async function writeExperimentOutputs<R>(dir: string, experiment: Experim
   for (const figure of figures) checkStem(experiment.name, 'figure', figure.name);
   // Render everything before touching the disk, so a bad figure leaves no half-written folder.
   const svgs = await Promise.all(figures.map((f) => renderFigureSVG(f)));
-  await mkdir(dir, { recursive: true });
+  await checkOutputDir(dir, '--out');
+  await makeOutputDir(dir);
   const written: string[] = [];
   const write = async (name: string, text: string): Promise<void> => {
     const path = join(dir, name);
-    await writeFile(path, text, 'utf8');
+    await writeFileAtomic(path, text);
     written.push(path);
   };
   await write('result.json', JSON.stringify(experiment.toJSON(result), null, 2) + '\n');

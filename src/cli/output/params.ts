@@ -1,7 +1,10 @@
 /**
  * Command-line parameters of an experiment: the type of each comes from its default value
- * (number, string, boolean, or a comma-separated list of numbers).
+ * (number, string, boolean, or a comma-separated list of numbers) and its bounds from the
+ * experiment's declaration (`min`, `above`, `max`, `integer`); both are checked here, through the
+ * schemas of src/core/validate.ts, so a bad value is reported by the parameter's own name.
  */
+import { finiteNumber, numberText, parseInput, wholeNumber, z } from '../../core/validate.js';
 import { InputError } from '../../gpu/errors.js';
 import type { Experiment, ExperimentParam, ParamValue } from '../../models/experiment.js';
 
@@ -17,38 +20,45 @@ export function paramKind(param: ExperimentParam): ParamKind {
   return 'string';
 }
 
-function parseNumber(experiment: string, name: string, text: string): number {
-  const trimmed = text.trim();
-  const value = trimmed === '' ? Number.NaN : Number(trimmed);
-  if (!Number.isFinite(value)) {
-    throw new InputError(`${experiment}: --${name} expects a number, got '${text}'`);
+/** The schema of one number of `param` (its bounds and integrality). */
+function numberSchema(param: ExperimentParam): z.ZodNumber {
+  const bounds = { min: param.min, above: param.above, max: param.max };
+  return param.integer ? wholeNumber(bounds) : finiteNumber(bounds);
+}
+
+const BOOLEAN_TEXT = new Map([['true', true], ['yes', true], ['1', true], ['on', true], ['false', false], ['no', false], ['0', false], ['off', false]]);
+
+/** The schema of the text given for `param` on the command line. */
+function textSchema(param: ExperimentParam): z.ZodType<ParamValue, string> {
+  const kind = paramKind(param);
+  if (kind === 'number') return numberText(numberSchema(param));
+  if (kind === 'boolean') {
+    return z
+      .string()
+      .transform((t) => t.trim().toLowerCase())
+      .pipe(z.custom<string>((t) => BOOLEAN_TEXT.has(t as string), { error: 'true or false (yes/no, 1/0, on/off)' }))
+      .transform((t) => BOOLEAN_TEXT.get(t)!) as unknown as z.ZodType<ParamValue, string>;
   }
-  return value;
+  return z.string();
 }
 
 /**
- * Parse the text given for `--name` into the parameter's type. Booleans accept
- * true/false/yes/no/1/0 (a bare flag is `true`); lists are comma-separated numbers (`0.1,0.2,0.5`).
+ * Parse the text given for `--name` into the parameter's type and check its bounds. Booleans accept
+ * true/false/yes/no/1/0/on/off (a bare flag is `true`); lists are comma-separated numbers
+ * (`0.1,0.2,0.5`). Throws an `InputError` naming `--name`, the value and what was expected.
  */
 export function parseParamValue(experiment: string, name: string, param: ExperimentParam, text: string | boolean): ParamValue {
   const kind = paramKind(param);
-  if (kind === 'boolean') {
-    if (typeof text === 'boolean') return text;
-    const t = text.trim().toLowerCase();
-    if (['true', 'yes', '1', 'on'].includes(t)) return true;
-    if (['false', 'no', '0', 'off'].includes(t)) return false;
-    throw new InputError(`${experiment}: --${name} expects true or false, got '${text}'`);
-  }
   if (typeof text === 'boolean') {
+    if (kind === 'boolean') return text;
     throw new InputError(`${experiment}: --${name} needs a value (${kind === 'number[]' ? 'comma-separated numbers' : kind})`);
   }
-  if (kind === 'number') return parseNumber(experiment, name, text);
   if (kind === 'number[]') {
-    const parts = text.split(',').filter((s) => s.trim() !== '');
-    if (parts.length === 0) throw new InputError(`${experiment}: --${name} expects comma-separated numbers, got '${text}'`);
-    return parts.map((s) => parseNumber(experiment, name, s));
+    // Each item is checked on its own, so the message quotes the item as written.
+    const one = numberText(numberSchema(param));
+    return text.split(',').map((item, i) => parseInput(one, item, experiment, () => `--${name} (item ${i + 1})`));
   }
-  return text;
+  return parseInput(textSchema(param), text, experiment, () => `--${name}`);
 }
 
 /**
@@ -58,14 +68,14 @@ export function parseParamValue(experiment: string, name: string, param: Experim
 export function resolveParams(experiment: Experiment<unknown>, given: Record<string, string | boolean>): Record<string, ParamValue> {
   const names = Object.keys(experiment.params);
   for (const name of Object.keys(given)) {
-    if (!(name in experiment.params)) {
+    if (!Object.hasOwn(experiment.params, name)) {
       throw new InputError(`${experiment.name} has no parameter '${name}'; valid parameters: ${names.map((n) => `--${n}`).join(', ')}`);
     }
   }
   const resolved: Record<string, ParamValue> = {};
   for (const name of names) {
     const param = experiment.params[name]!;
-    const text = given[name];
+    const text = Object.hasOwn(given, name) ? given[name] : undefined;
     const value = text === undefined ? param.default : parseParamValue(experiment.name, name, param, text);
     resolved[name] = Array.isArray(value) ? [...value] : value;
   }

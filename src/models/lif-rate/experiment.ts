@@ -52,6 +52,11 @@ const DESCRIPTIONS: Record<keyof LifParams, string> = {
   refractory: 'refractory period τ_rp, ms',
 };
 
+/** Bounds of the neuron parameters (the relations between them are checked by validateLifSettings). */
+const LIF_BOUNDS = new Map<string, { min?: number; above?: number }>([
+  ['tauL', { above: 0 }], ['gE', { min: 0 }], ['gI', { min: 0 }], ['DE', { min: 0 }], ['DI', { min: 0 }], ['refractory', { min: 0 }],
+]);
+
 /** Weighted least squares y = a + b x; returns a, b and the standard error of a. */
 function fitLine(x: number[], y: number[], sd: number[]): { a: number; b: number; aStderr: number } {
   let s = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
@@ -69,14 +74,14 @@ export const lifRateExperiment: Experiment<LifRateResult> = {
   name: 'lif-rate',
   description: 'conductance-based LIF rate vs synaptic time constant τ_s, beside the short-τ_s (Stratonovich) theory',
   params: {
-    tauS: { default: [0.025, 0.05, 0.1, 0.2, 0.4, 0.8], description: 'synaptic time constants τ_s to simulate, ms (comma-separated)' },
-    trials: { default: 512, description: 'neurons simulated per τ_s' },
-    duration: { default: 400, description: 'counted simulated time per neuron, ms' },
-    warmup: { default: 20, description: 'simulated time discarded first, ms' },
-    dtRatio: { default: 10, description: 'time step dt = τ_s / dtRatio' },
-    seed: { default: 1, description: 'random seed' },
-    fitMaxTauS: { default: 0.1, description: 'fit rate = a + b√τ_s to the points with τ_s ≤ this, ms' },
-    ...Object.fromEntries(Object.entries(DEFAULT_LIF).map(([k, v]) => [k, { default: v, description: DESCRIPTIONS[k as keyof LifParams] }])),
+    tauS: { default: [0.025, 0.05, 0.1, 0.2, 0.4, 0.8], description: 'synaptic time constants τ_s to simulate, ms (comma-separated)', above: 0 },
+    trials: { default: 512, description: 'neurons simulated per τ_s', integer: true, min: 1 },
+    duration: { default: 400, description: 'counted simulated time per neuron, ms', above: 0 },
+    warmup: { default: 20, description: 'simulated time discarded first, ms', min: 0 },
+    dtRatio: { default: 10, description: 'time step dt = τ_s / dtRatio', min: 1 },
+    seed: { default: 1, description: 'random seed', integer: true, min: 0, max: Number.MAX_SAFE_INTEGER },
+    fitMaxTauS: { default: 0.1, description: 'fit rate = a + b√τ_s to the points with τ_s ≤ this, ms', above: 0 },
+    ...Object.fromEntries(Object.entries(DEFAULT_LIF).map(([k, v]) => [k, { default: v, description: DESCRIPTIONS[k as keyof LifParams], ...LIF_BOUNDS.get(k) }])),
   },
 
   async run(ctx: Context, params, progress, signal): Promise<LifRateResult> {

@@ -89,7 +89,7 @@ describe('wgneuro eig (CLI)', () => {
     expect(r1.err).toMatch(/expected a square matrix/);
     const r2 = await run(['eig', path, '--which', 'XY']);
     expect(r2.code).toBe(2);
-    expect(r2.err).toMatch(/--which must be LM, LR or SR/);
+    expect(r2.err).toMatch(/--which: expected one of LM, LR, SR, got "XY"/);
     const r3 = await run(['eig', join(dir, 'missing.npy')]);
     expect(r3.code).toBe(2);
   });

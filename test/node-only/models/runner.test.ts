@@ -88,7 +88,7 @@ describe('runner parameters', () => {
     expect(parseParamValue('fake', 'verbose', fake.params.verbose!, true)).toBe(true);
     expect(parseParamValue('fake', 'verbose', fake.params.verbose!, 'no')).toBe(false);
     expect(parseParamValue('fake', 'label', fake.params.label!, '12')).toBe('12');
-    expect(() => parseParamValue('fake', 'scale', fake.params.scale!, 'abc')).toThrow(/--scale expects a number, got 'abc'/);
+    expect(() => parseParamValue('fake', 'scale', fake.params.scale!, 'abc')).toThrow(/--scale: expected a finite number, got "abc"/);
     expect(() => parseParamValue('fake', 'xs', fake.params.xs!, '1,x')).toThrow(InputError);
     expect(() => parseParamValue('fake', 'verbose', fake.params.verbose!, 'maybe')).toThrow(/true or false/);
   });
@@ -150,7 +150,7 @@ describe('wgneuro run (in-process CLI)', () => {
   });
 
   it('a bad value is an input error in the user\'s terms', async () => {
-    await expect(cli('fake', '--scale', 'big')).rejects.toThrow(/--scale expects a number, got 'big'/);
+    await expect(cli('fake', '--scale', 'big')).rejects.toThrow(/--scale: expected a finite number, got "big"/);
   });
 
   it('an experiment whose parameter clashes with a runner option fails alone', async () => {
