@@ -70,6 +70,8 @@ export {
   createSmoothingEstimator, createAdam, type SmoothingEstimator, type SmoothingEstimatorOptions, type AdamOptimizer, type AdamOptions,
   nodeSpiralExperiment, trainSpiral, createSpiralLoss, spiralTrajectory, spiralLossReference,
   type NodeSpiralResult, type TrainSpiralOptions, type SpiralLossKernel,
+  mlEsExperiment, trainMlEs, evidenceTask, createMlNetwork, mlNetworkReference,
+  type MlEsResult, type TrainMlEsOptions, type MlEsTraining, type EvidenceTask, type MlNetwork, type MlNetworkRun,
   shaping1DExperiment, shaping2DExperiment, type Shaping1DResult, type Shaping1DImage, type Shaping2DResult, type Shaping2DRun,
   createCircuit, learnCircuit, respondCircuit, readCircuit, type GpuCircuit, type LearnOptions, type LearningCurve, type CircuitState,
   pyramidBand, steerableMasks, type PyramidBandOptions, type SteerableMasks, type SteerableOptions,

@@ -8,6 +8,7 @@ import { eiMotifsExperiment } from './ei-motifs/index.js';
 import { morrisLecarFiExperiment } from './morris-lecar/index.js';
 import { rsnExperiment } from './rsn/index.js';
 import { nodeSpiralExperiment } from './node-spiral/index.js';
+import { mlEsExperiment } from './ml-es/index.js';
 import { shaping1DExperiment, shaping2DExperiment } from './shaping/index.js';
 
 export const experiments: Experiment<any>[] = [];
@@ -17,6 +18,7 @@ experiments.push(eiMotifsExperiment);
 experiments.push(morrisLecarFiExperiment);
 experiments.push(rsnExperiment);
 experiments.push(nodeSpiralExperiment);
+experiments.push(mlEsExperiment);
 experiments.push(shaping1DExperiment);
 experiments.push(shaping2DExperiment);
 

@@ -4,6 +4,8 @@
  * strategies (src/models/ml-es).
  */
 import { describe, expect, it } from 'vitest';
+import type { Context } from '../../src/core/context.js';
+import { mlEsExperiment } from '../../src/models/ml-es/experiment.js';
 import { createMlNetwork } from '../../src/models/morris-lecar/network.js';
 import { mlNetworkReference, mlReadoutLossReference } from '../../src/models/morris-lecar/network-reference.js';
 import { DEFAULT_ML } from '../../src/models/morris-lecar/reference.js';
@@ -110,5 +112,19 @@ describe('ml-es training', () => {
     expect(Math.abs(r.epochs.at(-1)!.validLoss - after.validLoss)).toBeLessThan(1e-3);
     // Measured: see the report; require a clear fall, not just noise.
     expect(after.validLoss, `validation losses ${before.validLoss.toFixed(4)} → ${curve}`).toBeLessThan(0.9 * before.validLoss);
+  });
+});
+
+describe('ml-es input checks', () => {
+  const ctx = null as unknown as Context; // every check below fails before any GPU work
+  const defaults = Object.fromEntries(Object.entries(mlEsExperiment.params).map(([k, v]) => [k, v.default]));
+  const noop = (): void => {};
+  it('refuses an unknown task, a window longer than a phrase and a batch larger than the set, naming the flag', async () => {
+    await expect(mlEsExperiment.run(ctx, { ...defaults, task: 'spiral' }, noop)).rejects.toThrow(/--task: got "spiral", expected "evidence" or "node-spiral"/);
+    await expect(mlEsExperiment.run(ctx, { ...defaults, words: 3, hold: 10, window: 31 }, noop)).rejects.toThrow(/--window: got 31, expected at most words × hold = 30/);
+    await expect(mlEsExperiment.run(ctx, { ...defaults, train: 5, batch: 6 }, noop)).rejects.toThrow(/--batch: got 6, expected at most --train \(5\)/);
+  });
+  it('the task generator refuses a phrase without room for evidence', () => {
+    expect(() => evidenceTask({ words: 1, inputSize: 4, count: 3, seed: 0 })).toThrow(/words must be a whole number ≥ 2, got 1/);
   });
 });

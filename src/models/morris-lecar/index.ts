@@ -8,3 +8,8 @@ export {
   restingPotential, saddleNode, hopfCurrent, steadyStateCurrent, firingBoundaryReference, type MorrisLecarParams,
 } from './reference.js';
 export { morrisLecarDefinition } from './equations.js';
+export { createMlNetwork, type MlNetwork, type MlNetworkOptions, type MlNetworkRun, type MlReadout } from './network.js';
+export {
+  mlNetworkReference, mlReadoutLossReference, mlReadoutLogits, mlNetworkOutput, crossEntropy,
+  type MlNetworkProblem, type MlNetworkState,
+} from './network-reference.js';
