@@ -65,6 +65,7 @@ export {
   morrisLecarFiExperiment, simulateMlCurrents, findFiringBoundaries, DEFAULT_ML, mlStep, restingPotential, saddleNode, hopfCurrent,
   type MlFiResult, type MlFiPoint, type MlCurrentsOptions, type MlCurrentsResult, type MorrisLecarParams,
   rsnExperiment, createScoreModel, createDsmTrainer, trainScoreModel, evaluateScore, noiseLevels, sampleReservoir, noiseMap,
+  sampleReservoirNetwork, reservoirNetwork, type ReservoirNetworkOptions,
   trainSamplerOnly, sampleSamplerOnly, samplerOnlyModel, mixtureScore, emStationaryCovariance,
   type RsnResult, type GpuScoreModel, type ScoreModel, type TrainScoreOptions, type ReservoirSampleOptions, type SamplerOnlyNetwork,
   createSmoothingEstimator, createAdam, type SmoothingEstimator, type SmoothingEstimatorOptions, type AdamOptimizer, type AdamOptions,

@@ -23,6 +23,7 @@ export {
 } from './morris-lecar/index.js';
 export {
   rsnExperiment, createScoreModel, createDsmTrainer, trainScoreModel, evaluateScore, noiseLevels, sampleReservoir, noiseMap,
+  sampleReservoirNetwork, reservoirNetwork, type ReservoirNetworkOptions,
   trainSamplerOnly, sampleSamplerOnly, samplerOnlyModel, mixtureScore, emStationaryCovariance,
   type RsnResult, type GpuScoreModel, type ScoreModel, type TrainScoreOptions, type ReservoirSampleOptions, type SamplerOnlyNetwork,
 } from './rsn/index.js';

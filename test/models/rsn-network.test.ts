@@ -33,7 +33,7 @@ function randomModel(hidden: number, seed: number, activation: ScoreModel['activ
 }
 
 describe('RSN sampling on the network engine', () => {
-  for (const hidden of [3, 13]) {
+  for (const hidden of [3, 7]) {
     gpuIt(`linear reservoir of ${hidden} units: x = W₁h has the Euler–Maruyama stationary law (discrete Lyapunov)`, async (ctx) => {
       // As in rsn.test.ts: φ = identity gives s(x) = Ax + c, A = W₁W₂ − I, c = W₁b; the chain is
       // a Gaussian AR(1) with mean −A⁻¹c and Σ = (I + dtA)Σ(I + dtA)ᵀ + 2dt·I, whatever N is.
@@ -52,8 +52,11 @@ describe('RSN sampling on the network engine', () => {
       const det = A[0]! * A[3]! - A[1]! * A[2]!;
       const mean = [-(A[3]! * c[0]! - A[1]! * c[1]!) / det, -(-A[2]! * c[0]! + A[0]! * c[1]!) / det];
       const cov = emStationaryCovariance(A, d, dt);
-      const chains = 4095;
-      // 300 steps = 30 time units; the one-step noise lag of the engine does not change the law
+      // 300 steps = 30 time units: the slowest mode must have decayed by e^-6 at least (checked,
+      // with the eigenvalues of the 2 × 2 A); the engine's one-step noise lag does not change the law
+      const slowest = -0.5 * (A[0]! + A[3]!) - Math.sqrt(Math.max(0, (0.5 * (A[0]! - A[3]!)) ** 2 + A[1]! * A[2]!));
+      expect(300 * dt * slowest, 'decay of the slowest mode over the run').toBeGreaterThan(6);
+      const chains = 2047;
       const x = await sampleReservoirNetwork(ctx, model, { chains, steps: 300, dt, seed: 23, activation: 'linear' });
       const m = moments(x, d);
       for (let a = 0; a < d; a++) {
@@ -63,13 +66,15 @@ describe('RSN sampling on the network engine', () => {
           expect(Math.abs(m.cov[a * d + b]! - cov[a * d + b]!), `covariance (${a}, ${b}): ${m.cov[a * d + b]} vs ${cov[a * d + b]}`).toBeLessThan(4.5 * se);
         }
       }
-    }, 60_000);
+    }, 180_000);
   }
 
-  gpuIt('ReLU reservoir of 9 units: output means and variances match the fused sampler\'s', async (ctx) => {
-    const model = randomModel(9, 41, 'relu');
-    const chains = 4095;
-    const o = { chains, steps: 300, dt: 0.05, seed: 7 };
+  gpuIt('ReLU reservoir of 5 units: output means and variances match the fused sampler\'s', async (ctx) => {
+    // same initial law and dynamics, so the laws agree at every step (up to the engine's lag of one
+    // noise increment, negligible after 200 steps of dt = 0.1)
+    const model = randomModel(5, 41, 'relu');
+    const chains = 2047;
+    const o = { chains, steps: 200, dt: 0.1, seed: 7 };
     const engine = moments(await sampleReservoirNetwork(ctx, model, o), 2);
     const fused = moments(await sampleReservoir(ctx, model, o), 2);
     for (let a = 0; a < 2; a++) {
@@ -81,7 +86,7 @@ describe('RSN sampling on the network engine', () => {
       const se = Math.sqrt((engine.m4[a]! - ve * ve + fused.m4[a]! - vf * vf) / chains);
       expect(Math.abs(ve - vf), `variance ${a}: ${ve} vs ${vf}`).toBeLessThan(4.5 * se);
     }
-  }, 60_000);
+  }, 180_000);
 
   gpuIt('the network has W_rec = W₂W₁ and the noise map Σ with W₁Σ = I', async () => {
     const model = randomModel(6, 3, 'tanh');
