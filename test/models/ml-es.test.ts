@@ -110,9 +110,10 @@ describe('ml-es training', () => {
     // the GPU's validation is the float64 twin's up to f32 rounding over 40 steps
     expect(Math.abs(r.initial.validLoss - before.validLoss)).toBeLessThan(1e-3);
     expect(Math.abs(r.epochs.at(-1)!.validLoss - after.validLoss)).toBeLessThan(1e-3);
-    // Measured: see the report; require a clear fall, not just noise.
+    // Measured: 1.0955 → 0.7724 (accuracy 0.333 → 0.700 on 60 phrases); the per-epoch losses wander
+    // by ±0.05 early on, so a 10 % fall is beyond noise and still far from the measured 30 %.
     expect(after.validLoss, `validation losses ${before.validLoss.toFixed(4)} → ${curve}`).toBeLessThan(0.9 * before.validLoss);
-  });
+  }, 300_000);
 });
 
 describe('ml-es input checks', () => {
