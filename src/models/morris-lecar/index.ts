@@ -1,4 +1,4 @@
-/** morris-lecar: the Morris–Lecar neuron of Hazelden et al. (semi-implicit update), its f–I curve and fixed-point theory. */
+/** morris-lecar: the Morris–Lecar neuron of Hazelden et al. (semi-implicit update), its f–I curve and fixed-point theory, and recurrent networks of it (S weight copies × B trials per launch). */
 export { morrisLecarFiExperiment, type MlFiPoint, type MlFiResult } from './experiment.js';
 export {
   simulateMlCurrents, findFiringBoundaries, type MlCurrentsOptions, type MlCurrentsResult, type FiringBoundary,
