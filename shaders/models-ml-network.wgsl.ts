@@ -21,8 +21,16 @@ import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
 import { mlNeuronSchema, mlStepWGSL } from './models-morris-lecar.wgsl.js';
 
-/** Sections of the network state buffer, each [trials][neurons]. */
+/** Sections of the network state buffer, each [trials][neurons], in this order. */
 export const ML_NETWORK_SECTIONS = ['v', 'w', 't', 't_sum'] as const;
+
+/** Index of a section of the state buffer (multiply by trials × neurons for its offset). */
+export function mlNetworkSection(name: (typeof ML_NETWORK_SECTIONS)[number]): number {
+  return ML_NETWORK_SECTIONS.indexOf(name);
+}
+
+/** WGSL constants SECTION_V … SECTION_T_SUM with the section indices. */
+const sectionConstants = (): string => ML_NETWORK_SECTIONS.map((name, k) => `const SECTION_${name.toUpperCase()}: u32 = ${k}u;`).join('\n');
 
 export const mlNetworkParams = uniformLayout({
   ...mlNeuronSchema,
@@ -60,6 +68,7 @@ ${mlStepWGSL('NetParams')}
 const WG_SIZE: u32 = ${o.workgroupSize}u;
 const NEURONS: u32 = ${o.neurons}u;
 const PER: u32 = ${perInvocation}u; // neurons of one invocation: lid, lid + WG_SIZE, …
+${sectionConstants()}
 
 @group(0) @binding(0) var<uniform> params: NetParams;               // neuron constants, sizes, step range
 @group(0) @binding(1) var<storage, read> w_rec: array<f32>;          // [copy][pre j][post i]
@@ -90,10 +99,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let i = lid + q * WG_SIZE;
     if (i < NEURONS) {
       let at = r * NEURONS + i;
-      v[q] = state[at];
-      w[q] = state[tn + at];
-      t_new[q] = state[2u * tn + at];
-      t_sum[q] = state[3u * tn + at];
+      v[q] = state[SECTION_V * tn + at];
+      w[q] = state[SECTION_W * tn + at];
+      t_new[q] = state[SECTION_T * tn + at];
+      t_sum[q] = state[SECTION_T_SUM * tn + at];
       t_buf[i] = t_new[q];
     }
   }
@@ -125,10 +134,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let i = lid + q * WG_SIZE;
     if (i < NEURONS) {
       let at = r * NEURONS + i;
-      state[at] = v[q];
-      state[tn + at] = w[q];
-      state[2u * tn + at] = t_new[q];
-      state[3u * tn + at] = t_sum[q];
+      state[SECTION_V * tn + at] = v[q];
+      state[SECTION_W * tn + at] = w[q];
+      state[SECTION_T * tn + at] = t_new[q];
+      state[SECTION_T_SUM * tn + at] = t_sum[q];
     }
   }
 }
@@ -151,6 +160,7 @@ export function mlReadoutLossWGSL(): string {
   return wgsl`
 ${WGSL_LINEAR_INDEX}
 ${mlReadoutLossParams.wgslStruct('LossParams')}
+${sectionConstants()}
 override WG_SIZE: u32 = 64u;
 
 @group(0) @binding(0) var<uniform> params: LossParams;             // sizes
@@ -166,7 +176,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (s >= params.copies) { return; }
   let n = params.neurons;
   let c_count = params.classes;
-  let sums = 3u * params.trials * n;
+  let sums = SECTION_T_SUM * params.trials * n;
   var total = 0.0;
   var right = 0.0;
   for (var b = 0u; b < params.batch; b++) {

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Context } from '../../src/core/context.js';
 import { mlEsExperiment } from '../../src/models/ml-es/experiment.js';
 import { createMlNetwork } from '../../src/models/morris-lecar/network.js';
+import { mlNetworkSection } from '../../shaders/models-ml-network.wgsl.js';
 import { mlNetworkReference, mlReadoutLossReference } from '../../src/models/morris-lecar/network-reference.js';
 import { DEFAULT_ML } from '../../src/models/morris-lecar/reference.js';
 import { evidenceTask } from '../../src/models/ml-es/task.js';
@@ -41,13 +42,14 @@ describe('recurrent Morris–Lecar network on the GPU', () => {
         v0: tile(v0), w0: tile(w0),
       });
       const tn = S * B * N;
+      const [atV, atW, atT, atSum] = (['v', 'w', 't', 't_sum'] as const).map((name) => mlNetworkSection(name) * tn) as [number, number, number, number];
       let worstV = 0;
       let worstSum = 0;
       for (let k = 0; k < tn; k++) {
-        worstV = Math.max(worstV, Math.abs(got[k]! - ref.v[k]!));
-        worstSum = Math.max(worstSum, Math.abs(got[3 * tn + k]! - ref.tSum[k]!));
-        expect(Math.abs(got[tn + k]! - ref.w[k]!), `w of ${k}`).toBeLessThan(1e-3);
-        expect(Math.abs(got[2 * tn + k]! - ref.t[k]!), `T of ${k}`).toBeLessThan(1e-3);
+        worstV = Math.max(worstV, Math.abs(got[atV + k]! - ref.v[k]!));
+        worstSum = Math.max(worstSum, Math.abs(got[atSum + k]! - ref.tSum[k]!));
+        expect(Math.abs(got[atW + k]! - ref.w[k]!), `w of ${k}`).toBeLessThan(1e-3);
+        expect(Math.abs(got[atT + k]! - ref.t[k]!), `T of ${k}`).toBeLessThan(1e-3);
       }
       // 27 steps: the single-neuron bound (1e-3 mV per step, test/models/morris-lecar.test.ts) plus
       // the coupling, |∂z/∂T| ≤ Σ|W| ≤ √N and |∂T/∂V| ≤ 1/(4K_p), scaled by 36.75·dt/C per step —
@@ -62,7 +64,7 @@ describe('recurrent Morris–Lecar network on the GPU', () => {
       const readout = Float32Array.from({ length: C * N + C }, () => 2 * rng() - 1);
       const labels = Uint32Array.from({ length: B }, () => Math.floor(rng() * C));
       const out = await net.losses({ weights: track(ctx.tensor([readout.length], { label: 'readout', data: readout })), classes: C, labels });
-      const refLoss = mlReadoutLossReference(got.subarray(3 * tn), N, S, B, windowSteps, readout, C, labels);
+      const refLoss = mlReadoutLossReference(got.subarray(atSum, atSum + tn), N, S, B, windowSteps, readout, C, labels);
       const losses = await out.losses.read();
       const correct = await out.correct.read();
       for (let s = 0; s < S; s++) {

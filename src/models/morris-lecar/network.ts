@@ -9,7 +9,7 @@
  * is one dispatch per few hundred steps, with the previous outputs of a trial in workgroup memory.
  */
 import {
-  ML_MAX_CLASSES, ML_NETWORK_SECTIONS, mlNetworkParams, mlNetworkWGSL, mlReadoutLossParams, mlReadoutLossWGSL,
+  ML_MAX_CLASSES, ML_NETWORK_SECTIONS, mlNetworkSection, mlNetworkParams, mlNetworkWGSL, mlReadoutLossParams, mlReadoutLossWGSL,
 } from '../../../shaders/models-ml-network.wgsl.js';
 import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
@@ -113,9 +113,9 @@ export function createMlNetwork(ctx: Context, options: MlNetworkOptions): MlNetw
         const b = r % q.batch;
         for (let i = 0; i < N; i++) {
           const v = q.v0[b * N + i]!;
-          init[r * N + i] = v;
-          init[trials * N + r * N + i] = q.w0[b * N + i]!;
-          init[2 * trials * N + r * N + i] = mlNetworkOutput(v);
+          init[mlNetworkSection('v') * trials * N + r * N + i] = v;
+          init[mlNetworkSection('w') * trials * N + r * N + i] = q.w0[b * N + i]!;
+          init[mlNetworkSection('t') * trials * N + r * N + i] = mlNetworkOutput(v);
         }
       }
       state.write(init);
@@ -173,7 +173,7 @@ export function createMlNetwork(ctx: Context, options: MlNetworkOptions): MlNetw
       if (!Number.isInteger(first) || !Number.isInteger(count) || first < 0 || count < 1 || first + count > last.trials) {
         throw new InputError(`ml-network: trials [${first}, ${first + count}) are not within the last run's ${last.trials}`);
       }
-      const raw = new Float32Array(await ctx.read(state.buffer, 4 * (3 * last.trials * N + first * N), 4 * count * N));
+      const raw = new Float32Array(await ctx.read(state.buffer, 4 * (mlNetworkSection('t_sum') * last.trials * N + first * N), 4 * count * N));
       const inv = 1 / last.windowSteps;
       for (let k = 0; k < raw.length; k++) raw[k] = raw[k]! * inv;
       return raw;
