@@ -3,9 +3,11 @@
  * many trials with their own weights in one launch, for training by evolution strategies:
  *
  * - `ml_network`: one workgroup per trial r = copy·B + phrase. Each step every neuron i takes
- *     z_i = drive[copy][token_t][i] + Σ_j W_rec[copy][j][i] T_{t−1}[j],
+ *     z_i = drive[copy][token_t][i] + Σ_j W_rec[copy][j][i] T_{t−1}[j] + σ_z ξ,
  *     I_tot = (I_app + z)·36.75 + 39.9,   (V, w) ← ml_step(V, w, I_tot),   T = σ((V − V_t)/K_p),
  *   where token_t is the word the trial's phrase holds at step t (each word held `word_steps` steps)
+ *   ξ a standard normal from Philox4x32-10 (Salmon et al. 2011) at counter (i, step, phrase, stream),
+ *   the same for every copy (common random numbers: the copies' losses differ by their weights only),
  *   and drive[copy][word] = W_inpᵀ x_word is precomputed (a phrase only ever shows a handful of
  *   distinct input vectors, so the input product is a small GEMM per launch instead of one per
  *   step). T_{t−1} of the whole trial lives in workgroup memory (double-buffered); outputs from `window_start` on are
@@ -19,6 +21,7 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
+import { philoxWGSL } from './common/philox.wgsl.js';
 import { mlNeuronSchema, mlStepWGSL } from './models-morris-lecar.wgsl.js';
 
 /** Sections of the network state buffer, each [trials][neurons], in this order. */
@@ -48,6 +51,10 @@ export const mlNetworkParams = uniformLayout({
   input_offset: 'f32',
   v_t: 'f32', // output sigmoid midpoint, mV
   k_p: 'f32', // output sigmoid slope, mV
+  noise_std: 'f32', // σ_z of the input noise (0: none, and no random numbers drawn)
+  noise_stream: 'u32', // Philox counter word 3: one stream per launch
+  seed_lo: 'u32', // Philox key, low word
+  seed_hi: 'u32', // Philox key, high word
 });
 
 /** Options of {@link mlNetworkWGSL}; also its pipeline-cache key. */
@@ -61,6 +68,7 @@ export interface MlNetworkKernelOptions {
 export function mlNetworkWGSL(o: MlNetworkKernelOptions): string {
   const perInvocation = Math.ceil(o.neurons / o.workgroupSize);
   return wgsl`
+${philoxWGSL}
 ${WGSL_LINEAR_INDEX}
 ${mlNetworkParams.wgslStruct('NetParams')}
 ${mlStepWGSL('NetParams')}
@@ -119,6 +127,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         var z = drive[drive_row + i];
         for (var j = 0u; j < NEURONS; j++) {
           z += w_rec[rec + j * NEURONS + i] * t_buf[read_at + j];
+        }
+        if (params.noise_std > 0.0) {
+          let bits = philox4x32_10(vec4u(i, step, phrase, params.noise_stream), vec2u(params.seed_lo, params.seed_hi));
+          z += params.noise_std * philox_normal4(bits).x;
         }
         let vw = ml_step(params, v[q], w[q], (params.i_app + z) * params.input_scale + params.input_offset);
         v[q] = vw.x;

@@ -15,8 +15,8 @@ import { mlValidationReference, trainMlEs } from '../../src/models/ml-es/train.j
 import { gpuIt, testRng } from '../helpers/device.js';
 
 describe('recurrent Morris–Lecar network on the GPU', () => {
-  for (const [N, S, B, recShared] of [[13, 3, 5, false], [70, 2, 3, true]] as const) {
-    gpuIt(`${S} weight copies × ${B} phrases of ${N} neurons (W_rec ${recShared ? 'shared' : 'per copy'}) match the float64 twin`, async (ctx, track) => {
+  for (const [N, S, B, recShared, noiseStd] of [[13, 3, 5, false, 0], [70, 2, 3, true, 0], [11, 2, 3, false, 0.4]] as const) {
+    gpuIt(`${S} weight copies × ${B} phrases of ${N} neurons (W_rec ${recShared ? 'shared' : 'per copy'}${noiseStd ? ', input noise' : ''}) match the float64 twin`, async (ctx, track) => {
       const rng = testRng(N + 7);
       const vocabulary = 4;
       const [words, wordSteps, windowSteps] = [3, 9, 11];
@@ -31,6 +31,7 @@ describe('recurrent Morris–Lecar network on the GPU', () => {
       const net = track(createMlNetwork(ctx, { neurons: N, maxTrials: S * B + 1, stepsPerDispatch: 10 }));
       const run = {
         copies: S, batch: B, recCopies, driveCopies, tokens, words, wordSteps, windowSteps, iApp: 0.1, v0, w0,
+        noise: { std: noiseStd, seed: 9, stream: 4 },
         wRec: track(ctx.tensor([wRec.length], { label: 'w_rec', data: wRec })),
         drive: track(ctx.tensor([drive.length], { label: 'drive', data: drive })),
       };
@@ -58,6 +59,14 @@ describe('recurrent Morris–Lecar network on the GPU', () => {
       expect(worstV, 'largest |ΔV| (mV)').toBeLessThan(0.1);
       expect(worstSum, 'largest |ΔΣT| over the window').toBeLessThan(1e-3 * windowSteps);
       expect(got.some((x) => Number.isNaN(x))).toBe(false);
+      if (noiseStd > 0) {
+        // the noise is really there: without it the twin ends elsewhere
+        const quiet = mlNetworkReference({
+          ...run, noise: undefined, p: DEFAULT_ML, neurons: N, wRec, drive, steps: words * wordSteps, windowStart: words * wordSteps - windowSteps,
+          v0: tile(v0), w0: tile(w0),
+        });
+        expect(Math.max(...quiet.v.map((v, k) => Math.abs(v - ref.v[k]!)))).toBeGreaterThan(1);
+      }
 
       // the readout loss of every copy
       const C = 3;

@@ -22,6 +22,8 @@ import { EVIDENCE_CLASSES, EVIDENCE_VOCABULARY, type EvidenceTask } from './task
 const INIT_TAG = 0x6d6c6533; // Philox tag of the initial weights
 const STATE_TAG = 0x6d6c6534; // … of the initial neuron states
 const SHUFFLE_TAG = 0x6d6c6535; // … of the epoch's phrase order
+/** Noise stream of validation runs; training step k uses stream k (Philox counter word 3, below the tags above). */
+const VALID_STREAM = 0xffffffff;
 
 /** Weights of the network (float64 on the CPU side). */
 export interface MlEsWeights {
@@ -74,6 +76,11 @@ export interface TrainMlEsOptions {
   windowSteps: number;
   /** Constant applied input I_app (paper: 0.1). */
   iApp: number;
+  /**
+   * Standard deviation of the input noise added to z (the reference's `noise_std`, value not
+   * recorded). Default 0. The noise of a phrase is the same for every copy (common random numbers).
+   */
+  noise?: number;
   seed: number;
   stepsPerDispatch?: number;
   progress?: (fraction: number, message?: string) => void;
@@ -107,6 +114,7 @@ function checkOptions(o: TrainMlEsOptions, train: EvidenceTask, valid: EvidenceT
   if (!(o.sigma > 0) || !Number.isFinite(o.sigma)) throw new InputError(`ml-es: sigma must be a positive number, got ${o.sigma}`);
   if (!(o.lr > 0) || !Number.isFinite(o.lr)) throw new InputError(`ml-es: lr must be a positive number, got ${o.lr}`);
   if (!Number.isFinite(o.iApp)) throw new InputError(`ml-es: iApp must be a finite number, got ${o.iApp}`);
+  if (o.noise !== undefined && !(o.noise >= 0 && Number.isFinite(o.noise))) throw new InputError(`ml-es: noise must be a non-negative number, got ${o.noise}`);
   if (o.batch > train.count) throw new InputError(`ml-es: batch ${o.batch} exceeds the ${train.count} training phrases`);
   if (o.windowSteps > train.words * o.wordSteps) throw new InputError(`ml-es: the readout window (${o.windowSteps} steps) exceeds a phrase (${train.words} words × ${o.wordSteps} steps)`);
   if (train.inputSize !== valid.inputSize || train.words !== valid.words) throw new InputError('ml-es: the training and validation sets must share words and input size');
@@ -155,11 +163,12 @@ export async function trainMlEs(ctx: Context, train: EvidenceTask, valid: Eviden
   }));
   const net: MlNetwork = own(createMlNetwork(ctx, { neurons: N, maxTrials: Math.max(S * B, valid.count), stepsPerDispatch: o.stepsPerDispatch, label: 'ml_es.network' }));
   const common = { words: train.words, wordSteps: o.wordSteps, windowSteps: o.windowSteps, iApp: o.iApp };
-  const validState = mlEsInitialState(N, valid.count, o.seed, 0xffffffff);
+  const validState = mlEsInitialState(N, valid.count, o.seed, VALID_STREAM);
+  const noise = (stream: number) => ({ std: o.noise ?? 0, seed: o.seed, stream });
 
   const validate = async (): Promise<{ validLoss: number; validAccuracy: number }> => {
     await matmul(ctx, vocab, wInp.reshape([nIn, N]), { dst: driveShared });
-    await net.run({ ...common, copies: 1, batch: valid.count, wRec, recCopies: 1, drive: driveShared, driveCopies: 1, tokens: valid.tokens, ...validState });
+    await net.run({ ...common, copies: 1, batch: valid.count, wRec, recCopies: 1, drive: driveShared, driveCopies: 1, tokens: valid.tokens, ...validState, noise: noise(VALID_STREAM) });
     const out = await net.losses({ weights: readoutT, classes: C, labels: valid.labels });
     const loss = (await out.losses.read())[0]!;
     const right = (await out.correct.read())[0]!;
@@ -194,7 +203,7 @@ export async function trainMlEs(ctx: Context, train: EvidenceTask, valid: Eviden
         await net.run({
           ...common, copies: S, batch: B, tokens, ...mlEsInitialState(N, B, o.seed, step),
           wRec: recActive ? copies : wRec, recCopies: recActive ? S : 1,
-          drive: recActive ? driveShared : driveCopies, driveCopies: recActive ? 1 : S,
+          drive: recActive ? driveShared : driveCopies, driveCopies: recActive ? 1 : S, noise: noise(step),
         });
         const out = await net.losses({ weights: readoutT, classes: C, labels });
         await active.adam.step(active.w, await active.es.gradient(out.losses));
@@ -224,7 +233,7 @@ export async function trainMlEs(ctx: Context, train: EvidenceTask, valid: Eviden
  * Validation loss and accuracy of `weights` on `valid` in float64 (the same initial states as
  * {@link trainMlEs} validates from), for tests and for checking the GPU's numbers.
  */
-export function mlValidationReference(weights: MlEsWeights, valid: EvidenceTask, o: Pick<TrainMlEsOptions, 'wordSteps' | 'windowSteps' | 'iApp' | 'seed'>): { validLoss: number; validAccuracy: number } {
+export function mlValidationReference(weights: MlEsWeights, valid: EvidenceTask, o: Pick<TrainMlEsOptions, 'wordSteps' | 'windowSteps' | 'iApp' | 'seed' | 'noise'>): { validLoss: number; validAccuracy: number } {
   const N = weights.neurons;
   const V = EVIDENCE_VOCABULARY;
   const drive = new Float64Array(V * N);
@@ -232,12 +241,12 @@ export function mlValidationReference(weights: MlEsWeights, valid: EvidenceTask,
     const x = valid.vocabulary[t * weights.inputSize + j]!;
     if (x !== 0) for (let i = 0; i < N; i++) drive[t * N + i] = drive[t * N + i]! + x * weights.wInp[j * N + i]!;
   }
-  const state = mlEsInitialState(N, valid.count, o.seed, 0xffffffff);
+  const state = mlEsInitialState(N, valid.count, o.seed, VALID_STREAM);
   const steps = valid.words * o.wordSteps;
   const run = mlNetworkReference({
     p: DEFAULT_ML, neurons: N, copies: 1, batch: valid.count, wRec: weights.wRec, recCopies: 1, drive, driveCopies: 1,
     tokens: valid.tokens, words: valid.words, wordSteps: o.wordSteps, steps, windowStart: steps - o.windowSteps, iApp: o.iApp,
-    v0: state.v0, w0: state.w0,
+    v0: state.v0, w0: state.w0, noise: { std: o.noise ?? 0, seed: o.seed, stream: VALID_STREAM },
   });
   const r = mlReadoutLossReference(run.tSum, N, 1, valid.count, o.windowSteps, weights.readout, EVIDENCE_CLASSES, valid.labels);
   return { validLoss: r.losses[0]!, validAccuracy: r.correct[0]! / valid.count };

@@ -4,6 +4,8 @@
  * I_tot = (I_app + z)·36.75 + 39.9, the semi-implicit neuron update, T = σ((V − V_t)/K_p), and the
  * cross-entropy of a linear readout of T averaged over the last steps.
  */
+import { seedToKey } from '../../core/seed.js';
+import { normal4FromBits, philox4x32_10 } from '../../reference/philox.js';
 import { ML_INPUT_OFFSET, ML_INPUT_SCALE, ML_OUTPUT, mlStep, type MorrisLecarParams } from './reference.js';
 
 /** One launch of the network: S weight copies × B phrases. */
@@ -30,6 +32,15 @@ export interface MlNetworkProblem {
   /** Initial V and w, [trial][neuron]. T starts at σ((V − V_t)/K_p) of the initial V. */
   v0: ArrayLike<number>;
   w0: ArrayLike<number>;
+  /** Input noise σ_z ξ, ξ from Philox at counter (neuron, step, phrase, stream) under `seed`. Default none. */
+  noise?: MlInputNoise;
+}
+
+/** Input noise of the network: z += std·ξ. */
+export interface MlInputNoise {
+  std: number;
+  seed: number;
+  stream: number;
 }
 
 /** Final V, w, T and the summed outputs ΣT, each [trial][neuron]. */
@@ -54,6 +65,9 @@ export function mlNetworkReference(q: MlNetworkProblem): MlNetworkState {
   };
   const vocabulary = q.drive.length / (q.driveCopies * N);
   const s = new Float64Array(2);
+  const key = q.noise && q.noise.std > 0 ? seedToKey(q.noise.seed) : null;
+  const bits = new Uint32Array(4);
+  const normals = new Float64Array(4);
   const prev = new Float64Array(N);
   const next = new Float64Array(N);
   for (let r = 0; r < trials; r++) {
@@ -70,6 +84,7 @@ export function mlNetworkReference(q: MlNetworkProblem): MlNetworkState {
       for (let i = 0; i < N; i++) {
         let z = q.drive[drv + token * N + i]!;
         for (let j = 0; j < N; j++) z += q.wRec[rec + j * N + i]! * prev[j]!;
+        if (key) z += q.noise!.std * normal4FromBits(philox4x32_10([i, step, phrase, q.noise!.stream], key, bits), normals)[0]!;
         s[0] = v[i]!;
         s[1] = w[i]!;
         mlStep(q.p, s, (q.iApp + z) * ML_INPUT_SCALE + ML_INPUT_OFFSET);

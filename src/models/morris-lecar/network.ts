@@ -14,7 +14,8 @@ import {
 import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
 import { InputError } from '../../gpu/errors.js';
-import { mlNetworkOutput } from './network-reference.js';
+import { seedToKey } from '../../core/seed.js';
+import { mlNetworkOutput, type MlInputNoise } from './network-reference.js';
 import { DEFAULT_ML, ML_INPUT_OFFSET, ML_INPUT_SCALE, ML_OUTPUT, validateMl, type MorrisLecarParams } from './reference.js';
 
 /** Sizes of an {@link MlNetwork}, fixed at creation. */
@@ -49,6 +50,8 @@ export interface MlNetworkRun {
   /** Initial V and w, [batch][neuron] (every copy starts a phrase from the same state). */
   v0: ArrayLike<number>;
   w0: ArrayLike<number>;
+  /** Input noise z += std·ξ (ξ: Philox at counter (neuron, step, phrase, stream)). Default none. */
+  noise?: MlInputNoise;
 }
 
 /** Readout losses of a run: see {@link MlNetwork.losses}. */
@@ -122,6 +125,7 @@ export function createMlNetwork(ctx: Context, options: MlNetworkOptions): MlNetw
       const tokens = ctx.tensor([q.tokens.length], { label: `${label}.tokens`, dtype: 'u32', data: q.tokens });
       const pipeline = await ctx.kernel({ label: 'ml_network', code: mlNetworkWGSL({ neurons: N, workgroupSize }) });
       const total = q.words * q.wordSteps;
+      const [seedLo, seedHi] = seedToKey(q.noise?.seed ?? 0);
       try {
         for (let done = 0; done < total; done += stepsPerDispatch) {
           ctx.dispatch({
@@ -133,6 +137,7 @@ export function createMlNetwork(ctx: Context, options: MlNetworkOptions): MlNetw
                 words: q.words, word_steps: q.wordSteps, steps: Math.min(stepsPerDispatch, total - done), step_offset: done,
                 window_start: total - q.windowSteps, i_app: q.iApp, input_scale: ML_INPUT_SCALE, input_offset: ML_INPUT_OFFSET,
                 v_t: ML_OUTPUT.Vt, k_p: ML_OUTPUT.Kp,
+                noise_std: q.noise?.std ?? 0, noise_stream: q.noise?.stream ?? 0, seed_lo: seedLo, seed_hi: seedHi,
               }),
               q.wRec, q.drive, tokens, state,
             ],
@@ -201,5 +206,10 @@ function validateRun(q: MlNetworkRun, N: number, maxTrials: number): number {
   if (bad >= 0) throw new InputError(`ml-network: tokens[${bad}] is ${q.tokens[bad]}, expected an id below ${vocabulary} (rows of the drive table)`);
   if (q.v0.length !== q.batch * N || q.w0.length !== q.batch * N) throw new InputError(`ml-network: v0 and w0 must hold batch × neurons = ${q.batch * N} values, got ${q.v0.length} and ${q.w0.length}`);
   if (!Number.isFinite(q.iApp)) throw new InputError(`ml-network: iApp must be a finite number, got ${q.iApp}`);
+  if (q.noise) {
+    if (!(q.noise.std >= 0) || !Number.isFinite(q.noise.std)) throw new InputError(`ml-network: noise.std must be a non-negative number, got ${q.noise.std}`);
+    if (!Number.isSafeInteger(q.noise.seed) || q.noise.seed < 0) throw new InputError(`ml-network: noise.seed must be a non-negative whole number, got ${q.noise.seed}`);
+    if (!Number.isInteger(q.noise.stream) || q.noise.stream < 0 || q.noise.stream >= 2 ** 32) throw new InputError(`ml-network: noise.stream must be a whole number in [0, 2^32), got ${q.noise.stream}`);
+  }
   return trials;
 }
