@@ -29,7 +29,7 @@ export interface MlEsResult {
   wallMs: number;
 }
 
-const NUMBER_PARAMS = ['hidden', 'S', 'sigma', 'lr', 'epochs', 'batch', 'words', 'hold', 'window', 'input', 'train', 'valid', 'iapp', 'noise', 'seed'] as const;
+const NUMBER_PARAMS = ['hidden', 'S', 'sigma', 'lr', 'epochs', 'batch', 'words', 'hold', 'window', 'input', 'train', 'valid', 'iapp', 'noise', 'clip', 'seed'] as const;
 
 export const mlEsExperiment: Experiment<MlEsResult> = {
   name: 'ml-es',
@@ -49,6 +49,7 @@ export const mlEsExperiment: Experiment<MlEsResult> = {
     train: { default: 200, description: 'training phrases (paper: 3200)', integer: true, min: 1 },
     valid: { default: 100, description: 'validation phrases (paper: 100)', integer: true, min: 1 },
     iapp: { default: 0.1, description: 'constant applied input I_app (I_tot = (I_app + z)·36.75 + 39.9)' },
+    clip: { default: 10, description: 'largest norm of one step\'s gradient (active matrix and readout together; the reference clips at 10)', above: 0 },
     noise: { default: 0, description: 'standard deviation of Gaussian noise added to z every step (the reference\'s noise_std; its value is not recorded)', min: 0 },
     seed: { default: 1, description: 'random seed (task, initial weights and states, perturbations)', integer: true, min: 0 },
   },
@@ -65,7 +66,7 @@ export const mlEsExperiment: Experiment<MlEsResult> = {
     const valid = evidenceTask({ words: p.words, inputSize: p.input, count: p.valid, seed: p.seed, stream: 1 });
     const r = await trainMlEs(ctx, train, valid, {
       neurons: p.hidden, samples: p.S, sigma: p.sigma, lr: p.lr, epochs: p.epochs, batch: p.batch, wordSteps: p.hold,
-      windowSteps: p.window, iApp: p.iapp, noise: p.noise, seed: p.seed, progress, signal,
+      windowSteps: p.window, iApp: p.iapp, noise: p.noise, clip: p.clip, seed: p.seed, progress, signal,
     });
     const epochs: MlEsResult['epochs'] = [
       { epoch: 0, trainLoss: null, trainAccuracy: null, ...r.initial },

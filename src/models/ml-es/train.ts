@@ -10,7 +10,7 @@
 import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
 import { InputError } from '../../gpu/errors.js';
-import { matmul } from '../../linalg/index.js';
+import { mapExpr, matmul, norm2 } from '../../linalg/index.js';
 import { philoxArray } from '../../reference/philox.js';
 import { adamStepReference } from '../es/reference.js';
 import { createAdam, createSmoothingEstimator } from '../es/estimator.js';
@@ -81,6 +81,12 @@ export interface TrainMlEsOptions {
    * recorded). Default 0. The noise of a phrase is the same for every copy (common random numbers).
    */
   noise?: number;
+  /**
+   * Largest Euclidean norm of one step's gradient, the active matrix's estimate and the readout's
+   * gradient together (the reference's clip_grad_norm_ of 10); larger steps are scaled down.
+   * Default 10; Infinity turns clipping off.
+   */
+  clip?: number;
   seed: number;
   stepsPerDispatch?: number;
   progress?: (fraction: number, message?: string) => void;
@@ -114,6 +120,7 @@ function checkOptions(o: TrainMlEsOptions, train: EvidenceTask, valid: EvidenceT
   if (!(o.sigma > 0) || !Number.isFinite(o.sigma)) throw new InputError(`ml-es: sigma must be a positive number, got ${o.sigma}`);
   if (!(o.lr > 0) || !Number.isFinite(o.lr)) throw new InputError(`ml-es: lr must be a positive number, got ${o.lr}`);
   if (!Number.isFinite(o.iApp)) throw new InputError(`ml-es: iApp must be a finite number, got ${o.iApp}`);
+  if (o.clip !== undefined && !(o.clip > 0)) throw new InputError(`ml-es: clip must be a positive number (Infinity: off), got ${o.clip}`);
   if (o.noise !== undefined && !(o.noise >= 0 && Number.isFinite(o.noise))) throw new InputError(`ml-es: noise must be a non-negative number, got ${o.noise}`);
   if (o.batch > train.count) throw new InputError(`ml-es: batch ${o.batch} exceeds the ${train.count} training phrases`);
   if (o.windowSteps > train.words * o.wordSteps) throw new InputError(`ml-es: the readout window (${o.windowSteps} steps) exceeds a phrase (${train.words} words × ${o.wordSteps} steps)`);
@@ -161,6 +168,8 @@ export async function trainMlEs(ctx: Context, train: EvidenceTask, valid: Eviden
     es: own(createSmoothingEstimator(ctx, w.size, { samples: S, sigma: o.sigma, seed: 2 * o.seed + k, label: `ml_es.es_${k ? 'inp' : 'rec'}` })),
     adam: own(createAdam(ctx, w.size, { lr: o.lr, label: `ml_es.adam_${k ? 'inp' : 'rec'}` })),
   }));
+  const gradNorm = own(ctx.tensor([1], { label: 'ml_es.grad_norm' }));
+  const clip = o.clip ?? 10;
   const net: MlNetwork = own(createMlNetwork(ctx, { neurons: N, maxTrials: Math.max(S * B, valid.count), stepsPerDispatch: o.stepsPerDispatch, label: 'ml_es.network' }));
   const common = { words: train.words, wordSteps: o.wordSteps, windowSteps: o.windowSteps, iApp: o.iApp };
   const validState = mlEsInitialState(N, valid.count, o.seed, VALID_STREAM);
@@ -206,7 +215,7 @@ export async function trainMlEs(ctx: Context, train: EvidenceTask, valid: Eviden
           drive: recActive ? driveShared : driveCopies, driveCopies: recActive ? 1 : S, noise: noise(step),
         });
         const out = await net.losses({ weights: readoutT, classes: C, labels });
-        await active.adam.step(active.w, await active.es.gradient(out.losses));
+        const grad = await active.es.gradient(out.losses);
         // the readout: closed-form gradient at the unperturbed copy (trials 0 … B − 1)
         const tMean = await net.readMeans(0, B);
         const l0 = (await out.losses.read())[0]!;
@@ -214,7 +223,17 @@ export async function trainMlEs(ctx: Context, train: EvidenceTask, valid: Eviden
         if (!Number.isFinite(l0)) throw new Error(`ml-es: the loss became ${l0} at step ${step}; lower --lr or --sigma`);
         lossSum += l0;
         right += r0;
-        adamStepReference(readout, moments.m, moments.v, readoutGradient(readout, tMean, labels, N, C), ++moments.t, { lr: o.lr });
+        const gReadout = readoutGradient(readout, tMean, labels, N, C);
+        if (Number.isFinite(clip)) {
+          const esNorm = (await (await norm2(ctx, grad, { dst: gradNorm })).read())[0]!;
+          const total = Math.hypot(esNorm, ...gReadout);
+          if (total > clip) {
+            await mapExpr(ctx, 'g * c', { g: grad }, { dst: grad, params: { c: clip / total } });
+            for (let k = 0; k < gReadout.length; k++) gReadout[k] = (gReadout[k]! * clip) / total;
+          }
+        }
+        await active.adam.step(active.w, grad);
+        adamStepReference(readout, moments.m, moments.v, gReadout, ++moments.t, { lr: o.lr });
         readoutT.write(Float32Array.from(readout));
         o.progress?.((epoch - 1 + (batch + 1) / batches) / Math.max(1, o.epochs), `epoch ${epoch}`);
       }
