@@ -49,7 +49,14 @@ export async function loadNetworkFile(path: string): Promise<Network> {
   const projections = await Promise.all((net.projections ?? []).map(async (p, k) => {
     if (typeof p.weights !== 'string') return p;
     const file = resolve(dirname(path), p.weights);
-    const m = await readMatrixFile(file, { ranks: [2, 3] });
+    let m: Awaited<ReturnType<typeof readMatrixFile>>;
+    try {
+      m = await readMatrixFile(file, { ranks: [2, 3] });
+    } catch (err) {
+      // The file's own error says what is wrong with it; the field says where the user named it.
+      if (err instanceof InputError) throw new InputError(`${path}: projections[${k}].weights: cannot read "${p.weights}": ${err.message.replace(/^cannot read \S+: /, '')}`);
+      throw err;
+    }
     const rows = net.populations[p.to]?.size;
     const cols = net.populations[p.from]?.size;
     const [a, b] = m.shape.slice(-2);
