@@ -10,6 +10,7 @@ import { registerEig } from './commands/eig.js';
 import { registerSde } from './commands/sde.js';
 import { registerRun } from './commands/run.js';
 import { registerBench } from './commands/bench.js';
+import { registerSweep } from './commands/sweep.js';
 
 /** Build the program; exported so tests can run commands in-process. */
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerSde(program);
   registerRun(program);
   registerBench(program);
+  registerSweep(program);
   return program;
 }
 
