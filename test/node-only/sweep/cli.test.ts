@@ -156,6 +156,12 @@ describe('wgneuro sweep', () => {
     expect(merge).toMatch(/^#SBATCH --time=00:10:00$/m);
     expect(merge).not.toContain('gpu');
     expect(merge).toContain(`sweep merge ${out} -o ${join(dir, 'slurm-result')}`);
+    // The Kubernetes example: as many completions as shards named in --shard, merge of the same directory.
+    const job = readFileSync('examples/kubernetes/sweep-indexed-job.yaml', 'utf8');
+    const completions = /^\s+completions: (\d+)/m.exec(job)?.[1];
+    expect(job).toMatch(/^\s+completionMode: Indexed/m);
+    expect(job).toContain(`--shard "$JOB_COMPLETION_INDEX/${completions}" --out /data/plan.shards`);
+    expect(readFileSync('examples/kubernetes/sweep-merge-job.yaml', 'utf8')).toContain('"merge", "/data/plan.shards", "-o"');
     const bad = await cli(['sweep', plan, '--slurm', '--sbatch-opt', 'gres=gpu:1']);
     expect(bad.err).toMatch(/--sbatch-opt: got 'gres=gpu:1', expected one sbatch option such as --gres=gpu:1/);
   });
