@@ -2,7 +2,7 @@
  * The layer rules of wgneuro, checked by test/node-only/architecture.test.ts (and by
  * `npx depcruise src shaders bench`). Layers point down only:
  *
- *   gpu → core → shaders → linalg / eig / sde / random → models → cli / bench
+ *   gpu → core → shaders → linalg / eig / sde / random → models → sweep → cli / bench
  *
  * (an arrow reads "is imported by"). src/reference holds the CPU twins of kernels and may import
  * only gpu and core; the experiments' own CPU code lives beside each experiment in src/models/.
@@ -29,6 +29,7 @@ const LAYERS = [
   ['shaders', '^shaders/'],
   ['compute', '^src/(linalg|eig|sde|random)/'],
   ['models', '^src/models/'],
+  ['sweep', '^src/sweep/'],
   ['app', '^(src/cli|bench)/'],
 ];
 

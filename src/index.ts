@@ -3,7 +3,7 @@
  *
  * This file is the public API, listed by name. Layers import downward only (checked by
  * .dependency-cruiser.cjs in test/node-only/architecture.test.ts):
- * gpu → core → shaders → linalg / eig / sde / random → models → cli / bench.
+ * gpu → core → shaders → linalg / eig / sde / random → models → sweep → cli / bench.
  * Tuning helpers and pipeline internals are in `src/internal.ts`; test-matrix generators and the
  * CPU twins of kernels are in `src/testing.ts`.
  */
@@ -57,3 +57,9 @@ export {
   generateMotifConnectivity, validateMotifNetwork, type MotifConnectivity, type MotifGenerateOptions,
   dominantEigenvalues, motifStatisticsGPU, steadyState, type DominantEigenvalues, type SteadyState,
 } from './models/index.js';
+export {
+  parseSweepPlan, planHash, planSize, parseShard, shardRange, prepareSweep, runShard, mergeShards, checkCoverage,
+  estimateShardMemory, slurmArrayScript, slurmMergeScript, KEEP, SWEEP_FORMAT_VERSION,
+  type SweepPlan, type ModelTarget, type ExperimentTarget, type Keep, type ShardId, type PreparedSweep, type ShardData,
+  type SweepArray, type RunShardOptions, type ShardRecord, type SweepResult, type ResultArray, type SlurmScriptOptions,
+} from './sweep/index.js';
