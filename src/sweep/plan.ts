@@ -24,13 +24,15 @@ export type Keep = (typeof KEEP)[number];
 type PointValue = number | string | boolean | number[];
 
 const finite = z.number().finite();
-const pointValue = z.union([finite, z.string(), z.boolean(), z.array(finite)]);
+const pointValue = z.union([finite, z.string(), z.boolean(), z.array(finite)], {
+  errorMap: () => ({ message: 'a number, a string, true/false or a list of numbers' }),
+});
 const paramName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a parameter name (letters, digits, _)');
 
 const modelTarget = z.object({
   kind: z.literal('model'),
   /** A model as `wgneuro simulate` takes it: a path (relative to the sweep file) or the object itself. */
-  model: z.union([z.string().min(1), z.record(z.unknown())]),
+  model: z.union([z.string().min(1), z.record(z.unknown())], { errorMap: () => ({ message: 'a model file path or the model object' }) }),
   steps: z.number().int().min(0).max(2 ** 32 - 1),
   dt: finite.positive(),
   integrator: z.string().default('em'),
@@ -96,18 +98,33 @@ export interface SweepPlan {
   keep: Keep[];
 }
 
+/** What a zod issue expected, in words. */
+function expectation(issue: z.ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type': return issue.expected === 'integer' ? 'a whole number' : issue.expected;
+    case 'invalid_literal': return JSON.stringify(issue.expected);
+    case 'invalid_union_discriminator':
+    case 'invalid_enum_value': return `one of ${issue.options.map((o) => `'${String(o)}'`).join(', ')}`;
+    case 'too_small':
+      if (issue.type === 'array') return `at least ${Number(issue.minimum)} entr${Number(issue.minimum) === 1 ? 'y' : 'ies'}`;
+      if (issue.type === 'string') return 'a non-empty string';
+      return `a number ${issue.inclusive ? '≥' : '>'} ${Number(issue.minimum)}`;
+    case 'too_big':
+      if (issue.type === 'array') return `at most ${Number(issue.maximum)} entries`;
+      return `a number ${issue.inclusive ? '≤' : '<'} ${Number(issue.maximum)}`;
+    case 'not_finite': return 'a finite number';
+    default: return issue.message;
+  }
+}
+
 /** Turn a zod issue into `path: got value, expected …`. */
 function describeIssue(issue: z.ZodIssue, input: unknown): string {
   const path = issue.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '') : '(top level)';
+  if (issue.code === 'unrecognized_keys') return `${path}: unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
   let value: unknown = input;
   for (const key of issue.path) value = value === null || typeof value !== 'object' ? undefined : (value as Record<string | number, unknown>)[key];
   const shown = value === undefined ? 'nothing' : JSON.stringify(value)?.slice(0, 80);
-  let expected = issue.message;
-  if (issue.code === 'invalid_union_discriminator') expected = `one of ${issue.options.map((o) => `'${String(o)}'`).join(', ')}`;
-  else if (issue.code === 'unrecognized_keys') return `${path}: unknown field(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
-  else if (issue.code === 'invalid_type') expected = issue.expected;
-  else if (issue.code === 'invalid_enum_value') expected = `one of ${issue.options.map((o) => `'${String(o)}'`).join(', ')}`;
-  return `${path}: got ${shown}, expected ${expected}`;
+  return `${path}: got ${shown}, expected ${expectation(issue)}`;
 }
 
 /**

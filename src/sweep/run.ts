@@ -9,14 +9,14 @@ import { InputError } from '../gpu/errors.js';
 import type { Experiment, ParamValue } from '../models/experiment.js';
 import { experiments as registeredExperiments } from '../models/registry.js';
 import { modelFromJSON, resolveIntegrator, simulate, type IntegratorName, type SDEModel } from '../sde/index.js';
-import { planSize, segmentsOf, shardRange, type ShardId, type SweepPlan } from './plan.js';
+import { planSize, segmentsOf, shardRange, type ModelTarget, type ShardId, type SweepPlan } from './plan.js';
 
 /** A per-trial array of a shard or a merged result; its first axis runs over work units. */
 export type SweepArray = Float32Array | Float64Array | Uint8Array | Uint32Array;
 
 /** The plan with its target resolved: one compiled model per point, or the experiment to run. */
 export type PreparedSweep =
-  | { kind: 'model'; plan: SweepPlan; models: SDEModel[]; variables: string[]; event: boolean }
+  | { kind: 'model'; plan: SweepPlan; target: ModelTarget; models: SDEModel[]; variables: string[]; event: boolean }
   | { kind: 'experiment'; plan: SweepPlan; experiment: Experiment<unknown>; params: Record<string, ParamValue>[] };
 
 /**
@@ -42,7 +42,7 @@ export function prepareSweep(plan: SweepPlan, experiments: Experiment<unknown>[]
     if (!event && (plan.keep.includes('spikes') || plan.keep.includes('rate'))) {
       throw new InputError(`sweep file: keep: 'spikes' and 'rate' need a model with an event; '${base.name}' has none`);
     }
-    return { kind: 'model', plan, models, variables: [...base.state], event };
+    return { kind: 'model', plan, target, models, variables: [...base.state], event };
   }
   const experiment = experiments.find((e) => e.name === target.name);
   if (!experiment) throw new InputError(`sweep file: target.name: got '${target.name}', expected one of ${experiments.map((e) => `'${e.name}'`).join(', ') || '(none registered)'}`);
@@ -129,19 +129,19 @@ export async function runShard(ctx: Context, prepared: PreparedSweep, shard: Sha
     arrays.spikeCount = new Uint32Array(units);
     arrays.firstSpikeTime = new Float32Array(units);
   }
-  const t = plan.target.kind === 'model' ? plan.target : null;
+  const t = prepared.target;
   for (const seg of segments) {
     const run = await simulate(ctx, prepared.models[seg.point]!, {
       trials: seg.count,
       firstTrial: seg.firstTrial,
       totalTrials: plan.trials,
-      steps: t!.steps,
-      dt: t!.dt,
+      steps: t.steps,
+      dt: t.dt,
       seed: plan.seeds[seg.seedIndex]!,
-      integrator: t!.integrator as IntegratorName,
-      t0: t!.t0,
-      refine: t!.refine,
-      friction: t!.friction,
+      integrator: t.integrator as IntegratorName,
+      t0: t.t0,
+      refine: t.refine,
+      friction: t.friction,
       record: { final: names.includes('final'), perTrial: true },
       signal: options.signal,
     });
@@ -173,8 +173,7 @@ export function estimateShardMemory(prepared: PreparedSweep, shardCount: number)
   const kept = 1 + (names.includes('final') ? 4 * n : 0) + (names.includes('spikeCount') ? 8 : 0);
   const segmentTrials = Math.min(units, plan.trials);
   const segment = 4 * n + 1 + 4 + 4 + (prepared.event ? 8 : 0);
-  const t = plan.target.kind === 'model' ? plan.target : null;
-  const rows = t && t.integrator === 'baoab' ? 2 * n : n;
+  const rows = prepared.target.integrator === 'baoab' ? 2 * n : n;
   return {
     units,
     hostBytes: units * kept + segmentTrials * segment,

@@ -67,10 +67,15 @@ describe('sweep plans', () => {
       }
       throw new Error('no error');
     };
-    expect(bad({ trials: -2 })).toMatch(/trials: got -2, expected .*greater than or equal to 1/);
+    expect(bad({ trials: -2 })).toMatch(/trials: got -2, expected a number ≥ 1/);
+    expect(bad({ trials: 2.5 })).toMatch(/trials: got 2.5, expected a whole number/);
+    expect(bad({ grid: { mu: [1, { a: 1 }] } })).toMatch(/grid\.mu\[1\]: got \{"a":1\}, expected a number, a string, true\/false or a list of numbers/);
+    expect(bad({ target: { ...sweepFile.target, model: 7 } })).toMatch(/target\.model: got 7, expected a model file path or the model object/);
+    expect(bad({ target: { ...sweepFile.target, dt: 0 } })).toMatch(/target\.dt: got 0, expected a number > 0/);
+    expect(bad({ version: 2 })).toMatch(/version: got 2, expected 1/);
     expect(bad({ target: { kind: 'netwrk' } })).toMatch(/target\.kind: got "netwrk", expected one of 'model', 'experiment'/);
     expect(bad({ seeds: [1, 'two'] })).toMatch(/seeds\[1\]: got "two", expected number/);
-    expect(bad({ grid: { mu: [] } })).toMatch(/grid\.mu: got \[\], expected/);
+    expect(bad({ grid: { mu: [] } })).toMatch(/grid\.mu: got \[\], expected at least 1 entry/);
     expect(bad({ keep: ['mean', 'median'] })).toMatch(/keep\[1\]: got "median", expected one of 'final'/);
     expect(bad({ colour: 'red' })).toMatch(/unknown field\(s\) 'colour'/);
     expect(bad({ seeds: [1, 1] })).toMatch(/seeds: got \[1,1\], expected distinct seeds/);
