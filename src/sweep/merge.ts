@@ -55,7 +55,7 @@ export function checkCoverage(shards: ShardRecord[]): void {
   const count = first.data.shard.count;
   const otherCount = shards.find((s) => s.data.shard.count !== count);
   if (otherCount) {
-    throw new InputError(`merge: '${otherCount.source}' is shard ${otherCount.data.shard.index}/${otherCount.data.shard.count} but '${first.source}' is one of ${count} shards; merge shards of one split`);
+    throw new InputError(`merge: '${otherCount.source}' is shard ${otherCount.data.shard.index}/${otherCount.data.shard.count} but '${first.source}' is one of ${count} shards; merge the shards of one split (an --out directory used for two splits holds both)`);
   }
   const byIndex = new Map<number, ShardRecord[]>();
   for (const s of shards) byIndex.set(s.data.shard.index, [...(byIndex.get(s.data.shard.index) ?? []), s]);
