@@ -66,6 +66,8 @@ export function slurmMergeScript(o: SlurmScriptOptions): string {
     `# Merges the shards of a wgneuro sweep once every array task succeeded (written by \`wgneuro sweep --slurm\`).`,
     `#SBATCH --job-name=${o.jobName}-merge`,
     `#SBATCH --output=${o.logDir}/merge.out`,
+    // Without this a failed shard leaves the merge pending forever (DependencyNeverSatisfied).
+    '#SBATCH --kill-on-invalid-dep=yes',
     ...directives(o.mergeOptions, '--merge-sbatch-opt'),
     'set -euo pipefail',
     `cd ${shellQuote(o.workDir)}`,

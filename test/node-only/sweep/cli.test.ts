@@ -154,6 +154,7 @@ describe('wgneuro sweep', () => {
     expect(array.indexOf('#SBATCH')).toBeLessThan(array.indexOf('set -euo'));
     const merge = readFileSync(join(out, 'slurm', 'merge.sbatch'), 'utf8');
     expect(merge).toMatch(/^#SBATCH --time=00:10:00$/m);
+    expect(merge).toMatch(/^#SBATCH --kill-on-invalid-dep=yes$/m);
     expect(merge).not.toContain('gpu');
     expect(merge).toContain(`sweep merge ${out} -o ${join(dir, 'slurm-result')}`);
     // The Kubernetes example: as many completions as shards named in --shard, merge of the same directory.
