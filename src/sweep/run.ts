@@ -5,7 +5,7 @@
  */
 import type { Context } from '../core/context.js';
 import { sdeTrialStatus } from '../core/sde-status.js';
-import { InputError } from '../gpu/errors.js';
+import { InputError, WgneuroError } from '../gpu/errors.js';
 import type { Experiment, ParamValue } from '../models/experiment.js';
 import { experiments as registeredExperiments } from '../models/registry.js';
 import { modelFromJSON, resolveIntegrator, simulate, type IntegratorName, type SDEModel } from '../sde/index.js';
@@ -114,7 +114,7 @@ export async function runShard(ctx: Context, prepared: PreparedSweep, shard: Sha
       const params = { ...prepared.params[seg.point]! };
       if ('seed' in prepared.experiment.params) params.seed = plan.seeds[seg.seedIndex]!;
       const result = await prepared.experiment.run(ctx, params, () => {}, options.signal);
-      if (options.signal?.aborted) throw new InputError(`shard ${shard.index}/${shard.count} was cancelled`);
+      if (options.signal?.aborted) throw cancelled(shard);
       results.push(prepared.experiment.toJSON(result));
       options.onProgress?.((seg.offset + seg.count) / units);
     }
@@ -145,7 +145,7 @@ export async function runShard(ctx: Context, prepared: PreparedSweep, shard: Sha
       record: { final: names.includes('final'), perTrial: true },
       signal: options.signal,
     });
-    if (run.partial) throw new InputError(`shard ${shard.index}/${shard.count} was cancelled`);
+    if (run.partial) throw cancelled(shard);
     const final = arrays.final as Float32Array | undefined;
     if (final && run.finalState) {
       // [variable][trial] → [trial][variable], the layout of `wgneuro simulate -o`
@@ -159,6 +159,10 @@ export async function runShard(ctx: Context, prepared: PreparedSweep, shard: Sha
     options.onProgress?.((seg.offset + seg.count) / units);
   }
   return { shard, begin, end, arrays };
+}
+
+function cancelled(shard: ShardId): WgneuroError {
+  return new WgneuroError(`shard ${shard.index}/${shard.count} was cancelled; nothing of it is returned`);
 }
 
 /** Host and GPU memory of the largest shard, in bytes (models; null for experiments). */

@@ -182,4 +182,11 @@ describe('sweep shards', () => {
     expect(() => checkCoverage([solo, shards[1]!])).toThrow(/'s1' is shard 1\/3 but 'solo' is one of 1 shards/);
     expect(() => checkCoverage([])).toThrow(/no shards given/);
   });
+
+  gpuIt('a cancelled shard throws instead of returning part of its data', async (ctx) => {
+    const plan = parseSweepPlan({ ...sweepFile, trials: 3 });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(runShard(ctx, prepareSweep(plan), { index: 1, count: 2 }, { signal: controller.signal })).rejects.toThrow(/shard 1\/2 was cancelled; nothing of it is returned/);
+  });
 });

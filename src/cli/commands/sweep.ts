@@ -7,7 +7,7 @@ import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { createContext, type Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
 import type { Experiment } from '../../models/experiment.js';
@@ -143,7 +143,11 @@ export function registerSweep(program: Command, options: SweepCommandOptions = {
     process.once('SIGTERM', onSignal);
     try {
       const t0 = performance.now();
-      const data = await runShard(ctx, prepared, shard, { signal: controller.signal });
+      const data = await runShard(ctx, prepared, shard, { signal: controller.signal }).catch((err: unknown) => {
+        if (!controller.signal.aborted) throw err;
+        process.stderr.write(`wgneuro sweep: shard ${shard.index}/${shard.count} cancelled; nothing written\n`);
+        throw new CommanderError(130, 'wgneuro.cancelled', 'cancelled');
+      });
       const seconds = (performance.now() - t0) / 1000;
       const adapter = ctx.info.adapter.description || ctx.info.adapter.vendor || 'unknown adapter';
       const variables = prepared.kind === 'model' ? prepared.variables : [];
