@@ -11,7 +11,7 @@ export default defineConfig({
     include: ['test/node-only/sweep/slurm.e2e.ts'],
     environment: 'node',
     pool: 'forks',
-    testTimeout: 400_000,
-    hookTimeout: 120_000,
+    testTimeout: 300_000,
+    hookTimeout: 200_000,
   },
 });
