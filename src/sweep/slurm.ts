@@ -54,7 +54,7 @@ export function slurmArrayScript(o: SlurmScriptOptions): string {
     ...directives(o.arrayOptions, '--sbatch-opt'),
     'set -euo pipefail',
     `cd ${shellQuote(o.workDir)}`,
-    `exec ${o.command} sweep ${shellQuote(o.planPath)} --shard "\${SLURM_ARRAY_TASK_ID}/${o.shards}" --out ${shellQuote(o.outDir)}`,
+    `exec ${o.command} sweep ${shellQuote(o.planPath)} --shard "\${SLURM_ARRAY_TASK_ID}/${o.shards}" --out ${shellQuote(o.outDir)} --progress`,
     '',
   ].join('\n');
 }

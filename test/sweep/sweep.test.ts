@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/gpu/errors.js';
 import { simulate, modelFromJSON } from '../../src/sde/index.js';
 import {
-  checkCoverage, mergeShards, parseShard, parseSweepPlan, planHash, planSize, prepareSweep, runShard, segmentsOf, shardRange,
+  checkCoverage, mergeShards, parseShard, shellQuote, slurmArrayScript, parseSweepPlan, planHash, planSize, prepareSweep, runShard, segmentsOf, shardRange,
   type ShardRecord, type SweepPlan, type SweepResult,
 } from '../../src/sweep/index.js';
 import { gpuIt } from '../helpers/device.js';
@@ -102,6 +102,21 @@ describe('sweep plans', () => {
       expect(next).toBe(total);
     }
     expect(() => shardRange(plan, { index: 0, count: total + 1 })).toThrow(/shards: got 111, expected a whole number from 1 to 110/);
+  });
+});
+
+describe('slurm scripts', () => {
+  it('quote paths for the shell and map the array task to the shard', () => {
+    expect(shellQuote('/data/run-1/plan.json')).toBe('/data/run-1/plan.json');
+    expect(shellQuote("/data/Anna's runs/plan.json")).toBe(`'/data/Anna'\\''s runs/plan.json'`);
+    const script = slurmArrayScript({
+      command: 'wgneuro', planPath: '/p/my plan.json', outDir: '/p/out', resultPath: '/p/res', logDir: '/p/out/logs', workDir: '/p',
+      shards: 12, jobName: 'wgneuro-x', arrayOptions: ['--gres=gpu:1'],
+    });
+    expect(script).toMatch(/^#SBATCH --array=0-11$/m);
+    expect(script).toContain(`exec wgneuro sweep '/p/my plan.json' --shard "\${SLURM_ARRAY_TASK_ID}/12" --out /p/out --progress`);
+    expect(() => slurmArrayScript({ command: 'w', planPath: 'p', outDir: 'o', resultPath: 'r', logDir: '/my logs', workDir: '/', shards: 2, jobName: 'j' }))
+      .toThrow(/log directory '\/my logs' contains white space/);
   });
 });
 

@@ -7,6 +7,7 @@ import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SingleBar } from 'cli-progress';
 import { CommanderError, type Command } from 'commander';
 import { createContext, type Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
@@ -32,6 +33,7 @@ interface SweepFlags {
   out?: string;
   result?: string;
   json?: boolean;
+  progress?: boolean;
   slurm?: boolean;
   submit?: boolean;
   sbatchOpt: string[];
@@ -70,6 +72,7 @@ export function registerSweep(program: Command, options: SweepCommandOptions = {
     .option('--max-concurrent <n>', 'with --slurm: most array tasks running at once')
     .option('--wgneuro <command>', 'with --slurm: how compute nodes run wgneuro (default: this node and this bin/wgneuro.mjs)')
     .option('--json', 'print the plan or the shard summary as JSON')
+    .option('--progress', 'with --shard: show a progress bar even when stderr is not a terminal (batch logs)')
     .action(async (planPath: string, flags: SweepFlags) => {
       const { plan, hash } = await loadPlanFile(planPath);
       const prepared = prepareSweep(plan, options.experiments);
@@ -77,7 +80,7 @@ export function registerSweep(program: Command, options: SweepCommandOptions = {
       const out = flags.out ?? paths.out;
       if (flags.shard !== undefined) {
         if (flags.slurm) throw new InputError('--shard runs one shard; --slurm writes scripts for all of them: give one of the two');
-        await runOneShard(prepared, hash, flags.shard, out, flags.json ?? false);
+        await runOneShard(prepared, hash, flags.shard, out, flags.json ?? false, flags.progress ?? false);
         return;
       }
       const shards = parseNumberOption(flags.shards ?? '1', 'shards', { integer: true, positive: true });
@@ -132,29 +135,44 @@ export function registerSweep(program: Command, options: SweepCommandOptions = {
     stdout.write(`${lines.join('\n')}\n`);
   }
 
-  async function runOneShard(prepared: PreparedSweep, hash: string, shardText: string, out: string, json: boolean): Promise<void> {
+  async function runOneShard(prepared: PreparedSweep, hash: string, shardText: string, out: string, json: boolean, progress: boolean): Promise<void> {
     const shard = parseShard(shardText);
     checkShardCount(prepared.plan, shard.count);
     const { begin, end } = shardRange(prepared.plan, shard);
     const ctx = options.context ? await options.context() : await createContext();
+    // Progress per (point, seed) piece; in a batch log (no terminal) a line every 30 s.
+    const bar = progress || process.stderr.isTTY
+      ? new SingleBar({
+          stream: process.stderr,
+          format: `shard ${shard.index}/${shard.count} [{bar}] {percentage}% | {eta_formatted} left`,
+          hideCursor: true,
+          noTTYOutput: !process.stderr.isTTY,
+          notTTYSchedule: 30_000,
+        })
+      : null;
+    bar?.start(1000, 0);
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
       const t0 = performance.now();
-      const data = await runShard(ctx, prepared, shard, { signal: controller.signal }).catch((err: unknown) => {
+      const onProgress = (fraction: number): void => bar?.update(Math.round(1000 * fraction));
+      const data = await runShard(ctx, prepared, shard, { signal: controller.signal, onProgress }).catch((err: unknown) => {
+        bar?.stop();
         if (!controller.signal.aborted) throw err;
         process.stderr.write(`wgneuro sweep: shard ${shard.index}/${shard.count} cancelled; nothing written\n`);
         throw new CommanderError(130, 'wgneuro.cancelled', 'cancelled');
       });
       const seconds = (performance.now() - t0) / 1000;
+      bar?.stop();
       const adapter = ctx.info.adapter.description || ctx.info.adapter.vendor || 'unknown adapter';
       const variables = prepared.kind === 'model' ? prepared.variables : [];
       const path = await writeShardDir(out, prepared.plan, hash, variables, data, { seconds, adapter, host: hostname(), finished: new Date().toISOString() });
       const summary = { planHash: hash, shard, begin, end, path, seconds, adapter };
       stdout.write(json ? `${JSON.stringify(summary)}\n` : `shard ${shard.index}/${shard.count} of plan ${hash.slice(0, 12)}: units [${begin}, ${end}) in ${seconds.toFixed(2)} s on ${adapter} → ${path}\n`);
     } finally {
+      bar?.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       if (!options.context) ctx.destroy();

@@ -137,6 +137,9 @@ describe('wgneuro sweep', () => {
     expect(refused.err).toMatch(/exists and is not a wgneuro sweep result; not replacing it/);
     expect(readdirSync(mine)).toEqual(['notes.txt']);
     for (const d of [dir, shards, join(dir, 's7')]) expect(readdirSync(d).filter((f) => f.startsWith('.')), d).toEqual([]);
+    const progress = await cli(['sweep', plan, '--shard', '0/2', '--out', join(dir, 'progress'), '--progress']);
+    expect(progress.code).toBe(0);
+    expect(progress.err).toMatch(/shard 0\/2 \[=+\] 100%/);
     const badShard = await cli(['sweep', plan, '--shard', '3/3']);
     expect(badShard.err).toMatch(/--shard must be i\/N with 0 ≤ i < N/);
   });
