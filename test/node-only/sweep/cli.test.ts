@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'npyjs';
+import { dump, parse } from 'npyjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 
@@ -129,6 +129,13 @@ describe('wgneuro sweep', () => {
     writeFileSync(meta, saved.replace('"trials": 13', '"trials": 14'));
     expect((await cli(['sweep', 'merge', shards, '-o', join(dir, 'rx')])).err).toMatch(/does not hash to its planHash/);
     writeFileSync(meta, saved);
+    // A truncated data file is caught against the metadata's length.
+    const flags = join(shards, 'shard-00002-of-00003', 'flags.npy');
+    const flagBytes = readFileSync(flags);
+    writeFileSync(flags, Buffer.from(dump(new Uint8Array(3), [3])));
+    expect((await cli(['sweep', 'merge', shards, '-o', join(dir, 'rx')])).err).toMatch(/flags\.npy' holds 3 u1 values, expected 26 u1/);
+    writeFileSync(flags, flagBytes);
+    await ok(['sweep', 'merge', shards, '-o', join(dir, 'rx')]);
     // Nothing the user had is replaced: a directory that is not a result stays as it was.
     const mine = join(dir, 'mine');
     mkdirSync(mine);
