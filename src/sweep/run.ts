@@ -16,7 +16,11 @@ export type SweepArray = Float32Array | Float64Array | Uint8Array | Uint32Array;
 
 /** The plan with its target resolved: one compiled model per point, or the experiment to run. */
 export type PreparedSweep =
-  | { kind: 'model'; plan: SweepPlan; target: ModelTarget; models: SDEModel[]; variables: string[]; event: boolean }
+  | {
+      kind: 'model'; plan: SweepPlan; target: ModelTarget; variables: string[]; event: boolean;
+      /** The model at point i, compiled on first use (a shard compiles only the points it runs). */
+      modelAt(point: number): SDEModel;
+    }
   | { kind: 'experiment'; plan: SweepPlan; experiment: Experiment<unknown>; params: Record<string, ParamValue>[] };
 
 /**
@@ -28,21 +32,28 @@ export function prepareSweep(plan: SweepPlan, experiments: Experiment<unknown>[]
   const target = plan.target;
   if (target.kind === 'model') {
     const base = modelFromJSON(target.model);
-    const models = plan.points.map((point, i) => {
+    plan.points.forEach((point, i) => {
       for (const name of Object.keys(point)) {
         if (!base.params.includes(name)) {
           throw new InputError(`sweep point ${i} (${JSON.stringify(point)}): '${name}' is not a parameter of model '${base.name}' (${base.params.join(', ') || 'none'})`);
         }
       }
-      const params = { ...(target.model.params as Record<string, unknown> | undefined), ...point };
-      return modelFromJSON({ ...target.model, params });
     });
     resolveIntegrator(target.integrator, base);
+    const compiled = new Map<number, SDEModel>();
+    const modelAt = (i: number): SDEModel => {
+      let model = compiled.get(i);
+      if (!model) {
+        model = modelFromJSON({ ...target.model, params: { ...(target.model.params as Record<string, unknown> | undefined), ...plan.points[i] } });
+        compiled.set(i, model);
+      }
+      return model;
+    };
     const event = base.event !== null;
     if (!event && (plan.keep.includes('spikes') || plan.keep.includes('rate'))) {
       throw new InputError(`sweep file: keep: 'spikes' and 'rate' need a model with an event; '${base.name}' has none`);
     }
-    return { kind: 'model', plan, target, models, variables: [...base.state], event };
+    return { kind: 'model', plan, target, modelAt, variables: [...base.state], event };
   }
   const experiment = experiments.find((e) => e.name === target.name);
   if (!experiment) throw new InputError(`sweep file: target.name: got '${target.name}', expected one of ${experiments.map((e) => `'${e.name}'`).join(', ') || '(none registered)'}`);
@@ -131,7 +142,7 @@ export async function runShard(ctx: Context, prepared: PreparedSweep, shard: Sha
   }
   const t = prepared.target;
   for (const seg of segments) {
-    const run = await simulate(ctx, prepared.models[seg.point]!, {
+    const run = await simulate(ctx, prepared.modelAt(seg.point), {
       trials: seg.count,
       firstTrial: seg.firstTrial,
       totalTrials: plan.trials,

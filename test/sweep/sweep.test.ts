@@ -156,7 +156,7 @@ describe('sweep shards', () => {
     const final = one.arrays.final!.data as Float32Array;
     expect(one.arrays.final!.shape).toEqual([5, 2, 11, 2]);
     for (const [p, s] of [[1, 0], [4, 1]] as const) {
-      const run = await simulate(ctx, prepared.kind === 'model' ? prepared.models[p]! : (null as never), { trials: 11, steps: 150, dt: 0.1, seed: plan.seeds[s]! });
+      const run = await simulate(ctx, prepared.kind === 'model' ? prepared.modelAt(p) : (null as never), { trials: 11, steps: 150, dt: 0.1, seed: plan.seeds[s]! });
       for (let i = 0; i < 11; i++) {
         for (let k = 0; k < 2; k++) expect(final[((p * 2 + s) * 11 + i) * 2 + k]).toBe(run.finalState![k * 11 + i]);
         expect((one.arrays.spikeCount!.data as Uint32Array)[(p * 2 + s) * 11 + i]).toBe(run.spikes!.counts[i]);
