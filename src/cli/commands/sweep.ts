@@ -50,8 +50,10 @@ function defaultPaths(planPath: string): { out: string; result: string } {
   return { out: join(dirname(planPath), `${stem}.shards`), result: join(dirname(planPath), `${stem}.result`) };
 }
 
-function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(bytes < 2 ** 20 ? 3 : 1)} MiB`;
+function formatBytes(bytes: number): string {
+  if (bytes < 2 ** 20) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
+  if (bytes < 2 ** 30) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 }
 
 /** Registers `wgneuro sweep` and `wgneuro sweep merge`. */
@@ -127,7 +129,7 @@ export function registerSweep(program: Command, options: SweepCommandOptions = {
       `${plan.points.length} point(s) × ${plan.seeds.length} seed(s) × ${plan.trials} trial(s) = ${total} ${unit}; keep ${plan.keep.join(', ')}`,
       `${shards} shard(s) of at most ${summary.unitsPerShard} ${unit}`,
       memory
-        ? `memory per shard: about ${mib(memory.hostBytes)} host, at most ${mib(memory.gpuBytes)} GPU`
+        ? `memory per shard: about ${formatBytes(memory.hostBytes)} host, at most ${formatBytes(memory.gpuBytes)} GPU`
         : 'memory per shard: as one run of the experiment',
       ...plan.points.slice(0, 8).map((p, i) => `  point ${i}: ${JSON.stringify(p)}`),
       ...(plan.points.length > 8 ? [`  … ${plan.points.length - 8} more`] : []),

@@ -64,7 +64,7 @@ describe('wgneuro sweep', () => {
     const text = await ok(['sweep', plan, '--shards', '4']);
     expect(text).toMatch(/3 point\(s\) × 2 seed\(s\) × 13 trial\(s\) = 78 trials/);
     expect(text).toMatch(/4 shard\(s\) of at most 20 trials/);
-    expect(text).toMatch(/memory per shard: about [\d.]+ MiB host, at most [\d.]+ MiB GPU/);
+    expect(text).toMatch(/memory per shard: about [\d.]+ [KMG]iB host, at most [\d.]+ [KMG]iB GPU/);
     const json = JSON.parse(await ok(['sweep', plan, '--shards', '4', '--json']));
     expect(json).toMatchObject({ points: 3, seeds: 2, trials: 13, units: 78, shards: 4, unitsPerShard: 20 });
     expect(json.planHash).toMatch(/^[0-9a-f]{64}$/);
