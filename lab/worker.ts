@@ -80,7 +80,7 @@ async function runSimulate(id: number, json: unknown, allowRawWGSL: boolean, set
 
   for (let first = 0; first < trials && !partial && !signal.aborted; first += batch) {
     const count = Math.min(batch, trials - first);
-    const options: SimulateOptions & { firstTrial: number; totalTrials: number } = {
+    const options: SimulateOptions = {
       trials: count, steps, dt, seed, integrator,
       firstTrial: first,
       totalTrials: trials,
@@ -127,7 +127,7 @@ async function runRaster(ctx: Context, model: SDEModel, settings: RunSettings, s
   const { steps, dt, seed, trials: total } = settings;
   const trials = Math.min(RASTER_TRIALS, total);
   const every = Math.max(1, Math.ceil(steps / RASTER_SNAPSHOTS));
-  const options: SimulateOptions & { firstTrial: number; totalTrials: number } = {
+  const options: SimulateOptions = {
     trials, steps, dt, seed, integrator: settings.integrator as IntegratorName, firstTrial: 0, totalTrials: total,
     record: { final: false, snapshots: { every, variables: [model.event!.variable] } },
     signal,
