@@ -82,10 +82,11 @@ export interface SimulateOptions {
    * Run trials [firstTrial, firstTrial + trials) of a larger run of `totalTrials`: trial i draws
    * the random numbers of trial firstTrial + i and reads entry firstTrial + i of per-trial arrays,
    * so any split of a run into trial ranges reproduces it bit for bit (as `simulateReference`'s
-   * option of the same name). Default 0.
+   * option of the same name). A whole number with firstTrial + trials ≤ totalTrials and
+   * ≤ 2^32 (trial indices are 32-bit). Default 0.
    */
   firstTrial?: number;
-  /** Trials of the whole run (the length of per-trial arrays). Default firstTrial + trials. */
+  /** Trials of the whole run (the length of per-trial arrays), at least firstTrial + trials. Default firstTrial + trials. */
   totalTrials?: number;
   /** Called after every dispatch (the run then waits for each dispatch to finish). */
   onProgress?: (progress: SimulateProgress) => void;
