@@ -82,7 +82,8 @@ async function runSimulate(id: number, json: unknown, allowRawWGSL: boolean, set
     const count = Math.min(batch, trials - first);
     const options: SimulateOptions = {
       trials: count, steps, dt, seed, integrator,
-      ...trialRange(first, trials),
+      firstTrial: first,
+      totalTrials: trials,
       maxTrialsPerChunk: chunk,
       stepsPerDispatch: Math.max(1, Math.min(1024, steps, Math.floor(DISPATCH_BUDGET / Math.min(count, chunk)))),
       record: { final: true, stats: { every: statsEvery, covariance: false } },
@@ -122,20 +123,12 @@ async function runSimulate(id: number, json: unknown, allowRawWGSL: boolean, set
 }
 
 /** The first trials of an event model with their event variable recorded, for the raster. */
-/**
- * The options that make `simulate` run trials [first, first + trials) of a run of `total` trials;
- * empty (the batch is the whole run) until `simulate` takes trial ranges (`TRIAL_RANGES`).
- */
-function trialRange(first: number, total: number): Partial<SimulateOptions> {
-  return TRIAL_RANGES ? ({ firstTrial: first, totalTrials: total } as Partial<SimulateOptions>) : {};
-}
-
 async function runRaster(ctx: Context, model: SDEModel, settings: RunSettings, signal: AbortSignal): Promise<LiveRaster | undefined> {
   const { steps, dt, seed, trials: total } = settings;
   const trials = Math.min(RASTER_TRIALS, total);
   const every = Math.max(1, Math.ceil(steps / RASTER_SNAPSHOTS));
   const options: SimulateOptions = {
-    trials, steps, dt, seed, integrator: settings.integrator as IntegratorName, ...trialRange(0, total),
+    trials, steps, dt, seed, integrator: settings.integrator as IntegratorName, firstTrial: 0, totalTrials: total,
     record: { final: false, snapshots: { every, variables: [model.event!.variable] } },
     signal,
   };
