@@ -22,11 +22,40 @@ export interface AdapterSummary {
   fallback: boolean;
 }
 
+/** One population of a network run, for the network page. */
+export interface NetworkPopulationResult {
+  name: string;
+  size: number;
+  spikes: number;
+  /** Spikes per neuron per unit time, over all trials. */
+  ratePerUnit: number;
+  /** Spikes of trial 0 (at most RASTER_MAX of them). */
+  rasterTimes: Float64Array;
+  rasterNeurons: Float64Array;
+  rasterShown: number;
+  rasterTotal: number;
+  /** Population rate, mean over trials, at bin centres. */
+  rateTimes: Float64Array;
+  rate: Float64Array;
+}
+
+/** Settings of a network run (as `wgneuro network`'s options). */
+export interface NetworkSettings {
+  trials: number;
+  steps: number;
+  dt: number;
+  seed: number;
+  /** Steps per population-rate bin. */
+  rateBinSteps: number;
+}
+
 export type ToWorker =
   | { type: 'simulate'; id: number; model: unknown; allowRawWGSL: boolean; settings: RunSettings }
   | { type: 'experiment'; id: number; name: string; params: Record<string, number | string | boolean | number[]> }
   /** A benchmark suite with its command-line options as commander parses them. */
   | { type: 'bench'; id: number; suite: BenchSuite; options: Record<string, unknown> }
+  /** A network file; weights given as `.npy` paths come as files by name. */
+  | { type: 'network'; id: number; json: unknown; files: Record<string, ArrayBuffer>; settings: NetworkSettings }
   | { type: 'cancel'; id: number }
   /** Destroys the device, to exercise the device-lost path (tests and the "restart" button's own test). */
   | { type: 'lose-device' };
@@ -103,4 +132,6 @@ export type FromWorker =
   | { type: 'bench-log'; id: number; line: string }
   /** `JSON.stringify(result, null, 2)`, as `wgneuro bench <suite> --json` prints it. */
   | { type: 'bench-done'; id: number; json: string }
+  /** `json` is the summary `wgneuro network --json` prints (less the time unit). */
+  | { type: 'network-done'; id: number; json: string; populations: NetworkPopulationResult[]; duration: number; seconds: number }
   | { type: 'lost'; message: string };

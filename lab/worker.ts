@@ -5,6 +5,9 @@
  * bit for bit the run `wgneuro simulate` makes with the same seed, and the statistics shown after
  * each batch converge live as trials accumulate.
  */
+import { parse as parseNpy } from 'npyjs';
+import { InputError } from '../src/gpu/errors.js';
+import type { NetworkDefinition } from '../src/network/index.js';
 import { createContext, modelFromJSON, simulate, type Context, type IntegratorName, type SDEModel, type SimulateOptions } from '../src/index.js';
 import type { ParamValue } from '../src/models/experiment.js';
 import { findExperiment } from '../src/models/registry.js';
@@ -12,7 +15,9 @@ import {
   finalMoments, finishMoments, histogram, mergeBatch, newAccumulator, populationRate, spikesFromSnapshots,
 } from './ensemble.js';
 import { batchSize, TRIAL_RANGES } from './worker-plan.js';
-import type { BenchSuite, FromWorker, LiveHistogram, LiveRaster, RunSettings, ToWorker } from './protocol.js';
+import type {
+  BenchSuite, FromWorker, LiveHistogram, LiveRaster, NetworkPopulationResult, NetworkSettings, RunSettings, ToWorker,
+} from './protocol.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -199,6 +204,65 @@ async function runBenchSuite(id: number, suite: BenchSuite, options: Record<stri
   post({ type: 'bench-done', id, json: JSON.stringify(result, null, 2) });
 }
 
+/** Spikes of trial 0 sent to the raster (a picture, not a data export). */
+const RASTER_MAX = 20_000;
+
+/** A network file on this Worker's device; `.npy` weights come as files by name. */
+async function runNetworkFile(id: number, json: unknown, files: Record<string, ArrayBuffer>, s: NetworkSettings): Promise<void> {
+  const { defineNetwork, parseNetworkJSON, simulateNetwork } = await import('../src/network/index.js');
+  const net = parseNetworkJSON(json, 'network');
+  const projections = (net.projections ?? []).map((p, k) => {
+    if (typeof p.weights !== 'string') return p;
+    const name = p.weights.replace(/^.*\//, '');
+    const bytes = files[name];
+    if (!bytes) throw new InputError(`projections[${k}].weights: "${p.weights}" was not given; choose it together with the network file`);
+    const npy = parseNpy(bytes);
+    const rows = net.populations[p.to]?.size;
+    const cols = net.populations[p.from]?.size;
+    const [a, b] = npy.shape.slice(-2);
+    if ((npy.shape.length !== 2 && npy.shape.length !== 3) || a !== rows || b !== cols) {
+      throw new InputError(`projections[${k}].weights: "${p.weights}" has shape [${npy.shape.join(', ')}], expected [${rows}, ${cols}] ([to.size, from.size]) or [trials, ${rows}, ${cols}]`);
+    }
+    return { ...p, weights: { kind: 'dense' as const, data: Float64Array.from(npy.data as unknown as ArrayLike<number>), perTrial: npy.shape.length === 3 } };
+  });
+  const network = defineNetwork({ ...net, projections } as NetworkDefinition);
+  const ctx = await context();
+  const t0 = performance.now();
+  const run = await simulateNetwork(ctx, network, { trials: s.trials, steps: s.steps, dt: s.dt, seed: s.seed, record: { rateBinSteps: s.rateBinSteps, final: false } });
+  const seconds = (performance.now() - t0) / 1000;
+  const duration = s.steps * s.dt;
+  const populations: NetworkPopulationResult[] = Object.values(run.populations).map((p) => {
+    const times: number[] = [];
+    const neurons: number[] = [];
+    let total = 0;
+    for (let k = 0; k < p.spikes.trial.length; k++) {
+      if (p.spikes.trial[k] !== 0) continue;
+      total++;
+      if (times.length >= RASTER_MAX) continue;
+      times.push(p.spikes.step[k]! * s.dt);
+      neurons.push(p.spikes.neuron[k]!);
+    }
+    const { bins, binSteps, counts } = p.rates;
+    const rate = new Float64Array(bins);
+    for (let t = 0; t < run.trials; t++) for (let b = 0; b < bins; b++) rate[b]! += counts[t * bins + b]! / (run.trials * p.size * binSteps * s.dt);
+    let spikes = 0;
+    for (const c of p.spikeCounts) spikes += c;
+    return {
+      name: p.name, size: p.size, spikes, ratePerUnit: spikes / (p.size * run.trials * duration),
+      rasterTimes: Float64Array.from(times), rasterNeurons: Float64Array.from(neurons), rasterShown: times.length, rasterTotal: total,
+      rateTimes: Float64Array.from({ length: bins }, (_, b) => (b + 0.5) * binSteps * s.dt), rate,
+    };
+  });
+  const summary = {
+    network: network.name, trials: run.trials, steps: run.steps, dt: run.dt, seed: run.seed, duration, nonFiniteTrials: run.nonFinite,
+    populations: Object.fromEntries(Object.values(run.populations).map((p, k) => [p.name, {
+      size: p.size, spikes: populations[k]!.spikes, ratePerUnit: populations[k]!.ratePerUnit,
+      mean: p.stats?.mean ?? {}, var: p.stats?.var ?? {}, ...(p.spikes.overflow ? { spikeRecordsOverflowed: true } : {}),
+    }])),
+  };
+  post({ type: 'network-done', id, json: JSON.stringify(summary, null, 2), populations, duration, seconds });
+}
+
 function fail(id: number, err: unknown): void {
   const e = err instanceof Error ? err : new Error(String(err));
   post({ type: 'error', id, name: e.name, message: e.message });
@@ -220,7 +284,9 @@ scope.addEventListener('message', (event) => {
     ? runSimulate(msg.id, msg.model, msg.allowRawWGSL, msg.settings, controller.signal)
     : msg.type === 'bench'
       ? runBenchSuite(msg.id, msg.suite, msg.options)
-      : runExperiment(msg.id, msg.name, msg.params, controller.signal);
+      : msg.type === 'network'
+        ? runNetworkFile(msg.id, msg.json, msg.files, msg.settings)
+        : runExperiment(msg.id, msg.name, msg.params, controller.signal);
   work.catch((err) => fail(msg.id, err)).finally(() => controllers.delete(msg.id));
 });
 

@@ -89,12 +89,12 @@ afterAll(async () => {
 
 describe('lab', () => {
   it('every page loads with no console error and shows the adapter', async () => {
-    const pages = ['index.html', ...experiments.map((e) => `experiments.html#${e.name}`), 'bench.html'];
+    const pages = ['index.html', ...experiments.map((e) => `experiments.html#${e.name}`), 'network.html', 'bench.html'];
     for (const path of pages) {
       const { page, errors } = await open(path);
       const adapter = await adapterReady(page);
       expect(adapter, path).not.toMatch(/^no GPU/);
-      await shot(page, path === 'index.html' ? 'playground' : path === 'bench.html' ? 'bench' : `experiment-${path.split('#')[1]}`);
+      await shot(page, path === 'index.html' ? 'playground' : path === 'bench.html' ? 'bench' : path === 'network.html' ? 'network' : `experiment-${path.split('#')[1]}`);
       expect(errors, path).toEqual([]);
       await page.close();
     }
@@ -298,6 +298,29 @@ describe('lab', () => {
       expect(await page.$$eval('#figures figure', (els) => els.map((e) => (e as HTMLElement).dataset.figure))).toEqual(experiment.figures(result).map((f) => f.name));
     } finally {
       ctx.destroy();
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the network page runs each example network file (weights from .npy too) and draws rasters and rates', async () => {
+    const { page, errors } = await open('network.html');
+    await adapterReady(page);
+    const examples = await page.$$eval('#example option', (els) => els.map((e) => (e as HTMLOptionElement).value));
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    for (const example of examples) {
+      await page.select('#example', example);
+      await page.$eval('#trials', (el) => { (el as HTMLInputElement).value = '3'; });
+      await page.$eval('#steps', (el) => { (el as HTMLInputElement).value = '300'; });
+      await page.$eval('#result-json', (el) => { el.textContent = ''; });
+      await page.click('#run');
+      await page.waitForFunction(() => (document.querySelector('#result-json')?.textContent ?? '') !== '' || document.querySelector('#status.err'), { timeout: 60_000 });
+      expect(await page.$eval('#status', (el) => el.textContent), example).toMatch(/^done/);
+      const summary = JSON.parse(await page.$eval('#result-json', (el) => el.textContent ?? '')) as { trials: number; steps: number; populations: Record<string, { size: number }> };
+      expect(summary).toMatchObject({ trials: 3, steps: 300 });
+      const populations = Object.keys(summary.populations).length;
+      expect(await page.$$eval('#network-plots .uplot', (els) => els.length)).toBe(2 * populations);
+      await shot(page, `network-${example.replace(/^.*\//, '').replace('.json', '')}`);
     }
     expect(errors).toEqual([]);
     await page.close();
