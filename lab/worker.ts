@@ -15,8 +15,9 @@ import {
   finalMoments, finishMoments, histogram, mergeBatch, newAccumulator, populationRate, spikesFromSnapshots,
 } from './ensemble.js';
 import { batchSize, TRIAL_RANGES } from './worker-plan.js';
+import { NetworkLive } from './network-live.js';
 import type {
-  BenchSuite, FromWorker, LiveHistogram, LiveRaster, NetworkPopulationResult, NetworkSettings, RunSettings, ToWorker,
+  BenchSuite, FromWorker, LiveHistogram, LiveRaster, NetworkPopulationData, NetworkSettings, RunSettings, ToWorker,
 } from './protocol.js';
 
 interface WorkerScope {
@@ -204,18 +205,26 @@ async function runBenchSuite(id: number, suite: BenchSuite, options: Record<stri
   post({ type: 'bench-done', id, json: JSON.stringify(result, null, 2) });
 }
 
-/** Spikes of trial 0 sent to the raster (a picture, not a data export). */
-const RASTER_MAX = 20_000;
+/** Network neuron-steps per submission: small enough that cancel and live plots follow within a second. */
+const NETWORK_SUBMIT_BUDGET = 1 << 17;
+/** Live plots are posted at most this often (ms); each one clones trial 0's raster. */
+const NETWORK_LIVE_EVERY_MS = 250;
 
-/** A network file on this Worker's device; `.npy` weights come as files by name. */
-async function runNetworkFile(id: number, json: unknown, files: Record<string, ArrayBuffer>, s: NetworkSettings): Promise<void> {
-  const { defineNetwork, parseNetworkJSON, simulateNetwork } = await import('../src/network/index.js');
+/**
+ * A network file (checked by the page) on this Worker's device, as `wgneuro network` runs it:
+ * `.npy` weights come as files by name and are checked as `loadNetworkFile` checks them; live
+ * raster and rates follow the run, cancel keeps what it reached.
+ */
+async function runNetworkFile(id: number, json: unknown, files: Record<string, ArrayBuffer>, s: NetworkSettings, signal: AbortSignal): Promise<void> {
+  const { defineNetwork, networkSummary, NETWORK_TIME_UNITS, parseNetworkJSON, simulateNetwork } = await import('../src/network/index.js');
+  const unit = NETWORK_TIME_UNITS[s.timeUnit];
+  if (unit === undefined) throw new InputError(`time unit: got "${s.timeUnit}", expected ms or s`);
   const net = parseNetworkJSON(json, 'network');
   const projections = (net.projections ?? []).map((p, k) => {
     if (typeof p.weights !== 'string') return p;
-    const name = p.weights.replace(/^.*\//, '');
+    const name = p.weights.replace(/^.*[\\/]/, '');
     const bytes = files[name];
-    if (!bytes) throw new InputError(`projections[${k}].weights: "${p.weights}" was not given; choose it together with the network file`);
+    if (!bytes) throw new InputError(`projections[${k}].weights: got "${p.weights}", expected a .npy file given with the network (choose it with "your files")`);
     const npy = parseNpy(bytes);
     const rows = net.populations[p.to]?.size;
     const cols = net.populations[p.from]?.size;
@@ -227,40 +236,37 @@ async function runNetworkFile(id: number, json: unknown, files: Record<string, A
   });
   const network = defineNetwork({ ...net, projections } as NetworkDefinition);
   const ctx = await context();
+  const neurons = network.populations.reduce((n, p) => n + p.size, 0);
+  const live = new NetworkLive(network.populations.map((p) => ({ name: p.name, size: p.size })), s.steps, s.dt, s.rateBinSteps, unit);
+  let posted = 0;
   const t0 = performance.now();
-  const run = await simulateNetwork(ctx, network, { trials: s.trials, steps: s.steps, dt: s.dt, seed: s.seed, record: { rateBinSteps: s.rateBinSteps, final: false } });
-  const seconds = (performance.now() - t0) / 1000;
-  const duration = s.steps * s.dt;
-  const populations: NetworkPopulationResult[] = Object.values(run.populations).map((p) => {
-    const times: number[] = [];
-    const neurons: number[] = [];
-    let total = 0;
-    for (let k = 0; k < p.spikes.trial.length; k++) {
-      if (p.spikes.trial[k] !== 0) continue;
-      total++;
-      if (times.length >= RASTER_MAX) continue;
-      times.push(p.spikes.step[k]! * s.dt);
-      neurons.push(p.spikes.neuron[k]!);
-    }
-    const { bins, binSteps, counts } = p.rates;
-    const rate = new Float64Array(bins);
-    for (let t = 0; t < run.trials; t++) for (let b = 0; b < bins; b++) rate[b]! += counts[t * bins + b]! / (run.trials * p.size * binSteps * s.dt);
-    let spikes = 0;
-    for (const c of p.spikeCounts) spikes += c;
-    return {
-      name: p.name, size: p.size, spikes, ratePerUnit: spikes / (p.size * run.trials * duration),
-      rasterTimes: Float64Array.from(times), rasterNeurons: Float64Array.from(neurons), rasterShown: times.length, rasterTotal: total,
-      rateTimes: Float64Array.from({ length: bins }, (_, b) => (b + 0.5) * binSteps * s.dt), rate,
-    };
+  const run = await simulateNetwork(ctx, network, {
+    trials: s.trials, steps: s.steps, dt: s.dt, seed: s.seed,
+    record: { rateBinSteps: s.rateBinSteps, final: false },
+    stepsPerSubmit: Math.max(1, Math.min(128, Math.floor(NETWORK_SUBMIT_BUDGET / (s.trials * neurons)))),
+    signal, progressSpikes: true,
+    onProgress: (p) => {
+      live.add(p);
+      post({ type: 'progress', id, fraction: p.fraction, trialsDone: p.trialOffset });
+      const now = performance.now();
+      if (now - posted >= NETWORK_LIVE_EVERY_MS) {
+        posted = now;
+        post({ type: 'network-live', id, fraction: p.fraction, populations: live.snapshot() });
+      }
+    },
   });
-  const summary = {
-    network: network.name, trials: run.trials, steps: run.steps, dt: run.dt, seed: run.seed, duration, nonFiniteTrials: run.nonFinite,
-    populations: Object.fromEntries(Object.values(run.populations).map((p, k) => [p.name, {
-      size: p.size, spikes: populations[k]!.spikes, ratePerUnit: populations[k]!.ratePerUnit,
-      mean: p.stats?.mean ?? {}, var: p.stats?.var ?? {}, ...(p.spikes.overflow ? { spikeRecordsOverflowed: true } : {}),
-    }])),
-  };
-  post({ type: 'network-done', id, json: JSON.stringify(summary, null, 2), populations, duration, seconds });
+  const seconds = (performance.now() - t0) / 1000;
+  const summary = { ...networkSummary(run, s.timeUnit, seconds), partial: run.partial };
+  const data: NetworkPopulationData[] = Object.values(run.populations).map((p) => {
+    const spikes = new Uint32Array(3 * p.spikes.trial.length);
+    for (let k = 0; k < p.spikes.trial.length; k++) {
+      spikes[3 * k] = p.spikes.trial[k]!;
+      spikes[3 * k + 1] = p.spikes.neuron[k]!;
+      spikes[3 * k + 2] = p.spikes.step[k]!;
+    }
+    return { name: p.name, spikes, rateCounts: p.rates.counts, bins: p.rates.bins, binSteps: p.rates.binSteps };
+  });
+  post({ type: 'network-done', id, summary, stepsCompleted: run.stepsCompleted, live: live.final(run), data }, data.flatMap((d) => [d.spikes.buffer, d.rateCounts.buffer]));
 }
 
 function fail(id: number, err: unknown): void {
@@ -285,7 +291,7 @@ scope.addEventListener('message', (event) => {
     : msg.type === 'bench'
       ? runBenchSuite(msg.id, msg.suite, msg.options)
       : msg.type === 'network'
-        ? runNetworkFile(msg.id, msg.json, msg.files, msg.settings)
+        ? runNetworkFile(msg.id, msg.json, msg.files, msg.settings, controller.signal)
         : runExperiment(msg.id, msg.name, msg.params, controller.signal);
   work.catch((err) => fail(msg.id, err)).finally(() => controllers.delete(msg.id));
 });
