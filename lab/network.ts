@@ -246,12 +246,18 @@ worker?.on((msg) => {
       break;
     case 'network-live':
       liveUpdates++;
-      plots.update(msg.populations, duration);
+      plots.update(msg.populations, duration, current.settings.timeUnit);
       break;
     case 'network-done': {
       const { summary } = msg;
       resultEl.textContent = JSON.stringify(summary);
-      plots.update(msg.live, duration, summary.partial);
+      if (summary.partial) {
+        // Redrawn over the time the run reached, not the time it was set to run.
+        plots.clear();
+        plots.update(msg.live, Math.max(...msg.stepsCompleted, 1) * summary.dt, summary.timeUnit, true);
+      } else {
+        plots.update(msg.live, duration, summary.timeUnit);
+      }
       last = {
         summary, data: msg.data, text: current.text,
         rates: msg.live.map((p) => ({ name: p.name, times: Array.from(p.rateTimes), hz: Array.from(p.rate, (x) => (Number.isFinite(x) ? x : Number.NaN)) })),
@@ -259,7 +265,7 @@ worker?.on((msg) => {
       showSummary(summary, msg.stepsCompleted);
       setDownloads(true);
       setStatus(summary.partial
-        ? `cancelled: PARTIAL result (each trial up to the step it reached; see the table)`
+        ? `cancelled: PARTIAL result of ${summary.trialStepsRun} trial-steps (of ${summary.trials * summary.steps}); rates are over the steps run`
         : `done in ${summary.seconds.toFixed(2)} s`);
       if (!summary.partial) progressEl.value = 1;
       finish();

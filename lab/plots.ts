@@ -193,7 +193,8 @@ export class NetworkPlots {
     this.host.replaceChildren();
   }
 
-  update(populations: NetworkLivePopulation[], duration: number, partial = false): void {
+  /** Draw `populations` over [0, `duration`] (in `unit`); a partial run's titles say so. */
+  update(populations: NetworkLivePopulation[], duration: number, unit: string, partial = false): void {
     populations.forEach((p, k) => {
       let c = this.#charts.get(p.name);
       const color = COLORS[k % COLORS.length]!;
@@ -203,14 +204,14 @@ export class NetworkPlots {
           raster: new uPlot({
             title: `${p.name}: spikes of trial 0`, width: WIDTH, height: HEIGHT,
             scales: { x: { time: false, range: [0, duration] }, y: { range: [-0.5, p.size - 0.5] } },
-            axes: axes('t', 'neuron'),
+            axes: axes(`t (${unit})`, 'neuron'),
             series: [{ label: 't' }, { label: 'neuron', stroke: color, paths: () => null, points: { show: true, size: 2, fill: color } }],
             legend: { show: false },
           }, [[], []], this.host),
           rate: new uPlot({
             title: `${p.name}: population rate (Hz, mean over trials)`, width: WIDTH, height: HEIGHT,
             scales: { x: { time: false, range: [0, duration] } },
-            axes: axes('t', 'rate (Hz)'),
+            axes: axes(`t (${unit})`, 'rate (Hz)'),
             series: [{ label: 't' }, { label: 'rate', stroke: color, width: 2 }],
           }, [[], []], this.host),
         };

@@ -148,8 +148,11 @@ export type FromWorker =
   | {
       type: 'network-done';
       id: number;
-      /** The summary `wgneuro network --json` prints, with `partial` added. */
-      summary: NetworkSummary & { partial: boolean };
+      /**
+       * The summary `wgneuro network --json` prints, with `partial` added; a partial run also gives
+       * the trial-steps it ran, and its rates are spikes over those (not over the whole duration).
+       */
+      summary: NetworkSummary & { partial: boolean; trialStepsRun?: number };
       /** Steps each trial completed (all of them unless partial). */
       stepsCompleted: Uint32Array;
       live: NetworkLivePopulation[];

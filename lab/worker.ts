@@ -7,7 +7,7 @@
  */
 import { parse as parseNpy } from 'npyjs';
 import { InputError } from '../src/gpu/errors.js';
-import type { NetworkDefinition } from '../src/network/index.js';
+import type { NetworkDefinition, NetworkSummary } from '../src/network/index.js';
 import { createContext, modelFromJSON, simulate, type Context, type IntegratorName, type SDEModel, type SimulateOptions } from '../src/index.js';
 import type { ParamValue } from '../src/models/experiment.js';
 import { findExperiment } from '../src/models/registry.js';
@@ -256,7 +256,13 @@ async function runNetworkFile(id: number, json: unknown, files: Record<string, A
     },
   });
   const seconds = (performance.now() - t0) / 1000;
-  const summary = { ...networkSummary(run, s.timeUnit, seconds), partial: run.partial };
+  const summary: NetworkSummary & { partial: boolean; trialStepsRun?: number } = { ...networkSummary(run, s.timeUnit, seconds), partial: run.partial };
+  if (run.partial) {
+    let trialSteps = 0;
+    for (const reached of run.stepsCompleted) trialSteps += reached;
+    summary.trialStepsRun = trialSteps;
+    for (const p of Object.values(summary.populations)) p.rateHz = trialSteps > 0 ? p.spikes / (p.size * trialSteps * s.dt * unit) : Number.NaN;
+  }
   const data: NetworkPopulationData[] = Object.values(run.populations).map((p) => {
     const spikes = new Uint32Array(3 * p.spikes.trial.length);
     for (let k = 0; k < p.spikes.trial.length; k++) {

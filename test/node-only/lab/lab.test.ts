@@ -428,7 +428,12 @@ describe('lab', () => {
     const result = await resultJSON(page, 30_000) as unknown as NetworkSummary & { partial: boolean };
     expect(result).toMatchObject({ partial: true, trials: 1, steps: 100000 });
     expect(result.populations.E!.spikes).toBeGreaterThan(0);
-    expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/^cancelled: PARTIAL/);
+    // Rates of a partial run are over the trial-steps it ran.
+    const ranFor = (result as unknown as { trialStepsRun: number }).trialStepsRun;
+    expect(ranFor).toBeGreaterThan(0);
+    expect(ranFor).toBeLessThan(100000);
+    expect(result.populations.E!.rateHz).toBeCloseTo(result.populations.E!.spikes / (3200 * ranFor * 0.1e-3), 9);
+    expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/^cancelled: PARTIAL result of \d+ trial-steps/);
     expect(await page.$eval('#summary caption', (el) => el.textContent)).toMatch(/^PARTIAL \(cancelled\): 0 of 1 trials/);
     expect(await page.$eval('#dl-json', (el) => (el as HTMLButtonElement).disabled)).toBe(false);
     await shot(page, 'network-cancelled');
