@@ -5,17 +5,18 @@
  * bit for bit the run `wgneuro simulate` makes with the same seed, and the statistics shown after
  * each batch converge live as trials accumulate.
  */
-import { parse as parseNpy } from 'npyjs';
 import { InputError } from '../src/gpu/errors.js';
 import type { NetworkDefinition, NetworkSummary } from '../src/network/index.js';
-import { createContext, modelFromJSON, simulate, type Context, type IntegratorName, type SDEModel, type SimulateOptions } from '../src/index.js';
+// From their own modules, not src/index.js: the network engine then stays out of the Worker's
+// first download (a network run loads it on demand).
+import { createContext, type Context } from '../src/core/context.js';
+import { modelFromJSON, simulate, type IntegratorName, type SDEModel, type SimulateOptions } from '../src/sde/index.js';
 import type { ParamValue } from '../src/models/experiment.js';
 import { findExperiment } from '../src/models/registry.js';
 import {
   finalMoments, finishMoments, histogram, mergeBatch, newAccumulator, populationRate, spikesFromSnapshots,
 } from './ensemble.js';
 import { batchSize, TRIAL_RANGES } from './worker-plan.js';
-import { NetworkLive } from './network-live.js';
 import type {
   BenchSuite, FromWorker, LiveHistogram, LiveRaster, NetworkPopulationData, NetworkSettings, RunSettings, ToWorker,
 } from './protocol.js';
@@ -216,7 +217,10 @@ const NETWORK_LIVE_EVERY_MS = 250;
  * raster and rates follow the run, cancel keeps what it reached.
  */
 async function runNetworkFile(id: number, json: unknown, files: Record<string, ArrayBuffer>, s: NetworkSettings, signal: AbortSignal): Promise<void> {
-  const { defineNetwork, networkSummary, NETWORK_TIME_UNITS, parseNetworkJSON, simulateNetwork } = await import('../src/network/index.js');
+  // Loaded on the first network run: the other pages' Worker does not carry them.
+  const [{ defineNetwork, networkSummary, NETWORK_TIME_UNITS, parseNetworkJSON, simulateNetwork }, { NetworkLive }, { parse: parseNpy }] = await Promise.all([
+    import('../src/network/index.js'), import('./network-live.js'), import('npyjs'),
+  ]);
   const unit = NETWORK_TIME_UNITS[s.timeUnit];
   if (unit === undefined) throw new InputError(`time unit: got "${s.timeUnit}", expected ms or s`);
   const net = parseNetworkJSON(json, 'network');
