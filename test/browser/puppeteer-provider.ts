@@ -53,7 +53,11 @@ class PuppeteerProvider implements BrowserProvider {
   #browser: Browser | null = null;
   #pages = new Map<string, Page>();
 
-  constructor(readonly project: TestProject) {}
+  readonly project: TestProject;
+
+  constructor(project: TestProject) {
+    this.project = project;
+  }
 
   getCommandsContext(sessionId: string): Record<string, unknown> {
     return { page: this.#pages.get(sessionId) };
