@@ -10,11 +10,13 @@ import { registerEig } from './commands/eig.js';
 import { registerSde } from './commands/sde.js';
 import { registerRun } from './commands/run.js';
 import { registerBench } from './commands/bench.js';
+import { packageVersion } from './version.js';
 
 /** Build the program; exported so tests can run commands in-process. */
 export function buildProgram(): Command {
   const program = new Command('wgneuro')
     .description('WebGPU compute kernels for computational neuroscience')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .exitOverride();
   registerInfo(program);
