@@ -7,7 +7,6 @@
  * Tuning helpers and pipeline internals are in `src/internal.ts`; test-matrix generators and the
  * CPU twins of kernels are in `src/testing.ts`.
  */
-/// <reference types="@webgpu/types" preserve="true" />
 export {
   WgneuroError, GPUUnavailableError, ShaderCompileError, GPUOperationError, LimitError, DeviceLostError, InputError,
   type ShaderMessage,

@@ -2,7 +2,6 @@
  * Internal entry point (`wgneuro/internal`) for benches and tests: tuning choices, timing helpers
  * and pipeline-cache internals. Not part of the public API: names here may change in any release.
  */
-/// <reference types="@webgpu/types" preserve="true" />
 export {
   chooseTiling, GEMM_TILING_LARGE, GEMM_TILING_SMALL, GEMM_TILING_CPU, type GemmTiling,
 } from './linalg/matmul.js';

@@ -3,7 +3,6 @@
  * and the CPU twins of kernels (float64) that tests and benches compare the GPU against. Not part of
  * the public API.
  */
-/// <reference types="@webgpu/types" preserve="true" />
 export {
   diagonalMatrix, gaussianMatrix, knownSpectrumMatrix, randomOrthogonal, rankOneOutlierMatrix, seededNormal,
   symmetricWithSpectrum, type KnownSpectrumOptions, type RankOneOptions,

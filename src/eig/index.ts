@@ -3,7 +3,6 @@
  * and batched Jacobi for many small symmetric matrices. The generators of test matrices with exactly
  * known spectra (testmatrices.ts) are exported by src/testing.ts.
  */
-/// <reference types="@webgpu/types" preserve="true" />
 export { eigs, eigsBatched, type Complex, type EigsOptions, type EigsResult, type Which } from './eigs.js';
 export { powerIteration, type PowerOptions, type PowerResult } from './power.js';
 export { subspaceIteration, type SubspaceOptions } from './subspace.js';

@@ -1,6 +1,7 @@
 /**
  * Acquiring a WebGPU adapter and device in a browser (navigator.gpu) or in Node (Dawn).
  */
+import { requestNodeAdapter } from '#device';
 import { GPUUnavailableError } from './errors.js';
 
 /** Limits we raise to the adapter's maximum instead of taking WebGPU's conservative defaults. */
@@ -62,8 +63,9 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Acqui
     }
   } else if (isNode()) {
     // '#device' (package.json "imports") is Dawn under the `node` condition and a stand-in without
-    // Node modules elsewhere, so browser bundlers never follow Node-only code.
-    const { requestNodeAdapter } = await import('#device');
+    // Node modules elsewhere, so browser bundlers never see Node-only code. It is a static import
+    // (Dawn itself loads lazily inside it), so web bundles get no extra chunk, which IIFE workers
+    // and webpack's worker chunk loading could not split.
     const result = await requestNodeAdapter(adapterOptions);
     adapter = result.adapter;
     runtime = result.runtime;

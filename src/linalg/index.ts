@@ -5,7 +5,6 @@
  * scheduler submits them), and returns tensors the caller owns unless a `dst` was given.
  * Tiling choices and the peak/bandwidth probes (src/linalg/peak.ts) are exported by src/internal.ts.
  */
-/// <reference types="@webgpu/types" preserve="true" />
 export { matmul, type MatmulOptions } from './matmul.js';
 export { gemv, type GemvOptions } from './gemv.js';
 export { sum, max, min, maxAbs, sumSquares, norm2, dot, type ReduceOptions } from './reduce.js';

@@ -1,5 +1,4 @@
 /** models: the experiments (lif-rate, whitening, ei-motifs), each with its theory and CPU twin beside it. */
-/// <reference types="@webgpu/types" preserve="true" />
 export {
   lifRateExperiment, type LifRatePoint, type LifRateResult,
   lifModel, simulateLif, type SimulateLifOptions,

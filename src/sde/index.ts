@@ -39,7 +39,6 @@
  * (`simulateReference` in src/reference/sde.ts, exported by src/testing.ts) runs the same equations on
  * the same random numbers in float64.
  */
-/// <reference types="@webgpu/types" preserve="true" />
 export {
   defineSDE, defineLangevin, modelFromJSON,
   type SDEDefinition, type LangevinDefinition, type SDEModel, type ModelJS, type UserFunction,
