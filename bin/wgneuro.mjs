@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `wgneuro` command: runs the compiled CLI in dist/. In a git clone (src/ beside dist/), dist/
-// is built by `npm ci` (the `prepare` script) and rebuilt here when a source file is newer, so the
-// README's `npx wgneuro …` always runs the code in the checkout; an installed package has no src/.
+// The `wgneuro` command: runs the compiled CLI in dist/. In a git clone (tsconfig.build.json beside
+// this folder), dist/ is built here on first use and rebuilt when a file under src/, shaders/ or
+// bench/ is newer, so the README's `npx wgneuro …` always runs the code in the checkout; an
+// installed package ships dist/ and no tsconfig.build.json, so it skips the check.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import module from 'node:module';
 import { spawnSync } from 'node:child_process';
