@@ -80,10 +80,9 @@ async function runSimulate(id: number, json: unknown, allowRawWGSL: boolean, set
 
   for (let first = 0; first < trials && !partial && !signal.aborted; first += batch) {
     const count = Math.min(batch, trials - first);
-    const options: SimulateOptions & { firstTrial: number; totalTrials: number } = {
+    const options: SimulateOptions = {
       trials: count, steps, dt, seed, integrator,
-      firstTrial: first,
-      totalTrials: trials,
+      ...trialRange(first, trials),
       maxTrialsPerChunk: chunk,
       stepsPerDispatch: Math.max(1, Math.min(1024, steps, Math.floor(DISPATCH_BUDGET / Math.min(count, chunk)))),
       record: { final: true, stats: { every: statsEvery, covariance: false } },
@@ -123,12 +122,20 @@ async function runSimulate(id: number, json: unknown, allowRawWGSL: boolean, set
 }
 
 /** The first trials of an event model with their event variable recorded, for the raster. */
+/**
+ * The options that make `simulate` run trials [first, first + trials) of a run of `total` trials;
+ * empty (the batch is the whole run) until `simulate` takes trial ranges (`TRIAL_RANGES`).
+ */
+function trialRange(first: number, total: number): Partial<SimulateOptions> {
+  return TRIAL_RANGES ? ({ firstTrial: first, totalTrials: total } as Partial<SimulateOptions>) : {};
+}
+
 async function runRaster(ctx: Context, model: SDEModel, settings: RunSettings, signal: AbortSignal): Promise<LiveRaster | undefined> {
   const { steps, dt, seed, trials: total } = settings;
   const trials = Math.min(RASTER_TRIALS, total);
   const every = Math.max(1, Math.ceil(steps / RASTER_SNAPSHOTS));
-  const options: SimulateOptions & { firstTrial: number; totalTrials: number } = {
-    trials, steps, dt, seed, integrator: settings.integrator as IntegratorName, firstTrial: 0, totalTrials: total,
+  const options: SimulateOptions = {
+    trials, steps, dt, seed, integrator: settings.integrator as IntegratorName, ...trialRange(0, total),
     record: { final: false, snapshots: { every, variables: [model.event!.variable] } },
     signal,
   };
