@@ -147,8 +147,16 @@ interface Packed {
   files: { path: string }[];
 }
 let packed: Packed;
+/**
+ * Further Node binaries for the plain-Node check, comma-separated in `WGNEURO_TEST_NODES` (e.g. from
+ * npm's `node` package: `npx -y node@22 -p process.execPath`); none by default, so the suite stays
+ * offline.
+ */
+const otherNodes = (process.env.WGNEURO_TEST_NODES ?? '').split(',').filter((path) => path !== '');
+
 let checks: {
   node: Promise<Ran>;
+  otherNodes: Promise<Ran>[];
   types: Promise<Ran>;
   vite: Promise<Ran>;
   webpack: Promise<Ran>;
@@ -183,6 +191,7 @@ beforeAll(async () => {
   const { XDG_RUNTIME_DIR: _unset, ...env } = process.env;
   checks = {
     node: node(['node.mjs'], env),
+    otherNodes: otherNodes.map((binary) => run(binary, ['node.mjs'], { cwd: app, env })),
     types: node([bin('typescript/bin/tsc'), '-p', 'tsconfig.json']),
     vite: node([bin('vite/bin/vite.js'), 'build', '--outDir', 'dist-vite', '--emptyOutDir']),
     webpack: node(['webpack.build.mjs']),
@@ -236,6 +245,16 @@ describe('the packed package', () => {
     expect([out.image.name, out.image.width, out.image.height]).toEqual(['nagasaki-boats', 64, 64]);
     expect(out.image.mean).toBeGreaterThan(0.05);
     expect(out.image.mean).toBeLessThan(0.95);
+    // The same app on the other Node versions asked for: same Dawn, so the very same numbers.
+    for (const [i, pending] of checks.otherNodes.entries()) {
+      const other = await pending;
+      expect(other.code, `${otherNodes[i]}: ${explain(other)}`).toBe(0);
+      expect(other.stderr).toBe('');
+      const result = JSON.parse(other.stdout) as AppResult & { image: Photo };
+      expect(result.runtime).toMatch(/^node v\d+.*Dawn/);
+      console.log(`package: plain Node check also passed on ${result.runtime}`);
+      expect([result.product, result.final, result.image]).toEqual([out.product, out.final, out.image]);
+    }
   });
 
   it('type-checks in a strict TypeScript app (erasableSyntaxOnly, verbatimModuleSyntax, skipLibCheck off, no Node types)', async () => {
