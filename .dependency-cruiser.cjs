@@ -84,7 +84,8 @@ module.exports = {
     enhancedResolveOptions: {
       extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
       exportsFields: ['exports'],
-      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      // 'wgneuro-source' resolves package.json "imports" ('#device') to the TypeScript sources.
+      conditionNames: ['wgneuro-source', 'import', 'require', 'node', 'default', 'types'],
     },
   },
 };

@@ -70,12 +70,11 @@ export function startVectors(count: number, n: number, seed: number): Float32Arr
 /** Thrown when an iterative eigensolver does not reach its tolerance within its iteration cap. */
 export class EigConvergenceError<R = unknown> extends NumericalError {
   override name = 'EigConvergenceError';
-  constructor(
-    message: string,
-    /** What the solver had when it stopped (values, residuals), for inspection. */
-    readonly partial: R,
-  ) {
+  /** What the solver had when it stopped (values, residuals), for inspection. */
+  readonly partial: R;
+  constructor(message: string, partial: R) {
     super(message);
+    this.partial = partial;
   }
 }
 
