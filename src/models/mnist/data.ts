@@ -127,10 +127,12 @@ export interface MnistSplit {
 /**
  * The permutation of 0 … count − 1 by Fisher–Yates driven by Philox uniforms under `seed`
  * (swap i with ⌊u·(i + 1)⌋, i from the top down): the same on every machine and runtime.
+ * `stream` and `tag` (Philox counter words 2 and 3; defaults 0 and {@link MNIST_SPLIT_TAG}) give
+ * other uses, such as per-epoch shuffles, their own permutations under the same seed.
  */
-export function seededPermutation(count: number, seed: number): Uint32Array {
+export function seededPermutation(count: number, seed: number, options: { stream?: number; tag?: number } = {}): Uint32Array {
   const perm = Uint32Array.from({ length: count }, (_, i) => i);
-  const next = philoxSequence(seed, { distribution: 'uniform', tag: MNIST_SPLIT_TAG });
+  const next = philoxSequence(seed, { distribution: 'uniform', stream: options.stream ?? 0, tag: options.tag ?? MNIST_SPLIT_TAG });
   for (let i = count - 1; i > 0; i--) {
     const j = Math.min(i, Math.floor(next() * (i + 1)));
     const t = perm[i]!;
