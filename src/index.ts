@@ -75,6 +75,11 @@ export {
   pyramidBand, steerableMasks, type PyramidBandOptions, type SteerableMasks, type SteerableOptions,
   columnMoments, histogram2d, mutualInformation, zcaWhiten, type ColumnMoments, type Histogram2D,
   loadImage, centreCrop, lumaFromRGBA, decodeImageBytes, decodeImageBrowser, BUNDLED_IMAGES, type GreyImage,
+  loadMnist, splitMnist, seededPermutation, labelCounts, mnistTensors, MNIST_SIDE, MNIST_PIXELS, MNIST_CLASSES,
+  type MnistDigits, type MnistSplit, type MnistSplitOptions, type MnistTensors, type LoadMnistOptions,
+  krotovHopfieldExperiment, createKhLayer, trainKhLayer, hiddenFeatures, createSoftmaxLoss, trainSoftmaxReadout, evaluateSoftmaxReadout,
+  khUpdateRef, softmaxGradientRef,
+  type KrotovHopfieldResult, type KhLayer, type KhLayerOptions, type TrainKhOptions, type KhEpochPoint, type FeatureStats, type SoftmaxLoss,
 } from './models/index.js';
 export {
   parseSweepPlan, planHash, planSize, parseShard, shardRange, prepareSweep, runShard, mergeShards, checkCoverage,
