@@ -24,6 +24,10 @@ const SUITES: Record<string, { description: string; load: () => Promise<Register
     description: 'Brian2 CUBA example in Brian2 and wgneuro (rates, wall time, many trials) and dense rate networks vs TF.js-WebGPU and plain JS',
     load: async () => (await import('../../../bench/network.js')).registerBenchNetwork,
   },
+  train: {
+    description: 'one training step (forward + backward) of an MLP and of a BPTT rate RNN: wgneuro tape vs TF.js WebGPU and wasm',
+    load: async () => (await import('../../../bench/train.js')).registerBenchTrain,
+  },
   fft: {
     description: '2-D complex FFT: fft2 vs copy bandwidth, fft.js and plain JS',
     load: async () => (await import('../../../bench/fft.js')).registerBenchFft,
