@@ -39,3 +39,4 @@ export {
   columnMoments, histogram2d, mutualInformation, zcaWhiten, type ColumnMoments, type Histogram2D,
   loadImage, centreCrop, lumaFromRGBA, decodeImageBytes, decodeImageBrowser, BUNDLED_IMAGES, type GreyImage,
 } from './shaping/index.js';
+export { richLazyExperiment, type RichLazyResult, type RichLazyRun } from './rich-lazy/index.js';
