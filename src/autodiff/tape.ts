@@ -336,6 +336,11 @@ export class Tape {
 
   // ---------------------------------------------------------------- lifetime
 
+  /** Bytes of GPU memory the tape owns now (values and gradients it made; not the leaves). */
+  get ownedBytes(): number {
+    return this.#owned.reduce((total, o) => total + o.tensor.byteLength, 0);
+  }
+
   /** A point to return to with {@link release}. */
   mark(): number {
     return this.#nextId;

@@ -126,6 +126,29 @@ describe(`autodiff tape (${runtime})`, () => {
     await checkGradients(tape, loss!, [W, U, readout, x0], 'BPTT');
   });
 
+  gpuIt('BPTT memory is proportional to the number of steps kept', async (ctx, track) => {
+    const [batch, units, inputs] = [3, 5, 2];
+    const W = track(ctx.tensor([units, units], { fill: 0.1 }));
+    const U = track(ctx.tensor([units, inputs], { fill: 0.2 }));
+    const x0 = track(ctx.tensor([batch, units], { fill: 0.3 }));
+    const u = track(ctx.tensor([batch, inputs], { fill: 1 }));
+    const measure = async (steps: number): Promise<{ forward: number; total: number }> => {
+      const tape = track(createTape(ctx));
+      const [w, uw] = [tape.param(W), tape.param(U)];
+      const states = await rnnRollout(tape, tape.constant(x0), Array.from({ length: steps }, () => tape.constant(u)), { W: w, U: uw }, { dt: 0.1 });
+      const loss = await tape.sum(states[steps]!);
+      const forward = tape.ownedBytes;
+      await tape.grad(loss, [w, uw]);
+      return { forward, total: tape.ownedBytes };
+    };
+    const [a, b, c] = [await measure(4), await measure(8), await measure(12)];
+    // each step keeps φ(x_t), Wφ(x_t), U u_t and x_{t+1}: four [batch, units] values
+    expect(b.forward - a.forward).toBe(4 * 4 * batch * units * 4);
+    expect(c.forward - b.forward).toBe(b.forward - a.forward);
+    // the backward pass adds a fixed amount per step as well (linear, not quadratic, in the steps)
+    expect(c.total - b.total).toBe(b.total - a.total);
+  });
+
   gpuIt('bad input is rejected before any GPU work, naming what was wrong', async (ctx, track) => {
     const tape = track(createTape(ctx));
     const a = tape.param(track(ctx.tensor([2, 3], { fill: 1 })));
