@@ -24,7 +24,7 @@ export interface TensorOptimizer {
   destroy(): void;
 }
 
-/** @deprecated name kept for the evolution-strategies code: an Adam {@link TensorOptimizer}. */
+/** An Adam {@link TensorOptimizer} (the name the evolution-strategies trainers use). */
 export type AdamOptimizer = TensorOptimizer;
 
 function assertVector(t: Tensor, count: number, what: string, name: string): void {

@@ -56,10 +56,12 @@ export class Var {
     readonly requiresGrad: boolean,
   ) {}
 
+  /** Shape of the value. */
   get shape(): readonly number[] {
     return this.value.shape;
   }
 
+  /** Number of elements of the value. */
   get size(): number {
     return this.value.size;
   }
