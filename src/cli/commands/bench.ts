@@ -34,6 +34,9 @@ const SUITES: Record<string, { description: string; load: () => Promise<Register
   },
 };
 
+/** Suites the lab's bench page can run (`--browser`); the others run in Node only. */
+const BROWSER_SUITES = new Set(['linalg', 'eig', 'sde']);
+
 /** Load one suite; when bench/ is not there (an install without the sources) say so. */
 async function loadSuite(name: string): Promise<Register> {
   try {
@@ -70,6 +73,9 @@ export function registerBench(program: Command): void {
         const inner = new Command('wgneuro bench').exitOverride().showHelpAfterError();
         register(inner);
         const args = cmd.args.filter((a) => a !== '--browser');
+        if (args.length !== cmd.args.length && !BROWSER_SUITES.has(name)) {
+          throw new InputError(`--browser: bench ${name} runs in Node only (the lab's bench page has ${[...BROWSER_SUITES].join(', ')})`);
+        }
         if (args.length !== cmd.args.length) {
           // Same options, parsed by the suite's own definition, but run by the lab's bench page in
           // headless Chromium instead of here; it prints the JSON `--json` prints.
