@@ -212,7 +212,7 @@ async function loadTf(ctx: Context, backend: 'tfjs-webgpu' | 'tfjs-wasm'): Promi
 function parseLayers(text: string): number[] {
   const layers = text.split(',').map((s) => Number(s.trim()));
   if (layers.length < 2 || layers.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new InputError(`--mlp: expected layer widths like 784,256,10 (at least two whole numbers ≥ 1), got '${text}'`);
+    throw new InputError(`--mlp: expected comma-separated layer widths, input first (at least two whole numbers ≥ 1), got "${text}"`);
   }
   return layers;
 }
