@@ -36,8 +36,15 @@ export {
   powerIteration, type PowerOptions, type PowerResult,
   subspaceIteration, type SubspaceOptions,
   jacobiEigBatched, type JacobiOptions, type JacobiResult,
-  EigConvergenceError, type MatrixInput, type MatrixShape,
+  EigConvergenceError, type LinearOperator, type MatrixInput, type MatrixShape,
 } from './eig/index.js';
+export {
+  createTape, Tape, Var, type GradOptions, type OpRecord, type TapeNode,
+  rnnStep, rnnRollout, type RateRNNOptions, type RateRNNWeights,
+  hessianOperator, hvp, hessianEigenvalues, hutchinsonTrace, rademacherProbes, type HessianOperator, type HutchinsonOptions, type HutchinsonResult,
+  createAdam, createSGD, createOptimizer, type AdamOptimizer, type AdamOptions, type SGDOptions, type TensorOptimizer, type OptimizerOptions, type ParameterOptimizer,
+  leafValues, replayReference, finiteDifferenceGradient, finiteDifferenceHessian,
+} from './autodiff/index.js';
 export {
   defineSDE, defineLangevin, modelFromJSON,
   type SDEDefinition, type LangevinDefinition, type SDEModel, type ModelJS, type UserFunction,
@@ -67,7 +74,8 @@ export {
   rsnExperiment, createScoreModel, createDsmTrainer, trainScoreModel, evaluateScore, noiseLevels, sampleReservoir, noiseMap,
   trainSamplerOnly, sampleSamplerOnly, samplerOnlyModel, mixtureScore, emStationaryCovariance,
   type RsnResult, type GpuScoreModel, type ScoreModel, type TrainScoreOptions, type ReservoirSampleOptions, type SamplerOnlyNetwork,
-  createSmoothingEstimator, createAdam, type SmoothingEstimator, type SmoothingEstimatorOptions, type AdamOptimizer, type AdamOptions,
+  createSmoothingEstimator, type SmoothingEstimator, type SmoothingEstimatorOptions,
+  richLazyExperiment, type RichLazyResult, type RichLazyRun,
   nodeSpiralExperiment, trainSpiral, createSpiralLoss, spiralTrajectory, spiralLossReference,
   type NodeSpiralResult, type TrainSpiralOptions, type SpiralLossKernel,
   shaping1DExperiment, shaping2DExperiment, type Shaping1DResult, type Shaping1DImage, type Shaping2DResult, type Shaping2DRun,

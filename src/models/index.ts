@@ -48,3 +48,4 @@ export {
   khUpdateRef, softmaxGradientRef,
   type KrotovHopfieldResult, type KhLayer, type KhLayerOptions, type TrainKhOptions, type KhEpochPoint, type FeatureStats, type SoftmaxLoss,
 } from './krotov-hopfield/index.js';
+export { richLazyExperiment, type RichLazyResult, type RichLazyRun } from './rich-lazy/index.js';

@@ -187,6 +187,10 @@ const CLI_CASES: CliCase[] = [
   { what: 'bench eig --k 0', args: ['bench', 'eig', '--k', '0'], code: 2, says: /--k: expected a whole number ≥ 1, got "0"/ },
   { what: 'bench eig --theta 1', args: ['bench', 'eig', '--theta', '1'], code: 2, says: /--theta: expected a finite number > 1, got "1"/ },
   { what: 'bench sde --reps abc', args: ['bench', 'sde', '--reps', 'abc'], code: 2, says: /--reps: expected a whole number ≥ 1, got "abc"/ },
+  { what: 'bench train --mlp 784', args: ['bench', 'train', '--mlp', '784'], code: 2, says: /--mlp: expected comma-separated layer widths.*got "784"/ },
+  { what: 'bench train --steps 0', args: ['bench', 'train', '--steps', '0'], code: 2, says: /--steps: expected a whole number ≥ 1, got "0"/ },
+  { what: 'bench train --peers nope', args: ['bench', 'train', '--peers', 'nope'], code: 2, says: /--peers: unknown peer 'nope'/ },
+  { what: 'bench train --browser', args: ['bench', 'train', '--browser'], code: 2, says: /--browser: bench train runs in Node only/ },
   // ---- experiment parameters checked by name
   { what: 'run lif-rate --tauL -20', args: ['run', 'lif-rate', '--tauL', '-20'], code: 2, says: /lif-rate: --tauL: expected a finite number > 0, got "-20"/ },
   { what: 'run lif-rate --trials 0', args: ['run', 'lif-rate', '--trials', '0'], code: 2, says: /--trials: expected a whole number ≥ 1, got "0"/ },
