@@ -123,7 +123,11 @@ function debianPackages(cache: string): string[] {
   const missing = [...DEBS, 'busybox-static'].filter((p) => !have(p));
   if (missing.length) {
     log(`apt-get download ${missing.join(' ')}`);
-    sh('apt-get', ['download', '-q', ...missing], { cwd: dir });
+    try {
+      sh('apt-get', ['download', '-q', ...missing], { cwd: dir });
+    } catch (err) {
+      fail(`${(err as Error).message.replace(/^device-kit: /, '')} (no package lists? run \`apt-get update\` first)`);
+    }
   }
   return DEBS.map((p) => join(dir, have(p) ?? fail(`apt-get download ${p} left no .deb in ${dir}`)));
 }

@@ -50,7 +50,7 @@ while [ $# -gt 0 ]; do
     --suite-timeout) suite_timeout="$2"; shift 2 ;;
     --dry-run) dry_run=1; shift ;;
     --keep) keep=1; shift ;;
-    -h|--help) "$bb" sed -n '2,27p' "$0" | "$bb" sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) "$bb" awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
