@@ -8,7 +8,8 @@
 # Usage: sh run.sh [options]
 #   --preset quick|default|gpu  problem sizes: quick (seconds, for tests), default (each suite's
 #                               own defaults), gpu (sized for a large GPU); default: default
-#   --suites LIST               comma-separated, from linalg,eig,sde,network (default: all four)
+#   --suites LIST               comma-separated, from linalg,eig,sde,network,fft (default: the
+#                               first four)
 #   --out DIR                   where the results go (default: $OUT if set, else ./wgneuro-kit-results)
 #   --icd auto|nvidia|swiftshader|PATH
 #                               Vulkan driver: auto takes NVIDIA's when its ICD manifest or
@@ -18,7 +19,8 @@
 #   --suite-timeout SECONDS     stop a suite that runs longer (its log says so)
 #   --dry-run                   unpack, print the adapter and the commands, run no suite
 #   --keep                      keep the unpacked folder (its path is printed)
-#   LINALG_ARGS, EIG_ARGS, SDE_ARGS, NETWORK_ARGS in the environment replace a preset's options.
+#   LINALG_ARGS, EIG_ARGS, SDE_ARGS, NETWORK_ARGS, FFT_ARGS in the environment replace a preset's
+#   options.
 # Output in DIR: info.json and info.txt (adapter, limits, how it was found), <suite>.json (the
 # suite's --json output), <suite>.log (its stderr), summary.txt (suite, exit status, seconds).
 # Exit status: 0 when every suite succeeded, 1 when one failed, 2 when no adapter was found.
@@ -56,7 +58,7 @@ while [ $# -gt 0 ]; do
 done
 case "$preset" in quick|default|gpu) ;; *) echo "run.sh: --preset must be quick, default or gpu, got '$preset'" >&2; exit 2 ;; esac
 for s in $(echo "$suites" | "$bb" tr ',' ' '); do
-  case "$s" in linalg|eig|sde|network) ;; *) echo "run.sh: --suites takes linalg, eig, sde, network; got '$s'" >&2; exit 2 ;; esac
+  case "$s" in linalg|eig|sde|network|fft) ;; *) echo "run.sh: --suites takes linalg, eig, sde, network, fft; got '$s'" >&2; exit 2 ;; esac
 done
 [ -n "$out" ] || out="$(pwd)/wgneuro-kit-results"
 "$bb" mkdir -p "$out"
@@ -171,6 +173,7 @@ preset_args() { # $1 preset, $2 suite
     quick:eig) echo "--sizes 96 --k 4 --reps 1 --ml-max 96 --jacobi 8x8" ;;
     quick:sde) echo "--trajectories 256 --lif-trials 64 --lif-steps 20 --js-trajectories 64 --reps 1" ;;
     quick:network) echo "--no-brian2 --duration 5 --seeds 1 --trials 2 --sizes 64 --rate-trials 4 --rate-steps 2" ;;
+    quick:fft) echo "--sizes 64 --reps 1" ;;
     default:network) echo "--no-brian2" ;;
     default:*) echo "" ;;
     # Sized for an H200-class GPU within a few minutes per suite: peers that run on the CPU
@@ -179,6 +182,7 @@ preset_args() { # $1 preset, $2 suite
     gpu:eig) echo "--sizes 1024,2048,4096 --ml-max 512 --jacobi 1000x8,100x32,10000x8" ;;
     gpu:sde) echo "--trajectories 8388608 --lif-trials 1048576 --lif-steps 1000 --js-trajectories 2048" ;;
     gpu:network) echo "--no-brian2 --duration 1000 --seeds 3 --trials 64 --sizes 1024,4096 --rate-trials 64 --rate-steps 50" ;;
+    gpu:fft) echo "--sizes 1024,2048,4096 --reps 7" ;;
   esac
 }
 status=0
@@ -189,6 +193,7 @@ for s in $(echo "$suites" | "$bb" tr ',' ' '); do
     eig) args="${EIG_ARGS-$(preset_args "$preset" eig)}" ;;
     sde) args="${SDE_ARGS-$(preset_args "$preset" sde)}" ;;
     network) args="${NETWORK_ARGS-$(preset_args "$preset" network)}" ;;
+    fft) args="${FFT_ARGS-$(preset_args "$preset" fft)}" ;;
   esac
   echo "run.sh: wgneuro bench $s $args --json > $out/$s.json"
   [ "$dry_run" = 1 ] && continue
