@@ -17,8 +17,8 @@
  *   assuming any tool on the box beyond /bin/sh;
  * - `run.sh` (bench/kit/run.sh) and `MANIFEST.json` (versions, sources, sizes, sha256).
  *
- * Downloads and the slow xz compressions are cached under node_modules/.cache/wgneuro-device-kit
- * (`WGNEURO_KIT_CACHE` to move it), keyed by version, so rebuilding after a code change takes
+ * Downloads and the slow xz compressions are cached under ~/.cache/wgneuro-device-kit
+ * (`XDG_CACHE_HOME`, or `WGNEURO_KIT_CACHE` to move it), keyed by version, so rebuilding after a code change takes
  * seconds. The build needs a Debian-like host: npm, apt-get, dpkg-deb, xz and strip.
  *
  * Usage: `npm run device-kit [-- --out <dir>]`.
@@ -27,6 +27,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -256,8 +257,16 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
+/**
+ * `WGNEURO_KIT_CACHE`, else wgneuro-device-kit under the user's cache folder: outside node_modules,
+ * which `npm ci` deletes, so CI keeps the xz of Node between runs.
+ */
+function defaultCache(): string {
+  return process.env.WGNEURO_KIT_CACHE ?? join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wgneuro-device-kit');
+}
+
 /** Build the kit into `out` (emptied first); returns its manifest. */
-export async function buildKit(out: string, cache = process.env.WGNEURO_KIT_CACHE ?? join(root, 'node_modules/.cache/wgneuro-device-kit')): Promise<KitManifest> {
+export async function buildKit(out: string, cache = defaultCache()): Promise<KitManifest> {
   mkdirSync(cache, { recursive: true });
   const node = nodeBinary(cache);
   const debs = debianPackages(cache);
