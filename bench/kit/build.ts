@@ -197,22 +197,6 @@ const noBrowserPlugin: Plugin = {
   },
 };
 
-/**
- * src/gpu/acquire.ts imports ./node.js through a variable so that browser bundlers never follow
- * it; the kit's bundle is for Node only and must contain it, so the import is made literal here.
- */
-const nodeImportPlugin: Plugin = {
-  name: 'wgneuro-kit-node-import',
-  setup(b) {
-    b.onLoad({ filter: /src[\\/]gpu[\\/]acquire\.ts$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      const pattern = /import\(\/\* @vite-ignore \*\/ nodeModule\)/;
-      if (!pattern.test(source)) fail(`${args.path} no longer imports ./node.js through 'nodeModule'; update bench/kit/build.ts`);
-      return { loader: 'ts', contents: source.replace(pattern, "import('./node.js')") };
-    });
-  },
-};
-
 /** The CLI as one ES module (app/wgneuro.mjs) beside what it reads at run time. */
 async function bundleApp(stage: string): Promise<void> {
   const app = join(stage, 'app');
@@ -225,7 +209,10 @@ async function bundleApp(stage: string): Promise<void> {
     format: 'esm',
     target: 'node20',
     logLevel: 'error',
-    plugins: [noBrowserPlugin, nodeImportPlugin],
+    plugins: [noBrowserPlugin],
+    // The package's "imports" (#device, #images, #mnist) map to the TypeScript sources under this
+    // condition; with esbuild's `node` condition they resolve to Dawn and the Node file readers.
+    conditions: ['wgneuro-source'],
     // CommonJS inside the bundle (emscripten's glue in TF.js wasm, the webgpu package) calls
     // require('fs') and reads __dirname; an ES module has neither, so give it both.
     banner: {
