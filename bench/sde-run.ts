@@ -12,8 +12,12 @@
  * This module is browser-safe (the bench page of the lab runs it); the command line is in sde.ts.
  * Reported: median wall time after a warm-up, trajectory-steps/s end to end and for integration
  * alone (end to end minus a zero-step run, which is upload + readback), and ratios to the peers.
+ * wgneuro also runs each workload with the builtin normal transform (`rng: 'fast'`) and without
+ * noise (the same drift, no diffusion), so the cost of the random numbers is a ratio of one run; the
+ * random-number path alone is timed by sde-rng.ts against the formulation used before.
  */
 import { importPeer } from './peers.js';
+import { runRngBench, type RngBenchRow } from './sde-rng.js';
 import { medianWallMs } from './timing.js';
 import type { Context } from '../src/core/context.js';
 import { simulateReference } from '../src/reference/sde.js';
@@ -33,7 +37,8 @@ export interface BenchSdeCliOptions {
 /** One measured implementation on one workload. */
 export interface SdeBenchRow {
   workload: 'gbm3' | 'lif';
-  implementation: 'wgneuro' | 'tfjs-webgpu' | 'plain-js';
+  /** `wgneuro-fast`: `rng: 'fast'`; `wgneuro-no-noise`: the same drift without diffusion. */
+  implementation: 'wgneuro' | 'wgneuro-fast' | 'wgneuro-no-noise' | 'tfjs-webgpu' | 'plain-js';
   trajectories: number;
   steps: number;
   /** Median end-to-end time (ms). */
@@ -75,7 +80,21 @@ export const LIF = defineSDE({
   event: { variable: 'v', threshold: LIF_PARAMS.vth, reset: LIF_PARAMS.vreset, refractory: LIF_PARAMS.refractory },
 });
 
-
+/** The workloads' drift without noise: what the kernel costs when it draws no random numbers. */
+const GBM3_NO_NOISE = defineSDE({
+  name: 'gbm3-no-noise', state: { x1: { init: 0.1 }, x2: { init: 0.1 }, x3: { init: 0.1 } }, params: { p1: 1.5 },
+  drift: { x1: 'p1 * x1', x2: 'p1 * x2', x3: 'p1 * x3' },
+});
+const LIF_NO_NOISE = defineSDE({
+  name: 'lif-conductance-no-noise', state: { v: { init: -65 }, gE: { init: 'gE0' }, gI: { init: 'gI0' } },
+  params: { EL: -65, EE: 0, EI: -80, tauL: 20, tauE: 5, tauI: 10, gE0: 0.5, gI0: 0.6 },
+  drift: {
+    v: '(EL - v + gE * (EE - v) + gI * (EI - v)) / tauL',
+    gE: '(gE0 - gE) / tauE',
+    gI: '(gI0 - gI) / tauI',
+  },
+  event: { variable: 'v', threshold: LIF_PARAMS.vth, reset: LIF_PARAMS.vreset, refractory: LIF_PARAMS.refractory },
+});
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 
@@ -149,9 +168,18 @@ function mean(a: ArrayLike<number>): number {
   return s / a.length;
 }
 
+/** What `wgneuro bench sde` measures. */
+export interface SdeBenchResult {
+  adapter: string;
+  rows: SdeBenchRow[];
+  /** The random-number path alone (sde-rng.ts): `trajectories` invocations × 256 calls each. */
+  generator: RngBenchRow[];
+  notes: string[];
+}
+
 /** Run both workloads; `log` receives progress lines. */
 export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTrials: number; lifSteps: number; jsTrajectories: number; reps: number; tfjs: boolean },
-  log: (line: string) => void = () => undefined): Promise<{ adapter: string; rows: SdeBenchRow[]; notes: string[] }> {
+  log: (line: string) => void = () => undefined): Promise<SdeBenchResult> {
   const rows: SdeBenchRow[] = [];
   const notes: string[] = [];
   let tf: Tf | null = null;
@@ -162,9 +190,9 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
       notes.push(`TF.js-WebGPU unavailable: ${(err as Error).message}`);
     }
   }
-  const workloads: { name: 'gbm3' | 'lif'; model: SDEModel; n: number; steps: number; dt: number }[] = [
-    { name: 'gbm3', model: GBM3, n: o.trajectories, steps: 256, dt: 2 ** -8 },
-    { name: 'lif', model: LIF, n: o.lifTrials, steps: o.lifSteps, dt: 0.1 },
+  const workloads: { name: 'gbm3' | 'lif'; model: SDEModel; noNoise: SDEModel; n: number; steps: number; dt: number }[] = [
+    { name: 'gbm3', model: GBM3, noNoise: GBM3_NO_NOISE, n: o.trajectories, steps: 256, dt: 2 ** -8 },
+    { name: 'lif', model: LIF, noNoise: LIF_NO_NOISE, n: o.lifTrials, steps: o.lifSteps, dt: 0.1 },
   ];
   for (const w of workloads) {
     const record = { final: w.name === 'gbm3', perTrial: w.name === 'lif' };
@@ -183,6 +211,16 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
       integrationMs, integrationStepsPerSecond: (w.n * w.steps) / (integrationMs / 1000), wgneuroSpeedup: 1, check: wgCheck,
     });
     log(`${w.name}: wgneuro ${ms.toFixed(1)} ms (${(rate / 1e6).toFixed(2)} M traj-steps/s)`);
+    for (const [implementation, model, rng] of [['wgneuro-fast', w.model, 'fast'], ['wgneuro-no-noise', w.noNoise, 'precise']] as const) {
+      let variantCheck = 0;
+      const variantMs = await medianWallMs(o.reps, async () => {
+        const r = await simulate(ctx, model, { trials: w.n, steps: w.steps, dt: w.dt, seed: 1, record, rng });
+        variantCheck = w.name === 'gbm3' ? mean(r.final?.x1 ?? []) : mean(r.spikes?.counts ?? []);
+      });
+      const variantRate = (w.n * w.steps) / (variantMs / 1000);
+      rows.push({ workload: w.name, implementation, trajectories: w.n, steps: w.steps, ms: variantMs, trajectoryStepsPerSecond: variantRate, wgneuroSpeedup: rate / variantRate, check: variantCheck });
+      log(`${w.name}: ${implementation} ${variantMs.toFixed(1)} ms`);
+    }
     if (tf) {
       const tfModule = tf;
       let tfCheck = 0;
@@ -203,8 +241,10 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
     rows.push({ workload: w.name, implementation: 'plain-js', trajectories: nJs, steps: w.steps, ms: jsMs, trajectoryStepsPerSecond: jsRate, wgneuroSpeedup: rate / jsRate, check: jsCheck });
     log(`${w.name}: plain JS ${jsMs.toFixed(1)} ms for ${nJs} trajectories`);
   }
+  const generator = await runRngBench(ctx, { invocations: o.trajectories, calls: 256, reps: o.reps });
+  log(`random-number path: ${generator.map((g) => `${g.variant} ${(g.callsPerSecond / 1e6).toFixed(2)} M/s`).join('; ')}`);
   const a = ctx.info.adapter;
-  return { adapter: [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || 'unknown', rows, notes };
+  return { adapter: [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || 'unknown', rows, generator, notes };
 }
 
 /**

@@ -15,7 +15,7 @@ const positiveInt = (name: string): ((text: string) => number) => countOption(na
 export function registerBenchSde(bench: Command): void {
   bench
     .command('sde')
-    .description('ensemble SDE trajectory-steps/s: GBM (DiffEqGPU GPUEM problem) and conductance LIF, vs TF.js-WebGPU and plain JS')
+    .description('ensemble SDE trajectory-steps/s: GBM (DiffEqGPU GPUEM problem) and conductance LIF, vs TF.js-WebGPU and plain JS, with and without noise; the random-number path alone')
     .option('--trajectories <n>', 'GBM trajectories (DiffEqGPU used 8388608 on a V100)', positiveInt('trajectories'), 16384)
     .option('--lif-trials <n>', 'LIF trials', positiveInt('lif-trials'), 4096)
     .option('--lif-steps <n>', 'LIF steps of 0.1 ms', positiveInt('lif-steps'), 1000)
@@ -40,6 +40,10 @@ export function registerBenchSde(bench: Command): void {
             (r.integrationStepsPerSecond ? r.integrationStepsPerSecond.toExponential(3) : '').padStart(18),
             r.wgneuroSpeedup.toFixed(2).padStart(11), r.check.toPrecision(6).padStart(10),
           ].join(' ')),
+          '',
+          'random-number path (calls per second; a call is one Philox block or one 4-normal transform)',
+          'variant                                   calls/s      × before',
+          ...result.generator.map((g) => `${g.variant.padEnd(40)} ${g.callsPerSecond.toExponential(3).padStart(10)} ${g.speedupOverBefore.toFixed(2).padStart(9)}`),
           ...result.notes,
         ];
         process.stdout.write(`${lines.join('\n')}\n`);
