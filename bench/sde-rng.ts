@@ -9,9 +9,9 @@
  * Each invocation makes `calls` calls; the words or normals are summed and written so that no
  * compiler can drop them. Browser-safe (the lab's bench page runs it).
  */
-import { medianWallMs } from './timing.js';
 import { philoxWGSL } from '../shaders/common/philox.wgsl.js';
 import type { Context } from '../src/core/context.js';
+import { medianTimes } from './timing.js';
 
 /** The generator and normal transform of wgneuro before issue 16 (names suffixed `_before`). */
 const BEFORE_WGSL = /* wgsl */ `
@@ -101,14 +101,19 @@ export interface RngBenchRow {
   callsPerSecond: number;
   /** This variant's rate over the matching "before" variant's (1 for baselines and "before" rows). */
   speedupOverBefore: number;
+  /** With `cpuTime`: the same by process CPU time. */
+  callsPerCpuSecond?: number;
+  speedupOverBeforeCpu?: number;
 }
 
 /** Time every variant on `invocations` × `calls` calls; median of `reps` after a warm-up. */
-export async function runRngBench(ctx: Context, o: { invocations: number; calls: number; reps: number }): Promise<RngBenchRow[]> {
+export async function runRngBench(ctx: Context, o: { invocations: number; calls: number; reps: number; cpuTime?: boolean }): Promise<RngBenchRow[]> {
   const workgroups = Math.ceil(o.invocations / 64);
   const out = ctx.tensor([workgroups * 64 * 4], { label: 'bench.rng.out' });
   try {
+    const calls = workgroups * 64 * o.calls;
     const rates = new Map<string, number>();
+    const cpuRates = new Map<string, number>();
     for (const v of VARIANTS) {
       const code = `${philoxWGSL}\n${BEFORE_WGSL}
 @group(0) @binding(0) var<storage, read_write> sums: array<vec4f>;   // per invocation, keeps the work alive
@@ -121,15 +126,22 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   sums[trial] = acc;
 }`;
       const pipeline = await ctx.kernel({ label: 'bench.rng', code });
-      const ms = await medianWallMs(o.reps, async () => {
+      const t = await medianTimes(o.reps, async () => {
         ctx.dispatch({ label: 'bench.rng', pipeline, bindings: [out], workgroups: [workgroups] });
         await out.read();
-      });
-      rates.set(v.name, (workgroups * 64 * o.calls) / (ms / 1000));
+      }, o.cpuTime);
+      rates.set(v.name, calls / (t.ms / 1000));
+      if (t.cpuMs !== undefined) cpuRates.set(v.name, calls / (t.cpuMs / 1000));
     }
     return VARIANTS.map((v) => {
       const rate = rates.get(v.name)!;
-      return { variant: v.name, callsPerSecond: rate, speedupOverBefore: v.before ? rate / rates.get(v.before)! : 1 };
+      const row: RngBenchRow = { variant: v.name, callsPerSecond: rate, speedupOverBefore: v.before ? rate / rates.get(v.before)! : 1 };
+      const cpuRate = cpuRates.get(v.name);
+      if (cpuRate !== undefined) {
+        row.callsPerCpuSecond = cpuRate;
+        row.speedupOverBeforeCpu = v.before ? cpuRate / cpuRates.get(v.before)! : 1;
+      }
+      return row;
     });
   } finally {
     out.destroy();

@@ -18,7 +18,7 @@
  */
 import { importPeer } from './peers.js';
 import { runRngBench, type RngBenchRow } from './sde-rng.js';
-import { medianWallMs } from './timing.js';
+import { cpuNowMs, medianTimes } from './timing.js';
 import type { Context } from '../src/core/context.js';
 import { simulateReference } from '../src/reference/sde.js';
 import { defineSDE, simulate, type SDEModel } from '../src/sde/index.js';
@@ -31,6 +31,8 @@ export interface BenchSdeCliOptions {
   jsTrajectories: number;
   reps: number;
   tfjs: boolean;
+  /** Also report process CPU time (Node only; see {@link medianTimes}). */
+  cpuTime?: boolean;
   json?: boolean;
 }
 
@@ -49,6 +51,10 @@ export interface SdeBenchRow {
   integrationStepsPerSecond?: number;
   /** wgneuro's end-to-end rate divided by this row's rate (1 for wgneuro). */
   wgneuroSpeedup: number;
+  /** With `cpuTime`: median process CPU time (ms), its rate, and wgneuro's CPU rate over this row's. */
+  cpuMs?: number;
+  trajectoryStepsPerCpuSecond?: number;
+  wgneuroSpeedupCpu?: number;
   /** A check value: mean of the first variable at the end (or spikes per trial for the LIF). */
   check: number;
 }
@@ -178,7 +184,7 @@ export interface SdeBenchResult {
 }
 
 /** Run both workloads; `log` receives progress lines. */
-export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTrials: number; lifSteps: number; jsTrajectories: number; reps: number; tfjs: boolean },
+export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTrials: number; lifSteps: number; jsTrajectories: number; reps: number; tfjs: boolean; cpuTime?: boolean },
   log: (line: string) => void = () => undefined): Promise<SdeBenchResult> {
   const rows: SdeBenchRow[] = [];
   const notes: string[] = [];
@@ -194,54 +200,60 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
     { name: 'gbm3', model: GBM3, noNoise: GBM3_NO_NOISE, n: o.trajectories, steps: 256, dt: 2 ** -8 },
     { name: 'lif', model: LIF, noNoise: LIF_NO_NOISE, n: o.lifTrials, steps: o.lifSteps, dt: 0.1 },
   ];
+  const cpu = o.cpuTime ?? false;
+  if (cpu && cpuNowMs() === undefined) notes.push('CPU time is not available in a browser; wall time only');
   for (const w of workloads) {
     const record = { final: w.name === 'gbm3', perTrial: w.name === 'lif' };
+    const checkOf = (r: Awaited<ReturnType<typeof simulate>>): number => (w.name === 'gbm3' ? mean(r.final?.x1 ?? []) : mean(r.spikes?.counts ?? []));
     let check = 0;
-    const run = async (steps: number) => {
-      const r = await simulate(ctx, w.model, { trials: w.n, steps, dt: w.dt, seed: 1, record });
-      check = w.name === 'gbm3' ? mean(r.final?.x1 ?? []) : mean(r.spikes?.counts ?? []);
+    const run = (model: SDEModel, steps: number, rng: 'precise' | 'fast' = 'precise') => async () => {
+      check = checkOf(await simulate(ctx, model, { trials: w.n, steps, dt: w.dt, seed: 1, record, rng }));
     };
-    const ms = await medianWallMs(o.reps, () => run(w.steps));
+    const t = await medianTimes(o.reps, run(w.model, w.steps), cpu);
     const wgCheck = check;
-    const overheadMs = await medianWallMs(o.reps, () => run(0));
-    const integrationMs = Math.max(ms - overheadMs, 1e-3);
-    const rate = (w.n * w.steps) / (ms / 1000);
-    rows.push({
-      workload: w.name, implementation: 'wgneuro', trajectories: w.n, steps: w.steps, ms, trajectoryStepsPerSecond: rate,
-      integrationMs, integrationStepsPerSecond: (w.n * w.steps) / (integrationMs / 1000), wgneuroSpeedup: 1, check: wgCheck,
-    });
-    log(`${w.name}: wgneuro ${ms.toFixed(1)} ms (${(rate / 1e6).toFixed(2)} M traj-steps/s)`);
+    const overhead = await medianTimes(o.reps, run(w.model, 0), cpu);
+    const integrationMs = Math.max(t.ms - overhead.ms, 1e-3);
+    const rate = (w.n * w.steps) / (t.ms / 1000);
+    const cpuRate = t.cpuMs === undefined ? undefined : (w.n * w.steps) / (t.cpuMs / 1000);
+    /** A row measured as `times` on `n` trajectories, with its ratios to wgneuro's default run. */
+    const row = (implementation: SdeBenchRow['implementation'], n: number, times: { ms: number; cpuMs?: number }, rowCheck: number): SdeBenchRow => {
+      const r: SdeBenchRow = {
+        workload: w.name, implementation, trajectories: n, steps: w.steps, ms: times.ms,
+        trajectoryStepsPerSecond: (n * w.steps) / (times.ms / 1000), wgneuroSpeedup: rate / ((n * w.steps) / (times.ms / 1000)), check: rowCheck,
+      };
+      if (times.cpuMs !== undefined && cpuRate !== undefined) {
+        r.cpuMs = times.cpuMs;
+        r.trajectoryStepsPerCpuSecond = (n * w.steps) / (times.cpuMs / 1000);
+        r.wgneuroSpeedupCpu = cpuRate / r.trajectoryStepsPerCpuSecond;
+      }
+      return r;
+    };
+    rows.push({ ...row('wgneuro', w.n, t, wgCheck), integrationMs, integrationStepsPerSecond: (w.n * w.steps) / (integrationMs / 1000) });
+    log(`${w.name}: wgneuro ${t.ms.toFixed(1)} ms (${(rate / 1e6).toFixed(2)} M traj-steps/s)`);
     for (const [implementation, model, rng] of [['wgneuro-fast', w.model, 'fast'], ['wgneuro-no-noise', w.noNoise, 'precise']] as const) {
-      let variantCheck = 0;
-      const variantMs = await medianWallMs(o.reps, async () => {
-        const r = await simulate(ctx, model, { trials: w.n, steps: w.steps, dt: w.dt, seed: 1, record, rng });
-        variantCheck = w.name === 'gbm3' ? mean(r.final?.x1 ?? []) : mean(r.spikes?.counts ?? []);
-      });
-      const variantRate = (w.n * w.steps) / (variantMs / 1000);
-      rows.push({ workload: w.name, implementation, trajectories: w.n, steps: w.steps, ms: variantMs, trajectoryStepsPerSecond: variantRate, wgneuroSpeedup: rate / variantRate, check: variantCheck });
-      log(`${w.name}: ${implementation} ${variantMs.toFixed(1)} ms`);
+      const variant = await medianTimes(o.reps, run(model, w.steps, rng), cpu);
+      rows.push(row(implementation, w.n, variant, check));
+      log(`${w.name}: ${implementation} ${variant.ms.toFixed(1)} ms`);
     }
     if (tf) {
       const tfModule = tf;
       let tfCheck = 0;
-      const tfMs = await medianWallMs(Math.min(o.reps, 2), async () => {
+      const tfTimes = await medianTimes(Math.min(o.reps, 2), async () => {
         tfCheck = w.name === 'gbm3' ? await tfGbm(tfModule, w.n, w.steps, w.dt) : await tfLif(tfModule, w.n, w.steps, w.dt);
-      });
-      const tfRate = (w.n * w.steps) / (tfMs / 1000);
-      rows.push({ workload: w.name, implementation: 'tfjs-webgpu', trajectories: w.n, steps: w.steps, ms: tfMs, trajectoryStepsPerSecond: tfRate, wgneuroSpeedup: rate / tfRate, check: tfCheck });
-      log(`${w.name}: TF.js-WebGPU ${tfMs.toFixed(1)} ms`);
+      }, cpu);
+      rows.push(row('tfjs-webgpu', w.n, tfTimes, tfCheck));
+      log(`${w.name}: TF.js-WebGPU ${tfTimes.ms.toFixed(1)} ms`);
     }
     const nJs = Math.min(o.jsTrajectories, w.n);
     let jsCheck = 0;
-    const jsMs = await medianWallMs(Math.min(o.reps, 2), async () => {
+    const jsTimes = await medianTimes(Math.min(o.reps, 2), async () => {
       const r = simulateReference(w.model, { trials: nJs, steps: w.steps, dt: w.dt, seed: 1 });
       jsCheck = w.name === 'gbm3' ? mean(r.state.subarray(0, nJs)) : mean(r.spikes);
-    });
-    const jsRate = (nJs * w.steps) / (jsMs / 1000);
-    rows.push({ workload: w.name, implementation: 'plain-js', trajectories: nJs, steps: w.steps, ms: jsMs, trajectoryStepsPerSecond: jsRate, wgneuroSpeedup: rate / jsRate, check: jsCheck });
-    log(`${w.name}: plain JS ${jsMs.toFixed(1)} ms for ${nJs} trajectories`);
+    }, cpu);
+    rows.push(row('plain-js', nJs, jsTimes, jsCheck));
+    log(`${w.name}: plain JS ${jsTimes.ms.toFixed(1)} ms for ${nJs} trajectories`);
   }
-  const generator = await runRngBench(ctx, { invocations: o.trajectories, calls: 256, reps: o.reps });
+  const generator = await runRngBench(ctx, { invocations: o.trajectories, calls: 256, reps: o.reps, cpuTime: cpu });
   log(`random-number path: ${generator.map((g) => `${g.variant} ${(g.callsPerSecond / 1e6).toFixed(2)} M/s`).join('; ')}`);
   const a = ctx.info.adapter;
   return { adapter: [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || 'unknown', rows, generator, notes };
@@ -259,6 +271,7 @@ export function sdeBenchFromOptions(ctx: Context, opts: BenchSdeCliOptions, log?
     jsTrajectories: opts.jsTrajectories,
     reps: opts.reps,
     tfjs: opts.tfjs,
+    ...(opts.cpuTime ? { cpuTime: true } : {}),
   };
   return runSdeBench(ctx, options, log);
 }
