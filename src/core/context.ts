@@ -8,6 +8,7 @@ import { DeviceLostError, GPUOperationError, InputError, LimitError } from '../g
 import { foldWorkgroups, MAX_LINEAR_INVOCATIONS } from './dispatch.js';
 import { getPipeline, type KernelSource } from './pipelines.js';
 import { BYTES_PER_ELEMENT, shapeSize, Tensor, type DType } from './tensor.js';
+import { resolveTuning, type TuningOptions, type TuningStore } from './tuning.js';
 
 /** The adapter behind a context, as reported by WebGPU plus the facts kernels derive from it. */
 export interface AdapterDescription {
@@ -60,6 +61,12 @@ export interface ContextOptions extends AcquireOptions {
   device?: GPUDevice;
   /** Dispatches recorded before the scheduler submits on its own. Default 16. */
   maxDispatchesPerSubmit?: number;
+  /**
+   * How tunable kernels (GEMM, GEMV, batched Jacobi) pick their variant: timed on first use per
+   * adapter and shape class (default), or `false` for each kernel's fixed default variant (same
+   * kernels, hence the same rounding, on every machine). See `TuningOptions`.
+   */
+  tuning?: TuningOptions | boolean;
 }
 
 /** A binding: a buffer, a tensor, a buffer range, or raw bytes that become a uniform buffer. */
@@ -115,6 +122,8 @@ export class Context {
   /** Whether `destroy()` also destroys the device (only when this context created it). */
   readonly ownsDevice: boolean;
   readonly maxDispatchesPerSubmit: number;
+  /** Resolved tuning options (see `ContextOptions.tuning`). */
+  readonly tuning: { enabled: boolean; budgetMs: number; store: TuningStore };
 
   #encoder: GPUCommandEncoder | null = null;
   #encodedLabels: string[] = [];
@@ -126,6 +135,7 @@ export class Context {
   #tracked = new Set<Tensor>();
   #querySet: GPUQuerySet | null = null;
   #submits = 0;
+  #timingDepth = 0;
 
   constructor(
     readonly device: GPUDevice,
@@ -137,6 +147,11 @@ export class Context {
   ) {
     this.ownsDevice = ownsDevice;
     this.maxDispatchesPerSubmit = options.maxDispatchesPerSubmit ?? DEFAULT_MAX_DISPATCHES_PER_SUBMIT;
+    try {
+      this.tuning = resolveTuning(options.tuning);
+    } catch (err) {
+      throw new InputError(`createContext: ${(err as Error).message}`);
+    }
     const adapterInfo = (adapter?.info ?? device.adapterInfo) as GPUAdapterInfo | undefined;
     const limits: Record<string, number> = {};
     const deviceLimits = device.limits as unknown as Record<string, unknown>;
@@ -167,6 +182,11 @@ export class Context {
   /** Whether `timestamp-query` is enabled, so `time()` reports GPU time. */
   get hasTimestamps(): boolean {
     return this.device.features.has('timestamp-query');
+  }
+
+  /** Whether a `time()` region is open (kernels then skip tuning searches, which would be timed too). */
+  get timing(): boolean {
+    return this.#timingDepth > 0;
   }
 
   /** Number of command buffers submitted so far (for tests of batching). */
@@ -466,7 +486,12 @@ export class Context {
       this.encoder().beginComputePass({ label: 'time.start', timestampWrites: { querySet: this.#querySet, beginningOfPassWriteIndex: 0 } }).end();
     }
     const t0 = now();
-    await body();
+    this.#timingDepth++;
+    try {
+      await body();
+    } finally {
+      this.#timingDepth--;
+    }
     let resolve: GPUBuffer | null = null;
     if (useTimestamps && this.#querySet) {
       this.encoder().beginComputePass({ label: 'time.end', timestampWrites: { querySet: this.#querySet, endOfPassWriteIndex: 1 } }).end();
