@@ -11,6 +11,7 @@ import { registerSde } from './commands/sde.js';
 import { registerNetwork } from './commands/network.js';
 import { registerRun } from './commands/run.js';
 import { registerBench } from './commands/bench.js';
+import { registerTune } from './commands/tune.js';
 
 /**
  * Exit codes: 0 success; 1 an unexpected internal error (a bug: please report it); 2 bad input
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerNetwork(program);
   registerRun(program);
   registerBench(program);
+  registerTune(program);
   return program;
 }
 

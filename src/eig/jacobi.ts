@@ -2,7 +2,7 @@
  * Eigen-decomposition of many small symmetric matrices at once (e.g. 1000 covariances of order
  * 2–64): parallel cyclic Jacobi, one workgroup or one invocation per matrix (shaders/jacobi.wgsl.ts).
  */
-import { JACOBI_MAX_N, jacobiParams, jacobiSerialWGSL, jacobiWGSL } from '../../shaders/jacobi.wgsl.js';
+import { JACOBI_MAX_N, JACOBI_PRIVATE_MAX_N, jacobiParams, jacobiPrivateWGSL, jacobiSerialWGSL, jacobiWGSL } from '../../shaders/jacobi.wgsl.js';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { chooseVariant, sizeBucket, type Tunable } from '../core/tuning.js';
@@ -11,8 +11,12 @@ import { checkPositive, checkPositiveInt, EigConvergenceError, resolveMatrix, ty
 
 /** How the batched Jacobi kernel maps matrices to invocations (see shaders/jacobi.wgsl.ts). */
 export interface JacobiVariant {
-  /** `'workgroup'`: one workgroup per matrix, n/2 rotations in parallel; `'thread'`: one invocation per matrix, no barriers. */
-  strategy: 'workgroup' | 'thread';
+  /**
+   * `'workgroup'`: one workgroup per matrix, n/2 rotations in parallel; `'thread'`: one invocation
+   * per matrix, no barriers; `'private'` (n ≤ 16): as `'thread'` with the working matrices in
+   * the invocation's private memory instead of a storage scratch buffer.
+   */
+  strategy: 'workgroup' | 'thread' | 'private';
   /** Invocations per workgroup. */
   wg: number;
 }
@@ -25,7 +29,9 @@ export function jacobiDefaultVariant(n: number): JacobiVariant {
 /** Every variant the tuner may pick (each is run by the tests against the float64 reference). */
 export const JACOBI_VARIANTS: readonly JacobiVariant[] = [
   { strategy: 'thread', wg: 64 },
+  { strategy: 'private', wg: 16 },
   { strategy: 'thread', wg: 16 },
+  { strategy: 'private', wg: 64 },
   { strategy: 'thread', wg: 4 },
   { strategy: 'workgroup', wg: 64 },
   { strategy: 'workgroup', wg: 32 },
@@ -37,8 +43,9 @@ export function jacobiVariantKey(v: JacobiVariant): string {
   return `${v.strategy} wg ${v.wg}`;
 }
 
-function jacobiVariantError(limits: GPUSupportedLimits, v: JacobiVariant): string | null {
-  if (v.strategy !== 'thread' && v.strategy !== 'workgroup') return `strategy must be 'workgroup' or 'thread', got '${String(v.strategy)}'`;
+function jacobiVariantError(limits: GPUSupportedLimits, v: JacobiVariant, n: number): string | null {
+  if (!['thread', 'workgroup', 'private'].includes(v.strategy)) return `strategy must be 'workgroup', 'thread' or 'private', got '${String(v.strategy)}'`;
+  if (v.strategy === 'private' && n > JACOBI_PRIVATE_MAX_N) return `strategy 'private' serves n ≤ ${JACOBI_PRIVATE_MAX_N}, got n = ${n}`;
   const pow2 = Number.isInteger(v.wg) && v.wg >= 1 && (v.wg & (v.wg - 1)) === 0;
   const max = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
   if (!pow2 || v.wg > max) return `wg must be a power of two ≤ ${max}, got ${String(v.wg)}`;
@@ -59,7 +66,7 @@ export const jacobiTunable: Tunable<JacobiProblemClass, JacobiVariant, Context> 
   name: 'eig.jacobi',
   shapeClass: (p) => `n${sizeBucket(p.n, JACOBI_MAX_N)} batch${sizeBucket(p.batch, 1 << 16)}`,
   fallback: (p) => jacobiDefaultVariant(p.n),
-  candidates: (_p, limits) => JACOBI_VARIANTS.filter((v) => jacobiVariantError(limits, v) === null),
+  candidates: (p, limits) => JACOBI_VARIANTS.filter((v) => jacobiVariantError(limits, v, p.n) === null),
   key: jacobiVariantKey,
   trial(ctx, p) {
     const batch = Math.min(p.batch, TUNING_MAX_BATCH);
@@ -79,17 +86,18 @@ export const jacobiTunable: Tunable<JacobiProblemClass, JacobiVariant, Context> 
       }
     }
     const input = ctx.tensor([batch, n, n], { data, label: 'jacobi.tuning.input' });
-    const out = jacobiOutputs(ctx, batch, n);
+    // Every candidate gets the scratch buffer, so allocation does not favour the private variant.
+    const out = jacobiOutputs(ctx, batch, n, true);
     const params = { n, batch, maxSweeps: 30, tol: 1e-6 * Math.max(1, Math.sqrt(n)) };
     return {
       description: `${batch} × ${n}²`,
       async prepare(variant) {
-        const pipeline = await jacobiPipeline(ctx, variant);
+        const pipeline = await jacobiPipeline(ctx, variant, n);
         return () => encodeJacobi(ctx, pipeline, variant, input, out, params);
       },
       destroy() {
         input.destroy();
-        for (const t of Object.values(out)) t.destroy();
+        for (const t of Object.values(out)) t?.destroy();
       },
     };
   },
@@ -98,19 +106,20 @@ export const jacobiTunable: Tunable<JacobiProblemClass, JacobiVariant, Context> 
 interface JacobiOutputs {
   values: Tensor<'f32'>;
   vectors: Tensor<'f32'>;
-  work: Tensor<'f32'>;
+  /** Scratch of the storage variants (absent for `'private'`). */
+  work?: Tensor<'f32'>;
   sweeps: Tensor<'u32'>;
 }
 
-function jacobiOutputs(ctx: Context, batch: number, n: number): JacobiOutputs {
+function jacobiOutputs(ctx: Context, batch: number, n: number, scratch: boolean): JacobiOutputs {
   const made: Tensor[] = [];
   try {
     const values = ctx.tensor([batch, n], { label: 'jacobi.values' });
     made.push(values);
     const vectors = ctx.tensor([batch, n, n], { label: 'jacobi.vectors' });
     made.push(vectors);
-    const work = ctx.tensor([batch, 2, n, n], { label: 'jacobi.work' });
-    made.push(work);
+    const work = scratch ? ctx.tensor([batch, 2, n, n], { label: 'jacobi.work' }) : undefined;
+    if (work) made.push(work);
     const sweeps = ctx.tensor([batch], { dtype: 'u32', label: 'jacobi.sweeps' });
     return { values, vectors, work, sweeps };
   } catch (err) {
@@ -119,9 +128,18 @@ function jacobiOutputs(ctx: Context, batch: number, n: number): JacobiOutputs {
   }
 }
 
-function jacobiPipeline(ctx: Context, v: JacobiVariant): Promise<GPUComputePipeline> {
-  const serial = v.strategy === 'thread';
-  return ctx.kernel({ label: serial ? 'eig.jacobi.thread' : 'eig.jacobi', code: serial ? jacobiSerialWGSL() : jacobiWGSL(), constants: { WG_SIZE: v.wg } });
+function jacobiLabel(v: JacobiVariant): string {
+  return v.strategy === 'workgroup' ? 'eig.jacobi' : `eig.jacobi.${v.strategy}`;
+}
+
+/** Private arrays are sized for the next of these orders, so a few pipelines serve every n ≤ 16. */
+function privateCapacity(n: number): number {
+  return n <= 4 ? 4 : n <= 8 ? 8 : JACOBI_PRIVATE_MAX_N;
+}
+
+function jacobiPipeline(ctx: Context, v: JacobiVariant, n: number): Promise<GPUComputePipeline> {
+  const code = v.strategy === 'thread' ? jacobiSerialWGSL() : v.strategy === 'private' ? jacobiPrivateWGSL(privateCapacity(n)) : jacobiWGSL();
+  return ctx.kernel({ label: jacobiLabel(v), code, constants: { WG_SIZE: v.wg } });
 }
 
 function encodeJacobi(
@@ -132,12 +150,16 @@ function encodeJacobi(
   out: JacobiOutputs,
   p: { n: number; batch: number; maxSweeps: number; tol: number },
 ): void {
-  const serial = v.strategy === 'thread';
+  const perInvocation = v.strategy !== 'workgroup';
+  const params = jacobiParams.pack({ n: p.n, batch: p.batch, max_sweeps: p.maxSweeps, tol: p.tol });
   ctx.dispatch({
-    label: serial ? 'eig.jacobi.thread' : 'eig.jacobi',
+    label: jacobiLabel(v),
     pipeline,
-    bindings: [jacobiParams.pack({ n: p.n, batch: p.batch, max_sweeps: p.maxSweeps, tol: p.tol }), input, out.values, out.vectors, out.work, out.sweeps],
-    workgroups: serial ? Math.ceil(p.batch / v.wg) : p.batch,
+    // The private variant has no scratch buffer: its sweeps binding is number 4.
+    bindings: v.strategy === 'private'
+      ? [params, input, out.values, out.vectors, out.sweeps]
+      : [params, input, out.values, out.vectors, out.work!, out.sweeps],
+    workgroups: perInvocation ? Math.ceil(p.batch / v.wg) : p.batch,
     workgroupSize: v.wg,
   });
 }
@@ -155,7 +177,7 @@ export interface JacobiOptions extends MatrixShape {
    * Default: the variant measured fastest on this adapter for this class of (n, batch) (see
    * `ContextOptions.tuning`), or {@link jacobiDefaultVariant} when tuning is off.
    */
-  strategy?: 'workgroup' | 'thread' | JacobiVariant;
+  strategy?: 'workgroup' | 'thread' | 'private' | JacobiVariant;
 }
 
 /** Eigen-decompositions of a batch: A[b] = V[b]·diag(values[b])·V[b]ᵀ. */
@@ -191,17 +213,18 @@ export async function jacobiEigBatched(ctx: Context, c: MatrixInput, options: Ja
     const given = options.strategy;
     const chosen = typeof given === 'string' ? { strategy: given, wg: 64 } : given;
     if (chosen) {
-      const error = jacobiVariantError(ctx.limits, chosen);
+      const error = jacobiVariantError(ctx.limits, chosen, n);
       if (error) throw new InputError(`jacobiEigBatched: strategy ${JSON.stringify(given)} is invalid: ${error}`);
     }
     const variant = chosen ?? await chooseVariant(ctx, jacobiTunable, { n, batch }, ctx.limits);
-    const pipeline = await jacobiPipeline(ctx, variant);
-    const out = jacobiOutputs(ctx, batch, n);
+    const pipeline = await jacobiPipeline(ctx, variant, n);
+    const out = jacobiOutputs(ctx, batch, n, variant.strategy !== 'private');
     const { values, vectors, work, sweeps: sweepsT } = out;
-    made.push(values, vectors, work, sweepsT);
+    made.push(values, vectors, sweepsT);
+    if (work) made.push(work);
     encodeJacobi(ctx, pipeline, variant, input.tensor, out, { n, batch, maxSweeps, tol });
     const sweeps = await sweepsT.read();
-    work.destroy();
+    work?.destroy();
     sweepsT.destroy();
     const failed = [...sweeps].filter((s) => s > maxSweeps).length;
     if (failed > 0) {
