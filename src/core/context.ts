@@ -19,8 +19,8 @@ export interface AdapterDescription {
   isFallbackAdapter: boolean;
   /**
    * `'cpu'` for a software rasteriser (SwiftShader, llvmpipe/lavapipe, WARP, or any fallback
-   * adapter), `'gpu'` otherwise. Kernels consult it to pick variants: a CPU "GPU" runs each
-   * workgroup on one core, so per-invocation loops beat shared-memory cooperation there.
+   * adapter), `'gpu'` otherwise. Informational (reports, benches): kernels pick their variants by
+   * measurement (src/core/tuning.ts), never from this guess.
    */
   kind: 'cpu' | 'gpu';
 }
