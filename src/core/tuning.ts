@@ -186,7 +186,9 @@ let defaultStore: Promise<TuningStore> | undefined;
 /** The runtime's persistent store: a file in Node, IndexedDB in a browser, else memory. */
 export function defaultTuningStore(): Promise<TuningStore> {
   defaultStore ??= (async () => {
-    const g = globalThis as { indexedDB?: IDBFactory; process?: { versions?: { node?: string } } };
+    const g = globalThis as { indexedDB?: IDBFactory; process?: { versions?: { node?: string } }; window?: unknown; WorkerGlobalScope?: unknown };
+    // A page or a Worker first (test runners may shim `process` there), as src/gpu/acquire.ts does.
+    if (g.indexedDB && (g.window !== undefined || g.WorkerGlobalScope !== undefined)) return indexedDbStore(g.indexedDB);
     if (g.process?.versions?.node) {
       // A variable specifier keeps bundlers from following this Node-only import (as src/gpu does).
       const nodeModule = './tuning-node.js';
