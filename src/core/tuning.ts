@@ -247,7 +247,7 @@ const known = new Map<string, Map<string, TuningRecord>>();
 const loaded = new Map<string, Promise<void>>();
 /** Searches under way, so concurrent first calls of one class run one search. */
 const running = new Map<string, Promise<TuningRecord>>();
-/** Errors of saving results (reported by {@link tuningReport}; a failed save never fails a kernel). */
+/** Failed searches, loads and saves (reported by {@link tuningReport}; they never fail a kernel). */
 const saveErrors: string[] = [];
 
 async function ensureLoaded(host: TunerHost, adapter: string): Promise<Map<string, TuningRecord>> {
@@ -283,8 +283,15 @@ export async function chooseVariant<P, V, H extends TunerHost>(host: H, tunable:
   const cached = table.get(recordKey);
   if (cached && byKey.has(cached.winner)) return byKey.get(cached.winner)!;
   if (host.timing) return fallback;
-  const record = await search(host, tunable, problem, limits);
-  return byKey.get(record.winner) ?? fallback;
+  try {
+    const record = await search(host, tunable, problem, limits);
+    return byKey.get(record.winner) ?? fallback;
+  } catch (err) {
+    // A search that fails (scratch memory refused, a candidate the driver rejects) must not fail
+    // the user's call: run the default, and say why in the report.
+    saveErrors.push(`search of ${recordKey} failed, using the default variant: ${String(err)}`);
+    return fallback;
+  }
 }
 
 /**

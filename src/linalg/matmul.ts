@@ -212,6 +212,8 @@ export function chooseTiling(m: number, n: number): GemmTiling {
 export const GEMM_VARIANTS: readonly GemmTiling[] = [
   { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 8, cols4: 3, strided: true },
   GEMM_TILING_CPU,
+  // Fewer A loads (the same for all SIMD lanes of a CPU adapter) per vector load of B.
+  { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 6, cols4: 4, strided: true },
   { wgX: 16, wgY: 4, tileK: 1, variant: 'direct', rows: 4, cols4: 2, strided: true },
   { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 4, cols4: 2 },
   GEMM_TILING_LARGE,
@@ -251,7 +253,8 @@ export const gemmTunable: Tunable<GemmProblemClass, GemmTiling, Context> = {
   key: tilingKey,
   trial(ctx, p) {
     const k = Math.min(p.k, TUNING_MAX_K);
-    const batch = Math.min(p.batch, 8);
+    // A few matrices of the batch, and at most 2^24 output elements (64 MiB) whatever the sizes.
+    const batch = Math.max(1, Math.min(p.batch, 8, Math.floor(2 ** 24 / Math.max(1, p.m * p.n))));
     const A = ctx.tensor([batch, p.m, k], { label: 'gemm.tuning.A' });
     const B = ctx.tensor([batch, k, p.n], { label: 'gemm.tuning.B' });
     const C = ctx.tensor([batch, p.m, p.n], { label: 'gemm.tuning.C' });
