@@ -17,7 +17,7 @@ export interface TuneOptions {
   gemm: string;
   gemv: string;
   jacobi: string;
-  budget?: number;
+  budget: number;
   show?: boolean;
 }
 
@@ -88,11 +88,12 @@ export function registerTune(program: Command): void {
     .option('--gemm <list>', 'square GEMM sizes to tune', '256,512,1024')
     .option('--gemv <list>', 'GEMV sizes n (n × n matrix; A·x and Aᵀ·x)', '4096')
     .option('--jacobi <list>', 'batched Jacobi batch x order pairs', '1000x8,100x32')
-    .option('--budget <ms>', 'wall-clock budget of each search in ms (default: the context default, 3000)', numberOption('budget', { min: 0 }))
+    // Ten times a first use's default: up front, a thorough search is what was asked for.
+    .option('--budget <ms>', 'wall-clock budget of each search in ms', numberOption('budget', { min: 0 }), 30_000)
     .option('--show', 'print the winners already kept for this adapter, without timing anything')
     .action(async (opts: TuneOptions) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);
-      const ctx = await createContext(opts.budget === undefined ? {} : { tuning: { budgetMs: opts.budget } });
+      const ctx = await createContext({ tuning: { budgetMs: opts.budget } });
       try {
         const records = opts.show ? (await tuningReport(ctx)).records : await runSearches(ctx, opts, log);
         const report = await tuningReport(ctx);

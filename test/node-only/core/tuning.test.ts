@@ -56,14 +56,22 @@ describe('wgneuro tune', () => {
     const saved = process.env.WGNEURO_CACHE_DIR;
     process.env.WGNEURO_CACHE_DIR = dir;
     try {
-      const tuned = await run(['tune', '--json', '--gemm', '9', '--gemv', '17', '--jacobi', '3x5', '--budget', '600000']);
+      // Every candidate of GEMV (compiling all GEMM and Jacobi candidates too takes minutes on a
+      // loaded CPU adapter); GEMM and Jacobi with a zero budget: only their defaults are timed.
+      const tuned = await run(['tune', '--json', '--gemm', '', '--gemv', '17', '--jacobi', '', '--budget', '600000']);
       expect(tuned.code, tuned.stderr).toBe(0);
       const result = JSON.parse(tuned.stdout);
       expect(result.store).toBe(join(dir, 'tuning.json'));
+      const quick = await run(['tune', '--json', '--gemm', '9', '--gemv', '', '--jacobi', '3x5', '--budget', '0']);
+      expect(quick.code, quick.stderr).toBe(0);
+      const zeroBudget = JSON.parse(quick.stdout).records as TuningRecord[];
+      expect(zeroBudget.map((r) => [r.kernel, r.timed])).toEqual([['gemm', '9×9·9×9'], ['eig.jacobi', '3 × 5²']]);
+      for (const r of zeroBudget) {
+        expect(r.winner).toBe(r.fallback);
+        expect(r.candidates.map((c) => c.runs > 0)).toEqual(r.candidates.map((_, i) => i === 0));
+      }
       const records = result.records as TuningRecord[];
-      expect(records.map((r) => [r.kernel, r.timed])).toEqual([
-        ['gemm', '9×9·9×9'], ['gemv', '17×17·x'], ['gemv', '17×17ᵀ·x'], ['eig.jacobi', '3 × 5²'],
-      ]);
+      expect(records.map((r) => [r.kernel, r.timed])).toEqual([['gemv', '17×17·x'], ['gemv', '17×17ᵀ·x']]);
       for (const r of records) {
         // A budget this large times every candidate; the winner is the fastest of them.
         expect(r.candidates.every((c) => c.runs >= 1 && c.ms! > 0)).toBe(true);
@@ -71,13 +79,14 @@ describe('wgneuro tune', () => {
         expect(r.candidates[0]!.variant).toBe(r.fallback);
       }
       const onDisk = JSON.parse(readFileSync(join(dir, 'tuning.json'), 'utf8'));
-      expect(Object.keys(onDisk[result.adapterKey]).sort()).toEqual(records.map((r) => `${r.kernel}|${r.shapeClass}`).sort());
+      expect(Object.keys(onDisk[result.adapterKey]).sort()).toEqual([...records, ...zeroBudget].map((r) => `${r.kernel}|${r.shapeClass}`).sort());
 
       const shown = await run(['tune', '--show']);
       expect(shown.code).toBe(0);
       expect(shown.stdout).toContain(`winners kept in ${join(dir, 'tuning.json')}`);
-      for (const r of records) expect(shown.stdout).toContain(`${r.winner} *`);
+      for (const r of [...records, ...zeroBudget]) expect(shown.stdout).toContain(`${r.winner} *`);
       expect(shown.stdout).toMatch(/search: \d+ ms of a 600000 ms budget/);
+      expect(shown.stdout).toMatch(/not timed \(budget\)/);
 
       expect((await run(['tune', '--jacobi', '3x300'])).code).toBe(2);
       expect((await run(['tune', '--budget', '-5'])).code).toBe(2);
@@ -85,5 +94,5 @@ describe('wgneuro tune', () => {
       if (saved === undefined) delete process.env.WGNEURO_CACHE_DIR;
       else process.env.WGNEURO_CACHE_DIR = saved;
     }
-  }, 300_000);
+  }, 600_000);
 });
