@@ -222,8 +222,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 `;
 }
 
-/** Largest order the private-memory variant accepts (its two n × n matrices live in each invocation). */
-export const JACOBI_PRIVATE_MAX_N = 16;
+/**
+ * Largest order the private-memory variant accepts: its two n × n matrices live in each
+ * invocation, and WGSL allows 8192 bytes of private variables per shader (2 · 32² f32).
+ */
+export const JACOBI_PRIVATE_MAX_N = 32;
 
 /**
  * One invocation per matrix like `jacobiSerialWGSL`, with the working A and V in the invocation's

@@ -13,7 +13,7 @@ import { checkPositive, checkPositiveInt, EigConvergenceError, resolveMatrix, ty
 export interface JacobiVariant {
   /**
    * `'workgroup'`: one workgroup per matrix, n/2 rotations in parallel; `'thread'`: one invocation
-   * per matrix, no barriers; `'private'` (n ≤ 16): as `'thread'` with the working matrices in
+   * per matrix, no barriers; `'private'` (n ≤ 32): as `'thread'` with the working matrices in
    * the invocation's private memory instead of a storage scratch buffer.
    */
   strategy: 'workgroup' | 'thread' | 'private';
@@ -132,9 +132,9 @@ function jacobiLabel(v: JacobiVariant): string {
   return v.strategy === 'workgroup' ? 'eig.jacobi' : `eig.jacobi.${v.strategy}`;
 }
 
-/** Private arrays are sized for the next of these orders, so a few pipelines serve every n ≤ 16. */
+/** Private arrays are sized for the next of these orders, so a few pipelines serve every n ≤ 32. */
 function privateCapacity(n: number): number {
-  return n <= 4 ? 4 : n <= 8 ? 8 : JACOBI_PRIVATE_MAX_N;
+  return n <= 4 ? 4 : n <= 8 ? 8 : n <= 16 ? 16 : JACOBI_PRIVATE_MAX_N;
 }
 
 function jacobiPipeline(ctx: Context, v: JacobiVariant, n: number): Promise<GPUComputePipeline> {
