@@ -2,7 +2,7 @@
  * The layer rules of wgneuro, checked by test/node-only/architecture.test.ts (and by
  * `npx depcruise src shaders bench`). Layers point down only:
  *
- *   gpu → core → expr → reference → shaders → linalg / eig / sde / random → network → models → cli / bench / lab
+ *   gpu → core → expr → reference → shaders → linalg / eig / sde / random → network → models → sweep → cli / bench / lab
  *
  * (an arrow reads "is imported by"). src/reference holds the CPU twins of kernels and may import
  * only gpu, core and expr (the equation language, whose JS emitter the twins of mapExpr and of
@@ -22,6 +22,7 @@ const LAYERS = [
   ['compute', '^src/(linalg|eig|sde|random)/'],
   ['network', '^src/network/'],
   ['models', '^src/models/'],
+  ['sweep', '^src/sweep/'],
   ['app', '^(src/cli|bench|lab)/'],
 ];
 

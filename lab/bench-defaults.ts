@@ -12,6 +12,6 @@ export const BENCH_DEFAULTS: Record<BenchSuite, Record<string, unknown>> = {
     sizes: '256,512,1024', odd: '257,129x65x257,1000x3x1000', gemv: '4096', reps: 5,
     peers: 'tfjs-webgpu,tfjs-wasm,js', peerMaxSize: 1024, peakGflop: 0.5, jsMaxSize: 1024,
   },
-  eig: { sizes: '256,512,1024', k: '8', reps: '3', theta: '1.5', mlMax: '1024' },
+  eig: { sizes: [256, 512, 1024], k: 8, reps: 3, theta: 1.5, mlMax: 1024 },
   sde: { trajectories: 16384, lifTrials: 4096, lifSteps: 1000, jsTrajectories: 2048, reps: 3, tfjs: true },
 };

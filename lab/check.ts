@@ -18,7 +18,7 @@ export interface ModelProblem {
 
 export type CheckResult = { ok: true; model: SDEModel; json: unknown; rawWGSL: boolean } | { ok: false; problems: ModelProblem[] };
 
-type Path = (string | number)[];
+export type Path = (string | number)[];
 
 /** The JSON value node at `path` (object keys and array indices), or null. */
 export function nodeAtPath(tree: Tree, text: string, path: Path): SyntaxNode | null {
@@ -57,7 +57,7 @@ function safeParse(s: string): unknown {
 }
 
 /** Parse `state.x.init`, `absorb[0].lower` into a path. */
-function parseFieldPath(text: string): Path {
+export function parseFieldPath(text: string): Path {
   const path: Path = [];
   for (const m of text.matchAll(/([A-Za-z_$][\w$]*)|\[(\d+)\]/g)) path.push(m[1] ?? Number(m[2]));
   return path;
@@ -106,7 +106,12 @@ export function locateMessage(message: string): { paths: Path[]; column?: number
 
 /** The text range a message points at: the expression's offending column, else the field, else all. */
 export function problemRange(tree: Tree, text: string, message: string): { from: number; to: number } {
-  const { paths, column, property } = locateMessage(message);
+  return rangeAt(tree, text, message, locateMessage(message));
+}
+
+/** The text range of the first of `where.paths` found in the text (see {@link problemRange}). */
+export function rangeAt(tree: Tree, text: string, message: string, where: { paths: Path[]; column?: number; property?: boolean }): { from: number; to: number } {
+  const { paths, column, property } = where;
   for (const path of paths) {
     const node = nodeAtPath(tree, text, path);
     if (!node) continue;
@@ -132,6 +137,20 @@ export function hasRawWGSL(json: unknown): boolean {
   return Object.values(fns).some((f) => f !== null && typeof f === 'object' && 'wgsl' in f);
 }
 
+/** A JSON syntax error placed at its position (the parser's, else the syntax tree's first error). */
+export function jsonSyntaxProblem(tree: Tree, text: string, err: unknown): ModelProblem {
+  let from = 0;
+  tree.iterate({
+    enter: (n) => {
+      if (n.type.isError && from === 0) from = n.from;
+    },
+  });
+  const pos = /position (\d+)/.exec((err as Error).message)?.[1];
+  if (pos !== undefined) from = Number(pos);
+  from = Math.min(from, Math.max(0, text.length - 1));
+  return { from, to: Math.min(text.length, from + 1), message: `JSON: ${(err as Error).message}` };
+}
+
 type ModelFromJSON = (json: unknown, options?: { allowRawWGSL?: boolean }) => SDEModel;
 
 /**
@@ -145,16 +164,7 @@ export function checkModelText(text: string): CheckResult {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    let from = 0;
-    tree.iterate({
-      enter: (n) => {
-        if (n.type.isError && from === 0) from = n.from;
-      },
-    });
-    const pos = /position (\d+)/.exec((err as Error).message)?.[1];
-    if (pos !== undefined) from = Number(pos);
-    from = Math.min(from, Math.max(0, text.length - 1));
-    return { ok: false, problems: [{ from, to: Math.min(text.length, from + 1), message: `JSON: ${(err as Error).message}` }] };
+    return { ok: false, problems: [jsonSyntaxProblem(tree, text, err)] };
   }
   try {
     const model = (modelFromJSON as ModelFromJSON)(json, { allowRawWGSL: true });

@@ -42,7 +42,7 @@ export class LabWorker {
   /** Send a request; returns the id replies carry. */
   send(message: DistributiveOmit<ToWorker, 'id'> & { id?: number }): number {
     const id = message.id ?? this.#nextId++;
-    if (message.type === 'simulate' || message.type === 'experiment' || message.type === 'bench') this.gpuRequests++;
+    if (message.type === 'simulate' || message.type === 'experiment' || message.type === 'bench' || message.type === 'network') this.gpuRequests++;
     this.#worker!.postMessage({ ...message, id } as ToWorker);
     return id;
   }

@@ -1,11 +1,11 @@
 /**
  * Live plots of the playground, drawn with uPlot (canvas; cheap to update while a run goes on):
  * mean ± s.d. over time per variable, a histogram of the current state, and for event models a
- * spike raster and the population rate.
+ * spike raster and the population rate; the network page's rasters and rates per population.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { LiveHistogram, LiveRaster, LiveStats } from './protocol.js';
+import type { LiveHistogram, LiveRaster, LiveStats, NetworkLivePopulation } from './protocol.js';
 
 const WIDTH = 420;
 const HEIGHT = 190;
@@ -170,5 +170,60 @@ export class RasterPlots {
         series: [{ label: 't' }, { label: 'rate', stroke: '#d1242f', width: 2 }],
       }, [Array.from(r.rateTimes), Array.from(r.rate)], this.host);
     }
+  }
+}
+
+/**
+ * The network page: per population, trial 0's spike raster (neuron against time) and the population
+ * rate in Hz; redrawn with `setData` as the Worker's live reports arrive.
+ */
+export class NetworkPlots {
+  #charts = new Map<string, { raster: uPlot; rate: uPlot }>();
+  readonly host: HTMLElement;
+  constructor(host: HTMLElement) {
+    this.host = host;
+  }
+
+  clear(): void {
+    for (const c of this.#charts.values()) {
+      c.raster.destroy();
+      c.rate.destroy();
+    }
+    this.#charts.clear();
+    this.host.replaceChildren();
+  }
+
+  /** Draw `populations` over [0, `duration`] (in `unit`); a partial run's titles say so. */
+  update(populations: NetworkLivePopulation[], duration: number, unit: string, partial = false): void {
+    populations.forEach((p, k) => {
+      let c = this.#charts.get(p.name);
+      const color = COLORS[k % COLORS.length]!;
+      if (!c) {
+        c = {
+          // Points without a line: uPlot draws a scatter from aligned data sorted by time.
+          raster: new uPlot({
+            title: `${p.name}: spikes of trial 0`, width: WIDTH, height: HEIGHT,
+            scales: { x: { time: false, range: [0, duration] }, y: { range: [-0.5, p.size - 0.5] } },
+            axes: axes(`t (${unit})`, 'neuron'),
+            series: [{ label: 't' }, { label: 'neuron', stroke: color, paths: () => null, points: { show: true, size: 2, fill: color } }],
+            legend: { show: false },
+          }, [[], []], this.host),
+          rate: new uPlot({
+            title: `${p.name}: population rate (Hz, mean over trials)`, width: WIDTH, height: HEIGHT,
+            scales: { x: { time: false, range: [0, duration] } },
+            axes: axes(`t (${unit})`, 'rate (Hz)'),
+            series: [{ label: 't' }, { label: 'rate', stroke: color, width: 2 }],
+          }, [[], []], this.host),
+        };
+        this.#charts.set(p.name, c);
+      }
+      const shown = p.rasterTimes.length;
+      const title = c.raster.root.querySelector('.u-title');
+      if (title) {
+        title.textContent = `${p.name}: spikes of trial 0${shown < p.rasterTotal ? ` (first ${shown} of ${p.rasterTotal})` : ` (${shown})`}${partial ? ', PARTIAL' : ''}`;
+      }
+      c.raster.setData([Array.from(p.rasterTimes), Array.from(p.rasterNeurons)]);
+      c.rate.setData([Array.from(p.rateTimes), toSeries(p.rate)]);
+    });
   }
 }

@@ -3,6 +3,8 @@
  * so the page's main thread only draws; everything here survives structured cloning.
  */
 
+import type { NetworkSummary } from '../src/network/summary.js';
+
 /** Settings of a playground run (the same as `wgneuro simulate`'s options). */
 export interface RunSettings {
   trials: number;
@@ -22,11 +24,50 @@ export interface AdapterSummary {
   fallback: boolean;
 }
 
+/** Settings of a network run (as `wgneuro network`'s options). */
+export interface NetworkSettings {
+  trials: number;
+  steps: number;
+  dt: number;
+  seed: number;
+  /** Unit of dt and of the models' time constants: `ms` or `s` (rates are in Hz). */
+  timeUnit: string;
+  /** Steps per population-rate bin. */
+  rateBinSteps: number;
+}
+
+/** One population of a network run as the page draws it: trial 0's raster and the population rate. */
+export interface NetworkLivePopulation {
+  name: string;
+  size: number;
+  /** Spikes of trial 0 so far (at most `RASTER_MAX`): times and neuron indices. */
+  rasterTimes: Float64Array;
+  rasterNeurons: Float64Array;
+  /** Spikes of trial 0 so far, shown or not. */
+  rasterTotal: number;
+  /** Population rate (Hz), mean over the trials that reached each bin (NaN: none yet), at bin centres. */
+  rateTimes: Float64Array;
+  rate: Float64Array;
+}
+
+/** All spike records and rate counts of one population at the end of a run (for downloads). */
+export interface NetworkPopulationData {
+  name: string;
+  /** (trial, neuron, step) triples, sorted by trial, step, neuron. */
+  spikes: Uint32Array;
+  /** Spike counts [trial][bin]. */
+  rateCounts: Uint32Array;
+  bins: number;
+  binSteps: number;
+}
+
 export type ToWorker =
   | { type: 'simulate'; id: number; model: unknown; allowRawWGSL: boolean; settings: RunSettings }
   | { type: 'experiment'; id: number; name: string; params: Record<string, number | string | boolean | number[]> }
   /** A benchmark suite with its command-line options as commander parses them. */
   | { type: 'bench'; id: number; suite: BenchSuite; options: Record<string, unknown> }
+  /** A network file (checked by the page); weights given as `.npy` paths come as files by name. */
+  | { type: 'network'; id: number; json: unknown; files: Record<string, ArrayBuffer>; settings: NetworkSettings }
   | { type: 'cancel'; id: number }
   /** Destroys the device, to exercise the device-lost path (tests and the "restart" button's own test). */
   | { type: 'lose-device' };
@@ -103,4 +144,18 @@ export type FromWorker =
   | { type: 'bench-log'; id: number; line: string }
   /** `JSON.stringify(result, null, 2)`, as `wgneuro bench <suite> --json` prints it. */
   | { type: 'bench-done'; id: number; json: string }
+  | { type: 'network-live'; id: number; fraction: number; populations: NetworkLivePopulation[] }
+  | {
+      type: 'network-done';
+      id: number;
+      /**
+       * The summary `wgneuro network --json` prints, with `partial` added; a partial run also gives
+       * the trial-steps it ran, and its rates are spikes over those (not over the whole duration).
+       */
+      summary: NetworkSummary & { partial: boolean; trialStepsRun?: number };
+      /** Steps each trial completed (all of them unless partial). */
+      stepsCompleted: Uint32Array;
+      live: NetworkLivePopulation[];
+      data: NetworkPopulationData[];
+    }
   | { type: 'lost'; message: string };

@@ -29,7 +29,7 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 2000,
     rollupOptions: {
-      input: { index: `${root}index.html`, experiments: `${root}experiments.html`, bench: `${root}bench.html` },
+      input: { index: `${root}index.html`, experiments: `${root}experiments.html`, bench: `${root}bench.html`, network: `${root}network.html` },
     },
   },
 });

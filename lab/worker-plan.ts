@@ -9,9 +9,10 @@ export function batchSize(trials: number): number {
 }
 
 /**
- * Whether `simulate` runs a trial range of a larger run (`firstTrial`/`totalTrials`), so the
- * Worker can merge batches into the very run `wgneuro simulate` makes and show it converge after
- * each batch. Without it the Worker makes one `simulate` call whose chunks are the batches: the
- * numbers are the same, cancel still keeps the finished chunks, but the plots appear at the end.
+ * Whether the Worker runs a playground run as trial ranges of one larger run (`simulate`'s
+ * `firstTrial`/`totalTrials`), so it can merge batches into the very run `wgneuro simulate` makes
+ * and show it converge after each batch. Without it the Worker makes one `simulate` call whose
+ * chunks are the batches: the numbers are the same, cancel still keeps the finished chunks, but the
+ * plots appear at the end.
  */
-export const TRIAL_RANGES = false;
+export const TRIAL_RANGES = true;

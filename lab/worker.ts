@@ -5,14 +5,21 @@
  * bit for bit the run `wgneuro simulate` makes with the same seed, and the statistics shown after
  * each batch converge live as trials accumulate.
  */
-import { createContext, modelFromJSON, simulate, type Context, type IntegratorName, type SDEModel, type SimulateOptions } from '../src/index.js';
+import { InputError } from '../src/gpu/errors.js';
+import type { NetworkDefinition, NetworkSummary } from '../src/network/index.js';
+// From their own modules, not src/index.js: the network engine then stays out of the Worker's
+// first download (a network run loads it on demand).
+import { createContext, type Context } from '../src/core/context.js';
+import { modelFromJSON, simulate, type IntegratorName, type SDEModel, type SimulateOptions } from '../src/sde/index.js';
 import type { ParamValue } from '../src/models/experiment.js';
 import { findExperiment } from '../src/models/registry.js';
 import {
   finalMoments, finishMoments, histogram, mergeBatch, newAccumulator, populationRate, spikesFromSnapshots,
 } from './ensemble.js';
 import { batchSize, TRIAL_RANGES } from './worker-plan.js';
-import type { BenchSuite, FromWorker, LiveHistogram, LiveRaster, RunSettings, ToWorker } from './protocol.js';
+import type {
+  BenchSuite, FromWorker, LiveHistogram, LiveRaster, NetworkPopulationData, NetworkSettings, RunSettings, ToWorker,
+} from './protocol.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -80,7 +87,7 @@ async function runSimulate(id: number, json: unknown, allowRawWGSL: boolean, set
 
   for (let first = 0; first < trials && !partial && !signal.aborted; first += batch) {
     const count = Math.min(batch, trials - first);
-    const options: SimulateOptions & { firstTrial: number; totalTrials: number } = {
+    const options: SimulateOptions = {
       trials: count, steps, dt, seed, integrator,
       firstTrial: first,
       totalTrials: trials,
@@ -127,7 +134,7 @@ async function runRaster(ctx: Context, model: SDEModel, settings: RunSettings, s
   const { steps, dt, seed, trials: total } = settings;
   const trials = Math.min(RASTER_TRIALS, total);
   const every = Math.max(1, Math.ceil(steps / RASTER_SNAPSHOTS));
-  const options: SimulateOptions & { firstTrial: number; totalTrials: number } = {
+  const options: SimulateOptions = {
     trials, steps, dt, seed, integrator: settings.integrator as IntegratorName, firstTrial: 0, totalTrials: total,
     record: { final: false, snapshots: { every, variables: [model.event!.variable] } },
     signal,
@@ -192,6 +199,79 @@ async function runBenchSuite(id: number, suite: BenchSuite, options: Record<stri
   post({ type: 'bench-done', id, json: JSON.stringify(result, null, 2) });
 }
 
+/** Network neuron-steps per submission: small enough that cancel and live plots follow within a second. */
+const NETWORK_SUBMIT_BUDGET = 1 << 17;
+/** Live plots are posted at most this often (ms); each one clones trial 0's raster. */
+const NETWORK_LIVE_EVERY_MS = 250;
+
+/**
+ * A network file (checked by the page) on this Worker's device, as `wgneuro network` runs it:
+ * `.npy` weights come as files by name and are checked as `loadNetworkFile` checks them; live
+ * raster and rates follow the run, cancel keeps what it reached.
+ */
+async function runNetworkFile(id: number, json: unknown, files: Record<string, ArrayBuffer>, s: NetworkSettings, signal: AbortSignal): Promise<void> {
+  // Loaded on the first network run: the other pages' Worker does not carry them.
+  const [{ defineNetwork, networkSummary, NETWORK_TIME_UNITS, parseNetworkJSON, simulateNetwork }, { NetworkLive }, { parse: parseNpy }] = await Promise.all([
+    import('../src/network/index.js'), import('./network-live.js'), import('npyjs'),
+  ]);
+  const unit = NETWORK_TIME_UNITS[s.timeUnit];
+  if (unit === undefined) throw new InputError(`time unit: got "${s.timeUnit}", expected ms or s`);
+  const net = parseNetworkJSON(json, 'network');
+  const projections = (net.projections ?? []).map((p, k) => {
+    if (typeof p.weights !== 'string') return p;
+    const name = p.weights.replace(/^.*[\\/]/, '');
+    const bytes = files[name];
+    if (!bytes) throw new InputError(`projections[${k}].weights: got "${p.weights}", expected a .npy file given with the network (choose it with "your files")`);
+    const npy = parseNpy(bytes);
+    const rows = net.populations[p.to]?.size;
+    const cols = net.populations[p.from]?.size;
+    const [a, b] = npy.shape.slice(-2);
+    if ((npy.shape.length !== 2 && npy.shape.length !== 3) || a !== rows || b !== cols) {
+      throw new InputError(`projections[${k}].weights: "${p.weights}" has shape [${npy.shape.join(', ')}], expected [${rows}, ${cols}] ([to.size, from.size]) or [trials, ${rows}, ${cols}]`);
+    }
+    return { ...p, weights: { kind: 'dense' as const, data: Float64Array.from(npy.data as unknown as ArrayLike<number>), perTrial: npy.shape.length === 3 } };
+  });
+  const network = defineNetwork({ ...net, projections } as NetworkDefinition);
+  const ctx = await context();
+  const neurons = network.populations.reduce((n, p) => n + p.size, 0);
+  const live = new NetworkLive(network.populations.map((p) => ({ name: p.name, size: p.size })), s.steps, s.dt, s.rateBinSteps, unit);
+  let posted = 0;
+  const t0 = performance.now();
+  const run = await simulateNetwork(ctx, network, {
+    trials: s.trials, steps: s.steps, dt: s.dt, seed: s.seed,
+    record: { rateBinSteps: s.rateBinSteps, final: false },
+    stepsPerSubmit: Math.max(1, Math.min(128, Math.floor(NETWORK_SUBMIT_BUDGET / (s.trials * neurons)))),
+    signal, progressSpikes: true,
+    onProgress: (p) => {
+      live.add(p);
+      post({ type: 'progress', id, fraction: p.fraction, trialsDone: p.trialOffset });
+      const now = performance.now();
+      if (now - posted >= NETWORK_LIVE_EVERY_MS) {
+        posted = now;
+        post({ type: 'network-live', id, fraction: p.fraction, populations: live.snapshot() });
+      }
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const summary: NetworkSummary & { partial: boolean; trialStepsRun?: number } = { ...networkSummary(run, s.timeUnit, seconds), partial: run.partial };
+  if (run.partial) {
+    let trialSteps = 0;
+    for (const reached of run.stepsCompleted) trialSteps += reached;
+    summary.trialStepsRun = trialSteps;
+    for (const p of Object.values(summary.populations)) p.rateHz = trialSteps > 0 ? p.spikes / (p.size * trialSteps * s.dt * unit) : Number.NaN;
+  }
+  const data: NetworkPopulationData[] = Object.values(run.populations).map((p) => {
+    const spikes = new Uint32Array(3 * p.spikes.trial.length);
+    for (let k = 0; k < p.spikes.trial.length; k++) {
+      spikes[3 * k] = p.spikes.trial[k]!;
+      spikes[3 * k + 1] = p.spikes.neuron[k]!;
+      spikes[3 * k + 2] = p.spikes.step[k]!;
+    }
+    return { name: p.name, spikes, rateCounts: p.rates.counts, bins: p.rates.bins, binSteps: p.rates.binSteps };
+  });
+  post({ type: 'network-done', id, summary, stepsCompleted: run.stepsCompleted, live: live.final(run), data }, data.flatMap((d) => [d.spikes.buffer, d.rateCounts.buffer]));
+}
+
 function fail(id: number, err: unknown): void {
   const e = err instanceof Error ? err : new Error(String(err));
   post({ type: 'error', id, name: e.name, message: e.message });
@@ -213,7 +293,9 @@ scope.addEventListener('message', (event) => {
     ? runSimulate(msg.id, msg.model, msg.allowRawWGSL, msg.settings, controller.signal)
     : msg.type === 'bench'
       ? runBenchSuite(msg.id, msg.suite, msg.options)
-      : runExperiment(msg.id, msg.name, msg.params, controller.signal);
+      : msg.type === 'network'
+        ? runNetworkFile(msg.id, msg.json, msg.files, msg.settings, controller.signal)
+        : runExperiment(msg.id, msg.name, msg.params, controller.signal);
   work.catch((err) => fail(msg.id, err)).finally(() => controllers.delete(msg.id));
 });
 

@@ -3,7 +3,7 @@
  *
  * This file is the public API, listed by name. Layers import downward only (checked by
  * .dependency-cruiser.cjs in test/node-only/architecture.test.ts):
- * gpu → core → expr → shaders → linalg / eig / sde / random → network → models → cli / bench.
+ * gpu → core → expr → shaders → linalg / eig / sde / random → network → models → sweep → cli / bench.
  * Tuning helpers and pipeline internals are in `src/internal.ts`; test-matrix generators and the
  * CPU twins of kernels are in `src/testing.ts`.
  */
@@ -77,3 +77,9 @@ export {
   columnMoments, histogram2d, mutualInformation, zcaWhiten, type ColumnMoments, type Histogram2D,
   loadImage, centreCrop, lumaFromRGBA, decodeImageBytes, decodeImageBrowser, BUNDLED_IMAGES, type GreyImage,
 } from './models/index.js';
+export {
+  parseSweepPlan, planHash, planSize, parseShard, shardRange, prepareSweep, runShard, mergeShards, checkCoverage,
+  estimateShardMemory, slurmArrayScript, slurmMergeScript, KEEP, SWEEP_FORMAT_VERSION,
+  type SweepPlan, type ModelTarget, type ExperimentTarget, type Keep, type ShardId, type PreparedSweep, type ShardData,
+  type SweepArray, type RunShardOptions, type ShardRecord, type SweepResult, type ResultArray, type SlurmScriptOptions,
+} from './sweep/index.js';

@@ -11,6 +11,7 @@ import { registerSde } from './commands/sde.js';
 import { registerNetwork } from './commands/network.js';
 import { registerRun } from './commands/run.js';
 import { registerBench } from './commands/bench.js';
+import { registerSweep } from './commands/sweep.js';
 import { registerTune } from './commands/tune.js';
 
 /**
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerNetwork(program);
   registerRun(program);
   registerBench(program);
+  registerSweep(program);
   registerTune(program);
   return program;
 }

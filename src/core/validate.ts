@@ -43,11 +43,25 @@ export function dottedName(root: string): FieldNamer {
   return (path) => path.reduce<string>((name, key) => (typeof key === 'number' ? `${name}[${key}]` : `${name}.${String(key)}`), root);
 }
 
+/**
+ * Names a field by its path inside a file: `target.steps`, `grid.mu[1]`; the file itself is
+ * `(top level)`.
+ */
+export function filePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) out += typeof key === 'number' ? `[${key}]` : `${out ? '.' : ''}${String(key)}`;
+  return out || '(top level)';
+}
+
 /** One zod issue as "field: expected …, got …". */
 function describeIssue(issue: z.core.$ZodIssue, input: unknown, name: FieldNamer): string {
   const field = name(issue.path);
   if (issue.code === 'unrecognized_keys') {
     return `${field}: unknown ${issue.keys.length === 1 ? 'field' : 'fields'} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  }
+  if (issue.code === 'invalid_key') {
+    // A record's key is at fault, not its value: name the record and show the key.
+    return `${name(issue.path.slice(0, -1))}: expected ${issue.message}, got the key ${formatValue(String(issue.path.at(-1)))}`;
   }
   // The value as the user wrote it where it can be found; else the (transformed) value zod saw.
   const given = at(input, issue.path);

@@ -114,16 +114,19 @@ export function trialInputs(model: SDEModel, trials: number, offset: number, cou
   return { params, init };
 }
 
-/** Check that per-trial arrays (params, init) have exactly `trials` entries. */
-export function checkTrialArrays(model: SDEModel, trials: number): void {
+/**
+ * Check that per-trial arrays (params, init) have exactly `trials` entries; `name` is how the
+ * count is called in the message (`totalTrials` when a trial range of a larger run is simulated).
+ */
+export function checkTrialArrays(model: SDEModel, trials: number, name = 'trials'): void {
   model.paramValues.forEach((v, k) => {
     if (typeof v !== 'number' && v.length !== trials) {
-      throw new InputError(`parameter '${model.params[k]}' has ${v.length} values but trials = ${trials} (a swept parameter needs one value per trial)`);
+      throw new InputError(`parameter '${model.params[k]}' has ${v.length} values but ${name} = ${trials} (a swept parameter needs one value per trial)`);
     }
   });
   model.init.forEach((v, k) => {
     if (typeof v !== 'number' && typeof v !== 'string' && v.length !== trials) {
-      throw new InputError(`init of '${model.state[k]}' has ${v.length} values but trials = ${trials}`);
+      throw new InputError(`init of '${model.state[k]}' has ${v.length} values but ${name} = ${trials}`);
     }
   });
 }

@@ -3,6 +3,7 @@
  * result table, and write JSON, CSV and figures.
  */
 import type { Context } from '../core/context.js';
+import { finiteNumber, wholeNumber, z } from '../core/validate.js';
 import { InputError } from '../gpu/errors.js';
 
 /** Parameter values an experiment accepts from the command line (`--name value`). */
@@ -21,6 +22,24 @@ export interface ExperimentParam {
   max?: number;
   /** Numbers: whole numbers only. Default false. */
   integer?: boolean;
+}
+
+/** The schema of one number of `param`: its bounds and integrality. */
+export function paramNumberSchema(param: ExperimentParam): z.ZodNumber {
+  const bounds = { min: param.min, above: param.above, max: param.max };
+  return param.integer ? wholeNumber(bounds) : finiteNumber(bounds);
+}
+
+/**
+ * The schema of a value of `param` given as JSON (a sweep file): its type is the default's, its
+ * bounds the declaration's, so a value is checked as `wgneuro run --name` checks it.
+ */
+export function paramValueSchema(param: ExperimentParam): z.ZodType<ParamValue> {
+  const d = param.default;
+  if (Array.isArray(d)) return z.array(paramNumberSchema(param), { error: 'a list of numbers' });
+  if (typeof d === 'number') return paramNumberSchema(param);
+  if (typeof d === 'boolean') return z.boolean({ error: 'true or false' });
+  return z.string({ error: 'a string' });
 }
 
 /** A figure: a Vega-Lite specification rendered to SVG by the runner. */

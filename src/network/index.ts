@@ -5,7 +5,8 @@ export {
   type ProjectionDefinition, type WeightsDefinition,
 } from './definition.js';
 export {
-  simulateNetwork, type NetworkRecordOptions, type PopulationRecord, type SimulateNetworkOptions, type SimulateNetworkResult,
+  simulateNetwork, type NetworkProgress, type NetworkRecordOptions, type PopulationRecord, type SimulateNetworkOptions, type SimulateNetworkResult,
 } from './simulate.js';
 export { parseNetworkJSON, type NetworkJSON } from './schema.js';
 export { fixedProbabilityCSR, type CSR } from './connectivity.js';
+export { networkSummary, NETWORK_TIME_UNITS, type NetworkPopulationSummary, type NetworkSummary } from './summary.js';

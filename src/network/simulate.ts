@@ -58,6 +58,36 @@ export interface SimulateNetworkOptions {
    * tile (16) of postsynaptic neurons and of trials fill it, gather otherwise.
    */
   coupling?: 'auto' | 'tiled' | 'gather';
+  /**
+   * Stops the run between two submissions: the steps of the current chunk stop where they are, later
+   * chunks do not run, and the result is `partial` (see `stepsCompleted`). Default: none.
+   */
+  signal?: AbortSignal;
+  /** Called after each submission has finished on the GPU. Default: none. */
+  onProgress?: (progress: NetworkProgress) => void;
+  /**
+   * With `onProgress`: also read back, after each submission, each population's spike records
+   * written since the previous call and its rate counts so far (for live plots). Default false.
+   */
+  progressSpikes?: boolean;
+}
+
+/** How far a {@link simulateNetwork} run got (the argument of `onProgress`). */
+export interface NetworkProgress {
+  /** Trial-steps done over all trial-steps of the run, in [0, 1]. */
+  fraction: number;
+  /** The chunk running, its first trial and its number of trials. */
+  chunk: number;
+  trialOffset: number;
+  trials: number;
+  /** Steps the chunk's trials have completed. */
+  step: number;
+  /**
+   * With `progressSpikes`, per population: the spike records (trial, neuron, step triples; trials are
+   * indices of the whole run) written since the previous call, and the chunk's rate counts so far
+   * [chunk trial][bin].
+   */
+  populations?: Record<string, { spikes: Uint32Array; rates: Uint32Array }>;
 }
 
 /** What one population recorded. */
@@ -91,6 +121,13 @@ export interface SimulateNetworkResult {
   nonFinite: number;
   chunks: number;
   trialsPerChunk: number;
+  /** Whether `signal` stopped the run before every trial completed every step. */
+  partial: boolean;
+  /**
+   * Steps each trial completed (`steps` unless partial). A stopped run's final state, statistics
+   * and rates are those of the step each trial reached; trials never started count no spikes.
+   */
+  stepsCompleted: Uint32Array;
 }
 
 const WG = 64;
@@ -150,6 +187,7 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
     stats: pop.state.map(() => ({ n: 0, mean: 0, m2: 0 })),
   }));
   const flags = new Uint8Array(trials);
+  const stepsCompleted = new Uint32Array(trials);
 
   const made: GPUBuffer[] = [];
   const buffer = (label: string, size: number, usage: number, data?: ArrayBufferView): GPUBuffer => {
@@ -315,7 +353,10 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
 
       // ---- run the steps
       const scopes: Promise<(GPUError | null)[]>[] = [];
+      const liveRead = pops.map(() => 0);
+      let reached = 0;
       for (let step = 0; step < steps; step += stepsPerSubmit) {
+        if (options.signal?.aborted) break;
         const end = Math.min(steps, step + stepsPerSubmit);
         ctx.device.pushErrorScope('out-of-memory');
         ctx.device.pushErrorScope('validation');
@@ -331,7 +372,14 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
         ctx.flush();
         scopes.push(Promise.all([ctx.device.popErrorScope(), ctx.device.popErrorScope()]));
         await ctx.device.queue.onSubmittedWorkDone();
+        reached = end;
+        if (options.onProgress) {
+          const progress: NetworkProgress = { fraction: (offset * steps + count * end) / (trials * steps), chunk: c, trialOffset: offset, trials: count, step: end };
+          if (options.progressSpikes) progress.populations = await peekEvents(ctx, pops, popBuffers.map((b) => b.events), count, bins, capacity, remaining, liveRead);
+          options.onProgress(progress);
+        }
       }
+      stepsCompleted.fill(reached, offset, offset + count);
       for (const scope of scopes) {
         const error = (await scope).find((e) => e !== null);
         if (error) throw new GPUOperationError(`network steps (${items.map((i) => i.label).join(', ')})`, 'validation', error.message);
@@ -383,6 +431,7 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
           for (let v = 0; v < V; v++) for (let g = 0; g < groups; g++) mergeMoments(res.stats[v]!, part[(v * groups + g) * 3]!, part[(v * groups + g) * 3 + 1]!, part[(v * groups + g) * 3 + 2]!);
         }
       }
+      if (reached < steps) break; // stopped by the signal: later chunks do not start
     }
   } finally {
     ctx.releaseAfterSubmit(...made);
@@ -425,7 +474,34 @@ export async function simulateNetwork(ctx: Context, network: Network, options: S
   });
   let nonFinite = 0;
   for (const f of flags) if (f) nonFinite++;
-  return { network, trials, steps, dt, seed, populations, flags, nonFinite, chunks, trialsPerChunk: chunk };
+  let partial = false;
+  for (const s of stepsCompleted) if (s < steps) partial = true;
+  return { network, trials, steps, dt, seed, populations, flags, nonFinite, chunks, trialsPerChunk: chunk, partial, stepsCompleted };
+}
+
+/**
+ * Between submissions: each population's spike records written since the last peek (`read[q]`
+ * of them were read before; records past the chunk's share of the capacity were never stored) and
+ * the chunk's rate counts so far.
+ */
+async function peekEvents(
+  ctx: Context, pops: readonly CompiledPopulation[], events: GPUBuffer[], count: number, bins: number, capacity: number,
+  remaining: number[], read: number[],
+): Promise<Record<string, { spikes: Uint32Array; rates: Uint32Array }>> {
+  const out: Record<string, { spikes: Uint32Array; rates: Uint32Array }> = {};
+  for (let q = 0; q < pops.length; q++) {
+    const pop = pops[q]!;
+    const { offsets } = networkEventSections(count, pop.size, bins, capacity);
+    const written = new Uint32Array(await ctx.read(events[q]!, 4 * offsets.rec_count, 4))[0]!;
+    const upTo = Math.min(written, remaining[q]!);
+    const spikes = upTo > read[q]!
+      ? new Uint32Array(await ctx.read(events[q]!, 4 * (offsets.rec + NETWORK_SPIKE_RECORD_WORDS * read[q]!), 4 * NETWORK_SPIKE_RECORD_WORDS * (upTo - read[q]!)))
+      : new Uint32Array(0);
+    read[q] = Math.max(read[q]!, upTo);
+    const rates = new Uint32Array(await ctx.read(events[q]!, 4 * offsets.rates, 4 * count * bins));
+    out[pop.name] = { spikes, rates };
+  }
+  return out;
 }
 
 /** Chan–Golub–LeVeque merge of (count, mean, M2) blocks in float64. */

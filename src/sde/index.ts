@@ -35,9 +35,10 @@
  * in the drift (e.g. `max(gE, 0)` inside the membrane equation) if the model needs it. Only
  * Itô calculus is simulated: for a Stratonovich model add the noise-induced drift yourself.
  *
- * Results are bit-identical for any chunking and `stepsPerDispatch`; the CPU reference
- * (`simulateReference` in src/reference/sde.ts, exported by src/testing.ts) runs the same equations on
- * the same random numbers in float64.
+ * Results are bit-identical for any chunking and `stepsPerDispatch`, and a run split into trial
+ * ranges (`firstTrial`, `totalTrials`: how `wgneuro sweep` shards a point) reproduces it exactly; the
+ * CPU reference (`simulateReference` in src/reference/sde.ts, exported by src/testing.ts) runs the
+ * same equations on the same random numbers in float64.
  */
 export {
   defineSDE, defineLangevin, modelFromJSON,

@@ -43,11 +43,25 @@ const simulateOptionsSchema = z.strictObject(
     maxTrialsPerChunk: count().optional(),
     refine: count(2 ** 16).optional(),
     friction: finiteNumber({ above: 0 }).optional(),
+    firstTrial: wholeNumber({ min: 0, max: U32_MAX }).optional(),
+    totalTrials: count(2 ** 32).optional(),
     onProgress: callback.optional(),
     signal: abortSignal.optional(),
   },
   { error: 'an options object' },
-);
+).superRefine((options, ctx) => {
+  // A trial range [firstTrial, firstTrial + trials) must lie inside the whole run, and its trial
+  // indices (the random-number counter and the kernel's u32 trial_offset) below 2^32.
+  const { trials, firstTrial = 0, totalTrials } = options;
+  if (firstTrial + trials > 2 ** 32) {
+    ctx.addIssue({ code: 'custom', path: ['firstTrial'], input: firstTrial, message: `a whole number ≤ 2^32 − trials = ${2 ** 32 - trials} (trial indices are 32-bit)` });
+  } else if (totalTrials !== undefined && firstTrial + trials > totalTrials) {
+    ctx.addIssue({
+      code: 'custom', path: ['totalTrials'], input: totalTrials,
+      message: `a whole number ≥ firstTrial + trials = ${firstTrial} + ${trials} = ${firstTrial + trials} (the range must lie inside the whole run)`,
+    });
+  }
+});
 
 /** `SimulateOptions` after validation. */
 export type ValidSimulateOptions = z.output<typeof simulateOptionsSchema>;

@@ -78,6 +78,16 @@ export interface SimulateOptions {
   refine?: number;
   /** Friction γ of `baoab` (which starts every trial at zero velocity). Default 1. */
   friction?: number;
+  /**
+   * Run trials [firstTrial, firstTrial + trials) of a larger run of `totalTrials`: trial i draws
+   * the random numbers of trial firstTrial + i and reads entry firstTrial + i of per-trial arrays,
+   * so any split of a run into trial ranges reproduces it bit for bit (as `simulateReference`'s
+   * option of the same name). A whole number with firstTrial + trials ≤ totalTrials and
+   * ≤ 2^32 (trial indices are 32-bit). Default 0.
+   */
+  firstTrial?: number;
+  /** Trials of the whole run (the length of per-trial arrays), at least firstTrial + trials. Default firstTrial + trials. */
+  totalTrials?: number;
   /** Called after every dispatch (the run then waits for each dispatch to finish). */
   onProgress?: (progress: SimulateProgress) => void;
   /** Cancels between dispatches; the result is then marked `partial`. */
@@ -173,6 +183,9 @@ export async function simulate(ctx: Context, model: SDEModel, options: SimulateO
 
 /** Everything decided before any GPU work: checked options, what to record, and the chunking. */
 interface RunPlan extends Pick<SimulateResult, 'model' | 'integrator' | 'trials' | 'steps' | 'dt' | 'seed'> {
+  /** This run is trials [firstTrial, firstTrial + trials) of a run of totalTrials. */
+  firstTrial: number;
+  totalTrials: number;
   t0: number;
   refine: number;
   friction: number;
@@ -210,7 +223,10 @@ function planRun(ctx: Context, model: SDEModel, options: SimulateOptions): RunPl
   }
   const stepsPerDispatch = options.stepsPerDispatch ?? Math.max(1, Math.min(steps, 1024));
   const friction = options.friction ?? 1;
-  checkTrialArrays(model, trials);
+  // Bounds of firstTrial/totalTrials are checked with the other options (src/sde/options.ts).
+  const firstTrial = options.firstTrial ?? 0;
+  const totalTrials = options.totalTrials ?? firstTrial + trials;
+  checkTrialArrays(model, totalTrials, options.totalTrials === undefined ? 'trials' : 'totalTrials');
   const n = model.state.length;
   const record = options.record ?? {};
   const stateIndex = (v: string, what: string): number => {
@@ -259,7 +275,7 @@ function planRun(ctx: Context, model: SDEModel, options: SimulateOptions): RunPl
     trialsPerChunk = Math.min(trialsPerChunk, Math.floor(maxBinding / bytes));
   }
   return {
-    model, integrator, trials, steps, dt, seed, t0: options.t0 ?? 0, refine, friction, stepsPerDispatch, n, rows, swept,
+    model, integrator, trials, steps, dt, seed, firstTrial, totalTrials, t0: options.t0 ?? 0, refine, friction, stepsPerDispatch, n, rows, swept,
     wantFinal: record.final ?? true,
     wantPerTrial: record.perTrial ?? true,
     snapshots, stats, histogram,
@@ -309,7 +325,7 @@ async function buildKernels(ctx: Context, plan: RunPlan): Promise<RunKernels> {
     scalarParams[`p_${p}`] = typeof v === 'number' ? v : 0;
   });
   const integratorUniforms = (chunk: ChunkRange, stepBegin: number, stepEnd: number): ArrayBuffer => layout.pack({
-    trials: chunk.count, trial_offset: chunk.offset, step_begin: stepBegin, step_count: stepEnd - stepBegin,
+    trials: chunk.count, trial_offset: plan.firstTrial + chunk.offset, step_begin: stepBegin, step_count: stepEnd - stepBegin,
     seed_lo: seedLo, seed_hi: seedHi, refine: plan.refine, refractory_steps: plan.refractorySteps,
     snap_every: plan.snapshots.every, dt: plan.dt, t0: plan.t0, friction: plan.friction, ...scalarParams,
   });
@@ -396,7 +412,7 @@ interface ChunkRange {
 /** Upload a chunk's initial states, swept parameters and fresh per-trial status. */
 function uploadChunk(plan: RunPlan, buffers: RunBuffers, chunk: ChunkRange): void {
   const { count } = chunk;
-  const inputs = trialInputs(plan.model, plan.trials, chunk.offset, count);
+  const inputs = trialInputs(plan.model, plan.totalTrials, plan.firstTrial + chunk.offset, count);
   const init = new Float32Array(plan.rows * count); // BAOAB velocities start at zero
   init.set(inputs.init);
   buffers.state.write(init);

@@ -1,13 +1,19 @@
 /**
  * The lab's pure parts, in Node and in Chromium: merging batch statistics, final-state moments,
- * histograms, spike detection, link hashes, and where the model checker's messages land in the text.
+ * histograms, spike detection, link hashes, where the model and network checkers' messages land in
+ * the text, and the network page's live raster and rates.
  */
 import { describe, expect, it } from 'vitest';
 import { checkModelText, locateMessage } from '../../lab/check.js';
 import {
   finalMoments, finishMoments, histogram, mergeBatch, newAccumulator, populationRate, spikesFromSnapshots,
 } from '../../lab/ensemble.js';
-import { formatHash, parseHash } from '../../lab/hash.js';
+import { formatHash, formatNetworkHash, parseHash, parseNetworkHash } from '../../lab/hash.js';
+import { checkNetworkText, locateNetworkMessage } from '../../lab/network-check.js';
+import { NetworkLive } from '../../lab/network-live.js';
+import type { NetworkProgress, SimulateNetworkResult } from '../../src/network/index.js';
+import cubaText from '../../examples/networks/cuba.json?raw';
+import rateText from '../../examples/networks/rate.json?raw';
 
 /** Deterministic pseudo-random numbers (a small LCG is enough for test data). */
 function numbers(n: number, seed: number): Float64Array {
@@ -150,5 +156,101 @@ describe('lab model checker', () => {
     expect(locateMessage("model 'm': drift of 'v': unknown name 'w' at column 7 of 'a + b * w'")).toEqual({ paths: [['drift', 'v']], column: 7 });
     expect(locateMessage("model file: (the model object): unknown field 'colour' (known fields: …)")).toEqual({ paths: [['colour'], []], property: true });
     expect(locateMessage("model file: event: unknown fields 'x', 'y'").paths[0]).toEqual(['event', 'x']);
+  });
+});
+
+describe('lab network checker', () => {
+  const marked = (text: string, replace: [string, string]): { message: string; at: string }[] => {
+    const edited = text.replace(replace[0], replace[1]);
+    expect(edited).not.toBe(text);
+    const r = checkNetworkText(edited, new Set(['rate-W.npy']));
+    expect(r.ok).toBe(false);
+    return r.ok ? [] : r.problems.map((p) => ({ message: p.message, at: edited.slice(p.from, p.to) }));
+  };
+
+  it('the examples pass; a .npy path passes only when that file is at hand', () => {
+    const cuba = checkNetworkText(cubaText, new Set());
+    expect(cuba.ok).toBe(true);
+    const rate = checkNetworkText(rateText, new Set(['rate-W.npy']));
+    expect(rate).toMatchObject({ ok: true, npy: ['rate-W.npy'] });
+    const missing = checkNetworkText(rateText, new Set());
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(rateText.slice(missing.problems[0]!.from, missing.problems[0]!.to)).toBe('"rate-W.npy"');
+  });
+
+  it('each problem is marked at its field: schema, projection, model equation (at the column), init expression', () => {
+    expect(marked(cubaText, ['"p": 0.02', '"p": 2'])).toEqual([{ message: 'projections[0].weights.p: got 2, expected ≤ 1', at: '2' }]);
+    expect(marked(cubaText, ['"to": "I"', '"to": "J"'])[0]!.at).toBe('"J"');
+    expect(marked(cubaText, ['"target": "gi"', '"target": "gz"'])[0]!.at).toBe('"gz"');
+    expect(marked(cubaText, ['"on": "spike"', '"on": "spikes"'])[0]!.at).toBe('"spikes"');
+    expect(marked(cubaText, ['"size": 800', '"size": 800, "colour": 1'])[0]!.at).toBe('"colour": 1');
+    const drift = marked(cubaText, ['"(ge + gi - (v - El)) / taum"', '"(ge + gi - (v - Elx)) / taum"']);
+    expect(drift[0]!.message).toMatch(/^populations\.E\.model: .*unknown name 'Elx'/);
+    expect(drift[0]!.at).toBe('Elx');
+    const init = marked(cubaText, ['"Vr + rand() * (Vt - Vr)"', '"Vr + rnd() * (Vt - Vr)"']);
+    expect(init[0]!.message).toMatch(/unknown function 'rnd'/);
+    expect(init[0]!.at).toMatch(/^rnd/);
+    const syntax = marked(cubaText, ['"seed": 4', '"seed": 4,']);
+    expect(syntax[0]!.message).toMatch(/^JSON/);
+  });
+
+  it('messages name their path', () => {
+    expect(locateNetworkMessage('projections[1].weights.p: got 2, expected ≤ 1').paths[0]).toEqual(['projections', 1, 'weights', 'p']);
+    expect(locateNetworkMessage("populations.E.model: model 'E': drift of 'v': unknown name 'w' at column 3 of 'a + w'")).toMatchObject({ paths: [['populations', 'E', 'model', 'drift', 'v'], ['populations', 'E', 'model']], column: 3 });
+  });
+
+  it('formatNetworkHash and parseNetworkHash round-trip a network and its settings', () => {
+    const settings = { trials: 3, steps: 250, dt: 0.05, seed: 2 ** 40 + 1, timeUnit: 's', rateBinSteps: 7 };
+    expect(parseNetworkHash(formatNetworkHash(cubaText, settings, true))).toEqual({ network: cubaText, settings, run: true });
+    expect(parseNetworkHash('#network=%7B%7D&steps=x&rateBin=4')).toEqual({ network: '{}', settings: { rateBinSteps: 4 }, run: false });
+  });
+});
+
+describe('lab network live bookkeeping', () => {
+  // Two populations, 3 trials in chunks of 2 and 1, 10 steps, bins of 4 steps (4, 4, 2), dt 0.5 ms.
+  const pops = [{ name: 'A', size: 2 }, { name: 'B', size: 1 }];
+  const spikesA = [[0, 1, 0], [0, 0, 3], [1, 1, 5], [0, 1, 9], [2, 0, 2], [2, 1, 8]];
+  const peek = (chunk: number, offset: number, trials: number, step: number, seen: number): NetworkProgress => {
+    const mine = spikesA.filter(([r, , s]) => r! >= offset && r! < offset + trials && s! < step);
+    const rates = new Uint32Array(trials * 3);
+    for (const [r, , s] of mine) rates[(r! - offset) * 3 + Math.floor(s! / 4)]!++;
+    return {
+      fraction: 0, chunk, trialOffset: offset, trials, step,
+      populations: { A: { spikes: Uint32Array.from(mine.slice(seen).flat()), rates }, B: { spikes: new Uint32Array(0), rates: new Uint32Array(trials * 3) } },
+    };
+  };
+
+  it('trial 0 raster and rates over the trials and steps reached, live and final', () => {
+    const live = new NetworkLive(pops, 10, 0.5, 4, 1e-3);
+    live.add(peek(0, 0, 2, 6, 0)); // chunk 0 (trials 0, 1) at step 6: spikes (0,1,0), (0,0,3), (1,1,5)
+    let [a] = live.snapshot();
+    expect(Array.from(a!.rasterTimes)).toEqual([0, 1.5]);
+    expect(Array.from(a!.rasterNeurons)).toEqual([1, 0]);
+    // bin 0: 2 spikes over 2 trials × 2 neurons × 4 steps × 0.5 ms; bin 1: 1 spike over 2 × 2 × 2 steps; bin 2: nothing run.
+    expect(a!.rate[0]).toBeCloseTo(2 / (2 * 2 * 4 * 0.5e-3), 9);
+    expect(a!.rate[1]).toBeCloseTo(1 / (2 * 2 * 2 * 0.5e-3), 9);
+    expect(a!.rate[2]).toBeNaN();
+    expect(Array.from(a!.rateTimes)).toEqual([1, 3, 4.5]);
+    live.add(peek(0, 0, 2, 10, 3));
+    live.add(peek(1, 2, 1, 4, 0)); // chunk 1 (trial 2) at step 4: spike (2,0,2)
+    [a] = live.snapshot();
+    expect(a!.rasterTotal).toBe(3);
+    expect(a!.rate[0]).toBeCloseTo(3 / (2 * (3 * 4) * 0.5e-3), 9);
+    expect(a!.rate[2]).toBeCloseTo(1 / (2 * (2 * 2) * 0.5e-3), 9);
+    // Final: a run stopped with trial 2 at step 4 (its spike at step 8 never happened).
+    const counts = new Uint32Array(9);
+    for (const [r, , s] of spikesA.filter(([r, , s]) => r! < 2 || s! < 4)) counts[r! * 3 + Math.floor(s! / 4)]!++;
+    const run = {
+      stepsCompleted: Uint32Array.from([10, 10, 4]),
+      populations: {
+        A: { spikes: { trial: Uint32Array.from([0, 0, 0]), neuron: Uint32Array.from([1, 0, 1]), step: Uint32Array.from([0, 3, 9]) }, rates: { counts }, spikeCounts: Uint32Array.from([3, 1, 1]) },
+        B: { spikes: { trial: new Uint32Array(0), neuron: new Uint32Array(0), step: new Uint32Array(0) }, rates: { counts: new Uint32Array(9) }, spikeCounts: new Uint32Array(3) },
+      },
+    } as unknown as SimulateNetworkResult;
+    const [fa, fb] = live.final(run);
+    expect(Array.from(fa!.rasterTimes)).toEqual([0, 1.5, 4.5]);
+    expect(fa!.rate[1]).toBeCloseTo(1 / (2 * (2 * 4) * 0.5e-3), 9);
+    expect(fa!.rate[2]).toBeCloseTo(1 / (2 * (2 * 2) * 0.5e-3), 9);
+    expect(Array.from(fb!.rate)).toEqual([0, 0, 0]);
   });
 });

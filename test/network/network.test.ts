@@ -2,7 +2,7 @@
  * The network engine against exact results and its float64 twin: spike delivery step for step
  * (with delays), dense and sparse paths, chunking invariance, hand-computed spike times, a linear
  * rate network's stationary mean and Euler–Maruyama covariance, and the ei-motifs paradoxical
- * response reached by simulating the rate network to steady state.
+ * response reached by simulating the rate network to steady state; live progress and cancel.
  */
 import { describe, expect } from 'vitest';
 import { defineNetwork, simulateNetwork, type NetworkDefinition, type SimulateNetworkResult } from '../../src/network/index.js';
@@ -95,6 +95,54 @@ describe('network: spiking', () => {
       expect(spikeTriples(split, pop)).toEqual(spikeTriples(whole, pop));
       expect([...split.populations[pop]!.final!]).toEqual([...whole.populations[pop]!.final!]);
       expect([...split.populations[pop]!.rates.counts]).toEqual([...whole.populations[pop]!.rates.counts]);
+    }
+  });
+
+  gpuIt('progress peeks add up to the run\'s spikes and rates; an aborted run keeps what it reached, labelled partial', async (ctx) => {
+    const net = defineNetwork(spikingNetwork('sparse'));
+    const opts = { ...options, maxTrialsPerChunk: 2, stepsPerSubmit: 40, record: { rateBinSteps: 50 } };
+    const whole = await simulateNetwork(ctx, net, opts);
+    expect(whole.partial).toBe(false);
+    expect([...whole.stepsCompleted]).toEqual([300, 300, 300]);
+    // Live peeks: every record once, in submission order; the last peek of a chunk has its rates.
+    const peeked: Record<string, number[][]> = { E: [], I: [] };
+    const lastRates: Record<string, number[]> = { E: [], I: [] };
+    const fractions: number[] = [];
+    await simulateNetwork(ctx, net, {
+      ...opts, progressSpikes: true,
+      onProgress: (p) => {
+        fractions.push(p.fraction);
+        for (const pop of ['E', 'I']) {
+          const { spikes, rates } = p.populations![pop]!;
+          for (let k = 0; k < spikes.length; k += 3) {
+            expect(spikes[k + 2]!).toBeLessThan(p.step); // only steps already run
+            peeked[pop]!.push([spikes[k]!, spikes[k + 1]!, spikes[k + 2]!]);
+          }
+          if (p.step === 300) lastRates[pop]!.push(...rates);
+        }
+      },
+    });
+    expect(fractions.length).toBe(2 * Math.ceil(300 / 40));
+    expect(fractions.at(-1)).toBe(1);
+    for (let k = 1; k < fractions.length; k++) expect(fractions[k]!).toBeGreaterThan(fractions[k - 1]!);
+    for (const pop of ['E', 'I']) {
+      const sorted = peeked[pop]!.sort((a, b) => a[0]! - b[0]! || a[2]! - b[2]! || a[1]! - b[1]!).flat();
+      expect(sorted).toEqual(spikeTriples(whole, pop));
+      expect(lastRates[pop]).toEqual([...whole.populations[pop]!.rates.counts]);
+    }
+    // Abort after the second submission of chunk 0: trials 0-1 reached step 80, trial 2 never ran.
+    const controller = new AbortController();
+    let calls = 0;
+    const part = await simulateNetwork(ctx, net, { ...opts, signal: controller.signal, onProgress: () => { if (++calls === 2) controller.abort(); } });
+    expect(part.partial).toBe(true);
+    expect([...part.stepsCompleted]).toEqual([80, 80, 0]);
+    for (const pop of ['E', 'I']) {
+      const full = spikeTriples(whole, pop);
+      const kept: number[] = [];
+      for (let k = 0; k < full.length; k += 3) if (full[k]! < 2 && full[k + 2]! < 80) kept.push(full[k]!, full[k + 1]!, full[k + 2]!);
+      expect(kept.length).toBeGreaterThan(0);
+      expect(spikeTriples(part, pop)).toEqual(kept);
+      expect(part.populations[pop]!.spikeCounts[2]).toBe(0);
     }
   });
 

@@ -9,7 +9,9 @@ import type { Command } from 'commander';
 import { dump } from 'npyjs';
 import { createContext } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
-import { defineNetwork, parseNetworkJSON, simulateNetwork, type Network, type NetworkDefinition, type SimulateNetworkResult } from '../../network/index.js';
+import {
+  defineNetwork, NETWORK_TIME_UNITS, networkSummary, parseNetworkJSON, simulateNetwork, type Network, type NetworkDefinition, type SimulateNetworkResult,
+} from '../../network/index.js';
 import { readMatrixFile } from '../npy.js';
 import { countOption, numberOption, seedOption } from '../options.js';
 
@@ -26,7 +28,7 @@ interface NetworkCliOptions {
 }
 
 /** Seconds per unit of `--time-unit`. */
-const TIME_UNITS: Record<string, number> = { ms: 1e-3, s: 1 };
+const TIME_UNITS = NETWORK_TIME_UNITS;
 
 /**
  * Read a network file: validate it, then load every weight given as a `.npy` path (relative paths
@@ -49,7 +51,14 @@ export async function loadNetworkFile(path: string): Promise<Network> {
   const projections = await Promise.all((net.projections ?? []).map(async (p, k) => {
     if (typeof p.weights !== 'string') return p;
     const file = resolve(dirname(path), p.weights);
-    const m = await readMatrixFile(file, { ranks: [2, 3] });
+    let m: Awaited<ReturnType<typeof readMatrixFile>>;
+    try {
+      m = await readMatrixFile(file, { ranks: [2, 3] });
+    } catch (err) {
+      // The file's own error says what is wrong with it; the field says where the user named it.
+      if (err instanceof InputError) throw new InputError(`${path}: projections[${k}].weights: cannot read "${p.weights}": ${err.message.replace(/^cannot read \S+: /, '')}`);
+      throw err;
+    }
     const rows = net.populations[p.to]?.size;
     const cols = net.populations[p.from]?.size;
     const [a, b] = m.shape.slice(-2);
@@ -59,34 +68,6 @@ export async function loadNetworkFile(path: string): Promise<Network> {
     return { ...p, weights: { kind: 'dense' as const, data: m.data, perTrial: m.shape.length === 3 } };
   }));
   return defineNetwork({ ...net, projections } as NetworkDefinition);
-}
-
-/** The `--json` summary: settings, then per population size, spikes, rate and end-of-run mean/var. */
-export function networkSummary(run: SimulateNetworkResult, timeUnit: string, seconds: number) {
-  const duration = run.steps * run.dt;
-  return {
-    network: run.network.name,
-    trials: run.trials,
-    steps: run.steps,
-    dt: run.dt,
-    seed: run.seed,
-    timeUnit,
-    duration,
-    seconds,
-    nonFiniteTrials: run.nonFinite,
-    populations: Object.fromEntries(Object.values(run.populations).map((p) => {
-      let spikes = 0;
-      for (const c of p.spikeCounts) spikes += c;
-      return [p.name, {
-        size: p.size,
-        spikes,
-        rateHz: spikes / (p.size * run.trials * duration * TIME_UNITS[timeUnit]!),
-        mean: p.stats?.mean ?? {},
-        var: p.stats?.var ?? {},
-        ...(p.spikes.overflow ? { spikeRecordsOverflowed: true } : {}),
-      }];
-    })),
-  };
 }
 
 async function writeOutputs(dir: string, run: SimulateNetworkResult, timeUnit: string): Promise<string[]> {

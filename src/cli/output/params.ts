@@ -4,9 +4,9 @@
  * experiment's declaration (`min`, `above`, `max`, `integer`); both are checked here, through the
  * schemas of src/core/validate.ts, so a bad value is reported by the parameter's own name.
  */
-import { finiteNumber, numberText, parseInput, wholeNumber, z } from '../../core/validate.js';
+import { numberText, parseInput, z } from '../../core/validate.js';
 import { InputError } from '../../gpu/errors.js';
-import type { Experiment, ExperimentParam, ParamValue } from '../../models/experiment.js';
+import { paramNumberSchema, type Experiment, type ExperimentParam, type ParamValue } from '../../models/experiment.js';
 
 /** How a parameter is written on the command line. */
 export type ParamKind = 'number' | 'string' | 'boolean' | 'number[]';
@@ -20,18 +20,12 @@ export function paramKind(param: ExperimentParam): ParamKind {
   return 'string';
 }
 
-/** The schema of one number of `param` (its bounds and integrality). */
-function numberSchema(param: ExperimentParam): z.ZodNumber {
-  const bounds = { min: param.min, above: param.above, max: param.max };
-  return param.integer ? wholeNumber(bounds) : finiteNumber(bounds);
-}
-
 const BOOLEAN_TEXT = new Map([['true', true], ['yes', true], ['1', true], ['on', true], ['false', false], ['no', false], ['0', false], ['off', false]]);
 
 /** The schema of the text given for `param` on the command line. */
 function textSchema(param: ExperimentParam): z.ZodType<ParamValue, string> {
   const kind = paramKind(param);
-  if (kind === 'number') return numberText(numberSchema(param));
+  if (kind === 'number') return numberText(paramNumberSchema(param));
   if (kind === 'boolean') {
     return z
       .string()
@@ -55,7 +49,7 @@ export function parseParamValue(experiment: string, name: string, param: Experim
   }
   if (kind === 'number[]') {
     // Each item is checked on its own, so the message quotes the item as written.
-    const one = numberText(numberSchema(param));
+    const one = numberText(paramNumberSchema(param));
     return text.split(',').map((item, i) => parseInput(one, item, experiment, () => `--${name} (item ${i + 1})`));
   }
   return parseInput(textSchema(param), text, experiment, () => `--${name}`);

@@ -2,7 +2,7 @@
  * The lab end to end: builds it with Vite's API (as `npm run build:lab` does), serves dist-lab/ with
  * Vite's preview server (a plain static host), and drives headless Chromium (puppeteer-core, WebGPU
  * on SwiftShader) through every page. Numbers the page reports are checked against exact results
- * and against `simulate` run here in Node with the same seed. Screenshots go to test-artifacts/lab/.
+ * and against `simulate` / `simulateNetwork` run here in Node with the same seed. Screenshots go to test-artifacts/lab/.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +16,8 @@ import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, modelFromJSON, simulate, type Context } from '../../../src/index.js';
 import { experiments } from '../../../src/models/registry.js';
+import { networkSummary, simulateNetwork, type NetworkSummary } from '../../../src/network/index.js';
+import { loadNetworkFile } from '../../../src/cli/commands/network.js';
 import { finalMoments } from '../../../lab/ensemble.js';
 import { batchSize, TRIAL_RANGES } from '../../../lab/worker-plan.js';
 import type { ResultSummary } from '../../../lab/protocol.js';
@@ -27,6 +29,7 @@ const config = join(root, 'lab/vite.config.ts');
 const artifacts = join(root, 'test-artifacts/lab');
 const execFileAsync = promisify(execFile);
 const ouText = readFileSync(join(root, 'examples/models/ou.json'), 'utf8');
+const cubaText = readFileSync(join(root, 'examples/networks/cuba.json'), 'utf8');
 
 let server: PreviewServer;
 let browser: Browser;
@@ -66,6 +69,21 @@ async function resultJSON(page: Page, timeout: number): Promise<ResultSummary> {
   return JSON.parse(await page.$eval('#result-json', (el) => el.textContent ?? '')) as ResultSummary;
 }
 
+/** Records the page's long tasks in `window.longTasks` from the start. */
+const observeLongTasks = async (p: Page): Promise<void> => void await p.evaluateOnNewDocument(() => {
+  const w = window as unknown as { longTasks: { start: number; duration: number }[] };
+  w.longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) w.longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+});
+
+const networkHash = (network: string, s: { trials: number; steps: number; dt: number; seed: number; timeUnit: string; rateBinSteps: number }, run: boolean): string => {
+  const p = new URLSearchParams({ network, trials: String(s.trials), steps: String(s.steps), dt: String(s.dt), seed: String(s.seed), timeUnit: s.timeUnit, rateBin: String(s.rateBinSteps) });
+  if (run) p.set('run', '1');
+  return `#${p}`;
+};
+
 const shot = (page: Page, name: string): Promise<unknown> => page.screenshot({ path: join(artifacts, `${name}.png`) as `${string}.png`, fullPage: true });
 
 const hashOf = (model: string, s: { trials: number; steps: number; dt: number; seed: number; integrator: string }, run: boolean): string => {
@@ -89,12 +107,12 @@ afterAll(async () => {
 
 describe('lab', () => {
   it('every page loads with no console error and shows the adapter', async () => {
-    const pages = ['index.html', ...experiments.map((e) => `experiments.html#${e.name}`), 'bench.html'];
+    const pages = ['index.html', ...experiments.map((e) => `experiments.html#${e.name}`), 'network.html', 'bench.html'];
     for (const path of pages) {
       const { page, errors } = await open(path);
       const adapter = await adapterReady(page);
       expect(adapter, path).not.toMatch(/^no GPU/);
-      await shot(page, path === 'index.html' ? 'playground' : path === 'bench.html' ? 'bench' : `experiment-${path.split('#')[1]}`);
+      await shot(page, path === 'index.html' ? 'playground' : path === 'bench.html' ? 'bench' : path === 'network.html' ? 'network' : `experiment-${path.split('#')[1]}`);
       expect(errors, path).toEqual([]);
       await page.close();
     }
@@ -299,6 +317,126 @@ describe('lab', () => {
     } finally {
       ctx.destroy();
     }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the network page: a link with &run=1 runs CUBA, draws it live, and #result-json is `wgneuro network --json` of the same seed; downloads; no long task', async () => {
+    const settings = { trials: 2, steps: 120, dt: 0.1, seed: 5, timeUnit: 'ms', rateBinSteps: 20 };
+    const { page, errors } = await open(`network.html${networkHash(cubaText, settings, true)}`, observeLongTasks);
+    const result = await resultJSON(page, 120_000) as unknown as NetworkSummary & { partial: boolean };
+    await shot(page, 'network-cuba');
+    expect(errors).toEqual([]);
+    expect(result).toMatchObject({ network: 'cuba', trials: 2, steps: 120, dt: 0.1, seed: 5, timeUnit: 'ms', partial: false, nonFiniteTrials: 0 });
+    // The same run in Node (Dawn) through the CLI's own loader and summary.
+    const ctx: Context = await createContext();
+    let node: NetworkSummary;
+    try {
+      const net = await loadNetworkFile(join(root, 'examples/networks/cuba.json'));
+      const run = await simulateNetwork(ctx, net, { trials: 2, steps: 120, dt: 0.1, seed: 5, record: { final: false } });
+      node = networkSummary(run, 'ms', 0);
+    } finally {
+      ctx.destroy();
+    }
+    // Spike counts are compared exactly: both sides run the same WGSL with the same Philox keys on
+    // SwiftShader, so every threshold decision is the same float32 comparison; a count that differs
+    // would be a real divergence, not rounding. Rates are spikes over the same float64 denominator.
+    // End-of-run means/variances come from a float32 GPU reduction: equal to 1e-6 relative.
+    for (const [name, p] of Object.entries(node.populations)) {
+      const got = result.populations[name]!;
+      expect(got.spikes, name).toBe(p.spikes);
+      expect(got.rateHz, name).toBe(p.rateHz);
+      expect(p.spikes, name).toBeGreaterThan(0);
+      for (const v of Object.keys(p.mean)) {
+        expect(Math.abs(got.mean[v]! - p.mean[v]!), `${name}.${v}`).toBeLessThanOrEqual(1e-6 * (Math.abs(p.mean[v]!) + Math.sqrt(p.var[v]!)));
+        expect(Math.abs(got.var[v]! - p.var[v]!), `${name}.${v}`).toBeLessThanOrEqual(1e-5 * p.var[v]! + 1e-12);
+      }
+    }
+    // Live: plots drawn while running (and once more at the end), a raster and a rate per population.
+    const lab = await page.evaluate(() => {
+      const w = window as unknown as { longTasks: { start: number; duration: number }[]; wgneuroLab: { runTimes: { start: number; end: number }[]; liveUpdates(): number } };
+      return { longTasks: w.longTasks, runTimes: w.wgneuroLab.runTimes, live: w.wgneuroLab.liveUpdates() };
+    });
+    expect(lab.live).toBeGreaterThanOrEqual(1);
+    expect(await page.$$eval('#network-plots .uplot', (els) => els.length)).toBe(2 * Object.keys(node.populations).length);
+    const [span] = lab.runTimes;
+    expect(span!.end).toBeGreaterThan(span!.start);
+    expect(lab.longTasks.filter((t) => t.start >= span!.start && t.start <= span!.end && t.duration > 200)).toEqual([]);
+    // Downloads: the summary, every spike record, the rates [population, trial, bin] in Hz.
+    const downloads = mkdtempSync(join(tmpdir(), 'wgneuro-lab-'));
+    const cdp = await page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    for (const id of ['#dl-json', '#dl-spikes', '#dl-rates']) await page.click(id);
+    const stem = `wgneuro-network-seed${settings.seed}`;
+    await expect.poll(() => readdirSync(downloads).sort(), { timeout: 10_000 }).toEqual([`${stem}-rates.npy`, `${stem}-spikes.csv`, `${stem}.json`]);
+    const saved = JSON.parse(readFileSync(join(downloads, `${stem}.json`), 'utf8')) as NetworkSummary & { rateHz: { name: string }[] };
+    expect(saved.populations).toEqual(result.populations);
+    expect(saved.rateHz.map((r) => r.name)).toEqual(['E', 'I']);
+    const csv = readFileSync(join(downloads, `${stem}-spikes.csv`), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('population,trial,neuron,step,t');
+    expect(csv.length - 1).toBe(node.populations.E!.spikes + node.populations.I!.spikes);
+    const rates = parse(new Uint8Array(readFileSync(join(downloads, `${stem}-rates.npy`))).buffer);
+    expect(rates.shape).toEqual([2, settings.trials, settings.steps / settings.rateBinSteps]);
+    const binSeconds = settings.rateBinSteps * settings.dt * 1e-3;
+    const eSpikes = Array.from(rates.data as Float32Array).slice(0, rates.shape[1]! * rates.shape[2]!).reduce((a, r) => a + r * 3200 * binSeconds, 0);
+    expect(Math.round(eSpikes)).toBe(node.populations.E!.spikes);
+    rmSync(downloads, { recursive: true, force: true });
+    await page.close();
+  });
+
+  it('the network page runs the rate example with its .npy weights as the CLI does', async () => {
+    const rateText = readFileSync(join(root, 'examples/networks/rate.json'), 'utf8');
+    const settings = { trials: 3, steps: 200, dt: 0.01, seed: 9, timeUnit: 's', rateBinSteps: 50 };
+    const { page, errors } = await open(`network.html${networkHash(rateText, settings, true)}`);
+    const result = await resultJSON(page, 60_000) as unknown as NetworkSummary;
+    const ctx: Context = await createContext();
+    try {
+      const run = await simulateNetwork(ctx, await loadNetworkFile(join(root, 'examples/networks/rate.json')), { trials: 3, steps: 200, dt: 0.01, seed: 9, record: { final: false } });
+      const node = networkSummary(run, 's', 0);
+      const [m, v] = [node.populations.R!.mean.x!, node.populations.R!.var.x!];
+      expect(Math.abs(result.populations.R!.mean.x! - m)).toBeLessThanOrEqual(1e-6 * (Math.abs(m) + Math.sqrt(v)));
+      expect(Math.abs(result.populations.R!.var.x! - v)).toBeLessThanOrEqual(1e-5 * v);
+    } finally {
+      ctx.destroy();
+    }
+    await shot(page, 'network-rate');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the network page marks an invalid network inline and starts no GPU work; cancel keeps a partial run, labelled', async () => {
+    const { page, errors } = await open('network.html');
+    await adapterReady(page);
+    const setText = (text: string): Promise<void> => page.evaluate((t) => {
+      const { editor } = (window as unknown as { wgneuroLab: { editor: { state: { doc: { length: number } }; dispatch(tr: unknown): void } } }).wgneuroLab;
+      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: t } });
+    }, text);
+    await setText(cubaText.replace('"target": "gi"', '"target": "gz"'));
+    await page.click('#run');
+    await page.waitForSelector('.cm-lintRange-error', { timeout: 10_000 });
+    expect(await page.$$eval('.cm-lintRange-error', (els) => els.map((e) => e.textContent ?? '').join(''))).toBe('"gz"');
+    expect(await page.$eval('#problems', (el) => el.textContent)).toMatch(/^projections\[2\]\.target: got "gz"/);
+    expect(await page.evaluate(() => (window as unknown as { wgneuroLab: { worker: { gpuRequests: number } } }).wgneuroLab.worker.gpuRequests)).toBe(0);
+    await shot(page, 'network-invalid');
+    // A long run, cancelled once the live plots have started: what it reached is kept and labelled.
+    await setText(cubaText);
+    await page.$eval('#steps', (el) => { (el as HTMLInputElement).value = '100000'; });
+    await page.$eval('#trials', (el) => { (el as HTMLInputElement).value = '1'; });
+    await page.click('#run');
+    await page.waitForFunction(() => (window as unknown as { wgneuroLab: { liveUpdates(): number } }).wgneuroLab.liveUpdates() >= 1, { timeout: 60_000, polling: 50 });
+    await page.click('#cancel');
+    const result = await resultJSON(page, 30_000) as unknown as NetworkSummary & { partial: boolean };
+    expect(result).toMatchObject({ partial: true, trials: 1, steps: 100000 });
+    expect(result.populations.E!.spikes).toBeGreaterThan(0);
+    // Rates of a partial run are over the trial-steps it ran.
+    const ranFor = (result as unknown as { trialStepsRun: number }).trialStepsRun;
+    expect(ranFor).toBeGreaterThan(0);
+    expect(ranFor).toBeLessThan(100000);
+    expect(result.populations.E!.rateHz).toBeCloseTo(result.populations.E!.spikes / (3200 * ranFor * 0.1e-3), 9);
+    expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/^cancelled: PARTIAL result of \d+ trial-steps/);
+    expect(await page.$eval('#summary caption', (el) => el.textContent)).toMatch(/^PARTIAL \(cancelled\): 0 of 1 trials/);
+    expect(await page.$eval('#dl-json', (el) => (el as HTMLButtonElement).disabled)).toBe(false);
+    await shot(page, 'network-cancelled');
     expect(errors).toEqual([]);
     await page.close();
   });
