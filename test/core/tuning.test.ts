@@ -64,8 +64,8 @@ describe('tuning: the search on a scripted host', () => {
     const tunable = namedTunable(['a', 'b', 'c']);
     expect(await chooseVariant(host, tunable, { size: 1 }, limits)).toBe('b');
     expect(tunable.trials).toBe(1);
-    // The fallback warms up once untimed... then a, b, c; then the two fastest again.
-    expect(host.timed).toEqual(['a', 'a', 'b', 'c', 'b', 'c']);
+    // The fallback warms up once (untimed), then a, b, c; then two more rounds over the three fastest.
+    expect(host.timed).toEqual(['a', 'a', 'b', 'c', 'b', 'c', 'a', 'b', 'c', 'a']);
     expect(await chooseVariant(host, tunable, { size: 1 }, limits)).toBe('b');
     expect(tunable.trials).toBe(1);
     await chooseVariant(host, tunable, { size: 2 }, limits);
@@ -73,7 +73,7 @@ describe('tuning: the search on a scripted host', () => {
     const report = await tuningReport(host);
     const record = report.records.find((r) => r.shapeClass === 'size1')!;
     expect(record).toMatchObject({ kernel: 'scripted', winner: 'b', fallback: 'a', timed: 'scripted problem', timing: 'scripted' });
-    expect(record.candidates).toEqual([{ variant: 'a', ms: 5, runs: 1 }, { variant: 'b', ms: 2, runs: 2 }, { variant: 'c', ms: 3, runs: 2 }]);
+    expect(record.candidates).toEqual([{ variant: 'a', ms: 5, runs: 3 }, { variant: 'b', ms: 2, runs: 3 }, { variant: 'c', ms: 3, runs: 3 }]);
   });
 
   it('stops at the budget: with 0 ms only the fallback is timed, and it wins', async () => {
