@@ -211,6 +211,11 @@ function envDisables(): boolean {
   return v === 'off' || v === '0' || v === 'false';
 }
 
+/** The `'default'` store of a context: the runtime's store, looked up on first use. */
+interface DeferredStore extends TuningStore {
+  resolve(): Promise<TuningStore>;
+}
+
 /** Resolve a context's tuning options (the store lazily: only a search or a lookup needs it). */
 export function resolveTuning(options: TuningOptions | boolean | undefined): { enabled: boolean; budgetMs: number; store: TuningStore } {
   const o: TuningOptions = typeof options === 'boolean' ? { enabled: options } : (options ?? {});
@@ -225,21 +230,22 @@ export function resolveTuning(options: TuningOptions | boolean | undefined): { e
   else if (chosen === 'default') {
     // Resolved on first use so creating a context never touches the disk or IndexedDB.
     let real: Promise<TuningStore> | undefined;
-    const get = () => (real ??= defaultTuningStore());
-    store = {
-      get location() { return 'default'; },
-      load: async (adapter) => (await get()).load(adapter),
-      save: async (adapter, record) => (await get()).save(adapter, record),
+    const resolve = () => (real ??= defaultTuningStore());
+    const deferred: DeferredStore = {
+      location: 'default',
+      resolve,
+      load: async (adapter) => (await resolve()).load(adapter),
+      save: async (adapter, record) => (await resolve()).save(adapter, record),
     };
-    Object.defineProperty(store, 'resolved', { value: get });
+    store = deferred;
   } else store = chosen;
   return { enabled, budgetMs, store };
 }
 
 /** Where a host's results persist, in words (resolves the default store). */
 export async function tuningLocation(host: Pick<TunerHost, 'tuning'>): Promise<string> {
-  const resolved = (host.tuning.store as { resolved?: () => Promise<TuningStore> }).resolved;
-  return resolved ? (await resolved()).location : host.tuning.store.location;
+  const store = host.tuning.store as Partial<DeferredStore>;
+  return store.resolve ? (await store.resolve()).location : host.tuning.store.location;
 }
 
 // ------------------------------------------------------------------------------ the search
