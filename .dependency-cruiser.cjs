@@ -2,7 +2,7 @@
  * The layer rules of wgneuro, checked by test/node-only/architecture.test.ts (and by
  * `npx depcruise src shaders bench`). Layers point down only:
  *
- *   gpu → core → expr → reference → shaders → linalg / eig / sde / random → network → models → sweep → cli / bench / lab
+ *   gpu → core → expr → reference → shaders → linalg / eig / sde / random → autodiff → network → models → sweep → cli / bench / lab
  *
  * (an arrow reads "is imported by"). src/reference holds the CPU twins of kernels and may import
  * only gpu, core and expr (the equation language, whose JS emitter the twins of mapExpr and of
@@ -20,6 +20,8 @@ const LAYERS = [
   ['reference', '^src/reference/'],
   ['shaders', '^shaders/'],
   ['compute', '^src/(linalg|eig|sde|random)/'],
+  // reverse-mode gradients, Hessian products and optimizers, built on linalg and eig
+  ['autodiff', '^src/autodiff/'],
   ['network', '^src/network/'],
   ['models', '^src/models/'],
   ['sweep', '^src/sweep/'],
@@ -84,7 +86,8 @@ module.exports = {
     enhancedResolveOptions: {
       extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
       exportsFields: ['exports'],
-      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      // 'wgneuro-source' resolves package.json "imports" ('#device') to the TypeScript sources.
+      conditionNames: ['wgneuro-source', 'import', 'require', 'node', 'default', 'types'],
     },
   },
 };

@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { puppeteerCommands, puppeteerProvider } from './test/browser/puppeteer-provider.js';
 
@@ -61,8 +62,15 @@ const include = ['test/**/*.test.ts'];
 // SwiftShader runs kernels on the CPU: tests are small, but give slow machines room.
 const testTimeout = 120_000;
 
+// package.json "imports" maps '#device' to dist/ for the published package; the `wgneuro-source`
+// condition sends the demo page and the tests to the TypeScript sources instead (Dawn in Node, the
+// browser stand-in in Chromium).
+const source = 'wgneuro-source';
+
 export default defineConfig({
   server: { fs: { strict: false } },
+  resolve: { conditions: [source, ...defaultClientConditions] },
+  ssr: { resolve: { conditions: [source, ...defaultServerConditions] } },
   // Pre-bundle the CommonJS/ESM dependencies the browser tests import, so Vite does not discover
   // them mid-run on a fresh cache and reload the page under a running test file.
   optimizeDeps: { include: ['ml-matrix', 'jsep', 'wgsl-preprocessor/wgsl-preprocessor.js'] },

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
 import { build, preview } from 'vite';
-import { CHROMIUM_WEBGPU_FLAGS, findChromium } from '../test/browser/puppeteer-provider.js';
+import { CHROMIUM_WEBGPU_FLAGS, findChromium } from './chromium.js';
 
 /** The checkout: the nearest folder above this module with lab/vite.config.ts (from bench/ or a compiled dist/bench/). */
 function repoRoot(): string {

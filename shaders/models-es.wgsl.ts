@@ -1,11 +1,11 @@
 /**
- * Gaussian-smoothing ("SONG", OpenAI-ES-type) gradient estimation and Adam, for training by
+ * Gaussian-smoothing ("SONG", OpenAI-ES-type) gradient estimation, for training by
  * forward passes only (Hazelden et al., arXiv:2311.10869; SEEDS.md §6.3–6.6):
  *
  * - `es_perturb`: θ_s = θ + σ z_s for s = 1 … S−1 and θ_0 = θ (ε_0 = 0), from standard normals z.
  * - `es_gradient`: ĝ_i = Σ_{s≥1} (L_s − L_0) σ z_si / ((S − 1) σ²), the Monte-Carlo form of
  *   ∇L_σ(θ) = E[L(θ + ε) ε]/σ² with the unperturbed loss as baseline (E[ε] = 0 keeps it unbiased).
- * - `adam`: Kingma & Ba (2015), Algorithm 1, bias corrections folded into the step size.
+ * (Adam, which the ES trainers use on the estimate, is in shaders/optim.wgsl.ts.)
  *
  * Float64 twins: src/models/es/reference.ts.
  */
@@ -68,39 +68,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     acc += (losses[s] - base) * z[s * params.dim + i];
   }
   grad[i] = acc * params.inv_sigma / f32(params.samples - 1u);
-}
-`;
-}
-
-export const adamParams = uniformLayout({
-  count: 'u32', // parameters
-  step_size: 'f32', // lr · √(1 − β₂ᵗ)/(1 − β₁ᵗ)
-  beta1: 'f32', // first-moment decay
-  beta2: 'f32', // second-moment decay
-  epsilon_hat: 'f32', // ε · √(1 − β₂ᵗ), the denominator's guard after folding the corrections
-});
-
-export function adamWGSL(): string {
-  return wgsl`
-${WGSL_LINEAR_INDEX}
-${adamParams.wgslStruct('Params')}
-override WG_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;               // step size and decays
-@group(0) @binding(1) var<storage, read> grad: array<f32>;        // gradient g
-@group(0) @binding(2) var<storage, read_write> theta: array<f32>; // parameters, updated in place
-@group(0) @binding(3) var<storage, read_write> moments: array<f32>; // m then v, 2 × count
-
-@compute @workgroup_size(WG_SIZE)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i = wg_linear_index(wid, nwg) * WG_SIZE + lid.x;
-  if (i >= params.count) { return; }
-  let g = grad[i];
-  let m = params.beta1 * moments[i] + (1.0 - params.beta1) * g;
-  let v = params.beta2 * moments[params.count + i] + (1.0 - params.beta2) * g * g;
-  moments[i] = m;
-  moments[params.count + i] = v;
-  theta[i] -= params.step_size * m / (sqrt(v) + params.epsilon_hat);
 }
 `;
 }

@@ -37,8 +37,15 @@ export {
   powerIteration, type PowerOptions, type PowerResult,
   subspaceIteration, type SubspaceOptions,
   jacobiEigBatched, type JacobiOptions, type JacobiResult, type JacobiVariant,
-  EigConvergenceError, type MatrixInput, type MatrixShape,
+  EigConvergenceError, type LinearOperator, type MatrixInput, type MatrixShape,
 } from './eig/index.js';
+export {
+  createTape, Tape, Var, type GradOptions, type OpRecord, type TapeNode,
+  rnnStep, rnnRollout, type RateRNNOptions, type RateRNNWeights,
+  hessianOperator, hvp, hessianEigenvalues, hutchinsonTrace, rademacherProbes, type HessianOperator, type HutchinsonOptions, type HutchinsonResult,
+  createAdam, createSGD, createOptimizer, type AdamOptimizer, type AdamOptions, type SGDOptions, type TensorOptimizer, type OptimizerOptions, type ParameterOptimizer,
+  leafValues, replayReference, finiteDifferenceGradient, finiteDifferenceHessian,
+} from './autodiff/index.js';
 export {
   defineSDE, defineLangevin, modelFromJSON,
   type SDEDefinition, type LangevinDefinition, type SDEModel, type ModelJS, type UserFunction,
@@ -68,7 +75,8 @@ export {
   rsnExperiment, createScoreModel, createDsmTrainer, trainScoreModel, evaluateScore, noiseLevels, sampleReservoir, noiseMap,
   trainSamplerOnly, sampleSamplerOnly, samplerOnlyModel, mixtureScore, emStationaryCovariance,
   type RsnResult, type GpuScoreModel, type ScoreModel, type TrainScoreOptions, type ReservoirSampleOptions, type SamplerOnlyNetwork,
-  createSmoothingEstimator, createAdam, type SmoothingEstimator, type SmoothingEstimatorOptions, type AdamOptimizer, type AdamOptions,
+  createSmoothingEstimator, type SmoothingEstimator, type SmoothingEstimatorOptions,
+  richLazyExperiment, type RichLazyResult, type RichLazyRun,
   nodeSpiralExperiment, trainSpiral, createSpiralLoss, spiralTrajectory, spiralLossReference,
   type NodeSpiralResult, type TrainSpiralOptions, type SpiralLossKernel,
   shaping1DExperiment, shaping2DExperiment, type Shaping1DResult, type Shaping1DImage, type Shaping2DResult, type Shaping2DRun,
@@ -76,6 +84,11 @@ export {
   pyramidBand, steerableMasks, type PyramidBandOptions, type SteerableMasks, type SteerableOptions,
   columnMoments, histogram2d, mutualInformation, zcaWhiten, type ColumnMoments, type Histogram2D,
   loadImage, centreCrop, lumaFromRGBA, decodeImageBytes, decodeImageBrowser, BUNDLED_IMAGES, type GreyImage,
+  loadMnist, splitMnist, seededPermutation, labelCounts, mnistTensors, MNIST_SIDE, MNIST_PIXELS, MNIST_CLASSES,
+  type MnistDigits, type MnistSplit, type MnistSplitOptions, type MnistTensors, type LoadMnistOptions,
+  krotovHopfieldExperiment, createKhLayer, trainKhLayer, hiddenFeatures, createSoftmaxLoss, trainSoftmaxReadout, evaluateSoftmaxReadout,
+  khUpdateRef, softmaxGradientRef,
+  type KrotovHopfieldResult, type KhLayer, type KhLayerOptions, type TrainKhOptions, type KhEpochPoint, type FeatureStats, type SoftmaxLoss,
 } from './models/index.js';
 export {
   parseSweepPlan, planHash, planSize, parseShard, shardRange, prepareSweep, runShard, mergeShards, checkCoverage,

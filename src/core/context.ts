@@ -118,6 +118,7 @@ export async function createContext(options: ContextOptions = {}): Promise<Conte
 }
 
 export class Context {
+  readonly device: GPUDevice;
   readonly info: ContextInfo;
   /** Whether `destroy()` also destroys the device (only when this context created it). */
   readonly ownsDevice: boolean;
@@ -138,13 +139,14 @@ export class Context {
   #timingDepth = 0;
 
   constructor(
-    readonly device: GPUDevice,
+    device: GPUDevice,
     adapter: GPUAdapter | null,
     runtime: string,
     attempts: string[],
     ownsDevice: boolean,
     options: ContextOptions = {},
   ) {
+    this.device = device;
     this.ownsDevice = ownsDevice;
     this.maxDispatchesPerSubmit = options.maxDispatchesPerSubmit ?? DEFAULT_MAX_DISPATCHES_PER_SUBMIT;
     try {

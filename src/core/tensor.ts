@@ -41,14 +41,20 @@ export interface TensorOwner {
 export class Tensor<D extends DType = DType> {
   #destroyed = false;
 
+  readonly ctx: TensorOwner;
+  readonly buffer: GPUBuffer;
+  readonly shape: readonly number[];
+  readonly dtype: D;
+  readonly label: string;
+
   /** Use `ctx.tensor(...)` to create one. */
-  constructor(
-    readonly ctx: TensorOwner,
-    readonly buffer: GPUBuffer,
-    readonly shape: readonly number[],
-    readonly dtype: D,
-    readonly label: string,
-  ) {}
+  constructor(ctx: TensorOwner, buffer: GPUBuffer, shape: readonly number[], dtype: D, label: string) {
+    this.ctx = ctx;
+    this.buffer = buffer;
+    this.shape = shape;
+    this.dtype = dtype;
+    this.label = label;
+  }
 
   /** Number of elements. */
   get size(): number {

@@ -1,11 +1,12 @@
 /**
- * Node-only: tuning results in a JSON file under the user's cache directory. Imported lazily by
- * `tuning.ts` through a variable specifier, so browser bundles never see `node:fs`.
+ * Node-only: tuning results in a JSON file under the user's cache directory. `tuning.ts` reaches it
+ * through the `#tuning-store` import, which resolves here only under the `node` condition (browser
+ * builds get `tuning-unavailable.ts`), so web bundles never see `node:fs`.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { TuningRecord, TuningStore } from './tuning.js';
+import type { TuningRecord, TuningStore } from './tuning-types.js';
 
 /**
  * The cache directory: `$WGNEURO_CACHE_DIR`, else `$XDG_CACHE_HOME/wgneuro`, else

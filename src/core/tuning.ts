@@ -13,15 +13,10 @@
  * same bits on every machine turn tuning off and get each kernel's fixed default variant.
  */
 
-/** A persistent home for tuning results (see {@link TuningOptions.store}). */
-export interface TuningStore {
-  /** Where the results live, for reports (a file path, `'IndexedDB wgneuro/tuning'`, `'memory'`). */
-  readonly location: string;
-  /** Every record kept for this adapter (keyed by `kernel|shapeClass`). */
-  load(adapterKey: string): Promise<Record<string, TuningRecord>>;
-  /** Keep one record (merged with what other processes may have written meanwhile). */
-  save(adapterKey: string, record: TuningRecord): Promise<void>;
-}
+import { fileTuningStore } from '#tuning-store';
+import type { TuningCandidate, TuningRecord, TuningStore } from './tuning-types.js';
+
+export type { TuningCandidate, TuningRecord, TuningStore } from './tuning-types.js';
 
 /** How a context tunes kernels. */
 export interface TuningOptions {
@@ -42,40 +37,6 @@ export interface TuningOptions {
    * (this process only), or a store of your own. Default `'default'`.
    */
   store?: 'default' | 'memory' | TuningStore;
-}
-
-/** One candidate's measurement in a {@link TuningRecord}. */
-export interface TuningCandidate {
-  /** The variant's id (see {@link Tunable.key}). */
-  variant: string;
-  /** Fastest measured time in ms; undefined when the budget ran out before it was timed. */
-  ms?: number;
-  /** Runs timed. */
-  runs: number;
-}
-
-/** The outcome of one search: what was timed and what won. */
-export interface TuningRecord {
-  /** Kernel family, e.g. `'gemm'`. */
-  kernel: string;
-  /** Problem class the winner serves, e.g. `'nn m≤1024 n≤1024 k≤1024 b1'`. */
-  shapeClass: string;
-  /** The problem that was timed (the class's representative), in words. */
-  timed: string;
-  /** Candidates in the order tried; the first is the default variant. */
-  candidates: TuningCandidate[];
-  /** Id of the fastest candidate. */
-  winner: string;
-  /** Id of the default variant (used when tuning is off). */
-  fallback: string;
-  /** Wall-clock ms the search took, compilation included. */
-  tuningMs: number;
-  /** Budget the search ran under. */
-  budgetMs: number;
-  /** `'timestamp-query'` or `'wall-clock'`. */
-  timing: string;
-  /** ISO date of the search. */
-  date: string;
 }
 
 /** What a tuner needs from a context (structural, so this module does not import the context). */
@@ -192,12 +153,9 @@ export function defaultTuningStore(): Promise<TuningStore> {
     const g = globalThis as { indexedDB?: IDBFactory; process?: { versions?: { node?: string } }; window?: unknown; WorkerGlobalScope?: unknown };
     // A page or a Worker first (test runners may shim `process` there), as src/gpu/acquire.ts does.
     if (g.indexedDB && (g.window !== undefined || g.WorkerGlobalScope !== undefined)) return indexedDbStore(g.indexedDB);
-    if (g.process?.versions?.node) {
-      // A variable specifier keeps bundlers from following this Node-only import (as src/gpu does).
-      const nodeModule = './tuning-node.js';
-      const { fileTuningStore } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('./tuning-node.js');
-      return fileTuningStore();
-    }
+    // '#tuning-store' (package.json "imports") is the disk store under the `node` condition and a
+    // stand-in that keeps nothing elsewhere, as src/gpu does with '#device'.
+    if (g.process?.versions?.node) return fileTuningStore();
     if (g.indexedDB) return indexedDbStore(g.indexedDB);
     return memoryStore();
   })();

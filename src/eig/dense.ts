@@ -34,7 +34,7 @@ export function smallEig(h: Float64Array, m: number, symmetric: boolean): SmallP
   for (let j = 0; j < m; j++) {
     const vr = new Float64Array(m);
     const vi = new Float64Array(m);
-    if (!symmetric && im[j]! !== 0) {
+    if (!symmetric && im[j] !== 0) {
       // JAMA stores a complex pair as columns j (real part) and j+1 (imaginary part) for re + i·im, im > 0.
       const sign = im[j]! > 0 ? 1 : -1;
       const cr = im[j]! > 0 ? j : j - 1;

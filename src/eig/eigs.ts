@@ -19,7 +19,7 @@ import type { Tensor } from '../core/tensor.js';
 import { count, dottedName, finiteNumber, flag, oneOf, parseInput, seedSchema, z } from '../core/validate.js';
 import { InputError } from '../gpu/errors.js';
 import { realBasis, smallEig, sortByWhich, takeWithoutSplitting, type SmallPair, type Which } from './dense.js';
-import { EigConvergenceError, isTensor, resolveMatrix, startVectors, type MatrixInput, type MatrixShape } from './input.js';
+import { EigConvergenceError, isTensor, resolveMatrix, startVectors, type LinearOperator, type MatrixInput, type MatrixShape } from './input.js';
 import { KrylovOps, type Basis } from './ops.js';
 import { matmulDense } from '../reference/dense.js';
 
@@ -120,11 +120,12 @@ function resolveOptions(options: EigsOptions, n: number): Resolved {
 
 /**
  * The `k` eigenvalues of one n × n matrix selected by `which` (see `EigsOptions` for defaults).
- * `a` is an f32 tensor of shape [n, n] or row-major CPU numbers. Throws `EigConvergenceError`
+ * `a` is an f32 tensor of shape [n, n], row-major CPU numbers, or a {@link LinearOperator} known
+ * only through its products (one product per Krylov step; Hessians through `hvp`). Throws `EigConvergenceError`
  * (with the partial result) when `tol` is not reached within `maxIter` restarts.
  */
-export async function eigs(ctx: Context, a: MatrixInput, options: EigsOptions = {}): Promise<EigsResult> {
-  if (isTensor(a) && a.shape.length === 3 && a.shape[0] !== 1) {
+export async function eigs(ctx: Context, a: MatrixInput | LinearOperator, options: EigsOptions = {}): Promise<EigsResult> {
+  if (!isOperator(a) && isTensor(a) && a.shape.length === 3 && a.shape[0] !== 1) {
     throw new InputError(`eigs: got a batch of ${a.shape[0]} matrices; use eigsBatched`);
   }
   const [result] = await eigsBatched(ctx, a, { ...options, batch: 1 });
@@ -136,15 +137,17 @@ export async function eigs(ctx: Context, a: MatrixInput, options: EigsOptions = 
  * `batch` and `n`): every member runs the same restarted Arnoldi/Lanczos in lockstep, sharing each
  * dispatch, until all have converged. Returns one result per member.
  */
-export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOptions = {}): Promise<EigsResult[]> {
-  const input = resolveMatrix(ctx, a, options, 'eigs');
+export async function eigsBatched(ctx: Context, a: MatrixInput | LinearOperator, options: EigsOptions = {}): Promise<EigsResult[]> {
+  const operator = isOperator(a) ? checkOperator(a, options) : null;
+  const input = operator ? null : resolveMatrix(ctx, a as MatrixInput, options, 'eigs');
   const made: { destroy(): void }[] = [];
   try {
-    const { batch, n } = input;
+    const { batch, n } = input ?? { batch: 1, n: operator!.n };
     const o = resolveOptions(options, n);
     const m = o.m;
     const ops = await KrylovOps.create(ctx);
     made.push(ops);
+    const apply = operator ? operatorProducts(ctx, operator, made) : matrixProducts(ops, input!.tensor);
     const hStride = (m + 1) * m; // H is (m + 1) × m, row-major, leading dimension m
     let v: Basis = { tensor: ctx.tensor([batch, m + 1, n], { label: 'eigs.basis', fill: 0 }), batch, rows: m + 1, n };
     let w: Basis = { tensor: ctx.tensor([batch, m + 1, n], { label: 'eigs.basis2', fill: 0 }), batch, rows: m + 1, n };
@@ -169,7 +172,7 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
     made.push({ destroy: () => transient.forEach((t) => t.destroy()) });
     for (;;) {
       for (let j = p; j < m; j++) {
-        ops.gemv(input.tensor, v, j, j + 1);
+        await apply(v, j, j + 1);
         ops.orthonormalize(v, coef, 0, j + 1, j + 1,
           { tensor: h, ldh: m, stride: hStride, col: j },
           { tensor: h, stride: hStride, index: (j + 1) * m + j });
@@ -218,11 +221,11 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
         }
         break;
       }
-      p = restart(ctx, ops, input.tensor, o, sortedAll, hData, m, hStride, v, w, h, coef, batch, transient);
+      p = await restart(ctx, ops, apply, o, sortedAll, hData, m, hStride, v, w, h, coef, batch, transient);
       [v, w] = [w, v];
     }
 
-    const results = await ritzResults(ctx, ops, input.tensor, v, selected, o, batch, n, m, made);
+    const results = await ritzResults(ctx, ops, apply, v, selected, o, batch, n, m, made);
     results.forEach((r, b) => {
       r.iterations = iterations;
       r.matvecs += matvecs;
@@ -240,8 +243,47 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
     return results;
   } finally {
     for (const x of made) x.destroy();
-    if (input.owned) input.tensor.destroy();
+    if (input?.owned) input.tensor.destroy();
   }
+}
+
+/** Basis rows dst..dst+count ← A · rows src..src+count, for every member of the basis. */
+type Products = (v: Basis, src: number, dst: number, count?: number) => Promise<void>;
+
+/** Products with a matrix (or batch): one batched GEMV dispatch. */
+function matrixProducts(ops: KrylovOps, a: Tensor<'f32'>): Products {
+  return async (v, src, dst, count = 1) => ops.gemv(a, v, src, dst, count);
+}
+
+/**
+ * Products with an operator (batch 1): each basis row is copied into a vector the operator reads,
+ * and its result copied back, so the operator sees plain [n] tensors.
+ */
+function operatorProducts(ctx: Context, operator: LinearOperator, made: { destroy(): void }[]): Products {
+  const x = ctx.tensor([operator.n], { label: 'eigs.operator.x' });
+  const y = ctx.tensor([operator.n], { label: 'eigs.operator.y' });
+  made.push(x, y);
+  const bytes = operator.n * 4;
+  return async (v, src, dst, count = 1) => {
+    const member = (v.first ?? 0) * v.rows;
+    for (let r = 0; r < count; r++) {
+      ctx.encoder().copyBufferToBuffer(v.tensor.buffer, (member + src + r) * bytes, x.buffer, 0, bytes);
+      await operator.apply(x, y);
+      ctx.encoder().copyBufferToBuffer(y.buffer, 0, v.tensor.buffer, (member + dst + r) * bytes, bytes);
+    }
+  };
+}
+
+/** Whether `a` is a {@link LinearOperator} rather than a matrix. */
+function isOperator(a: MatrixInput | LinearOperator): a is LinearOperator {
+  return typeof a === 'object' && a !== null && 'apply' in a && typeof (a as LinearOperator).apply === 'function';
+}
+
+function checkOperator(a: LinearOperator, options: EigsOptions): LinearOperator {
+  if (!Number.isInteger(a.n) || a.n < 1) throw new InputError(`eigs: operator.n: expected a whole number ≥ 1, got ${String(a.n)}`);
+  if ((options.batch ?? 1) !== 1) throw new InputError(`eigs: options.batch: an operator is one matrix; expected 1, got ${options.batch}`);
+  if (options.n !== undefined && options.n !== a.n) throw new InputError(`eigs: options.n = ${options.n} differs from operator.n = ${a.n}`);
+  return a;
 }
 
 /**
@@ -250,9 +292,9 @@ export async function eigsBatched(ctx: Context, a: MatrixInput, options: EigsOpt
  * `keep` would split a conjugate pair; such a member then takes one Arnoldi step on its own, so
  * that all members continue in lockstep from column `keep`.
  */
-function restart(ctx: Context, ops: KrylovOps, a: Tensor<'f32'>, o: Resolved, sortedAll: SmallPair[][], hData: Float32Array,
+async function restart(ctx: Context, ops: KrylovOps, apply: Products, o: Resolved, sortedAll: SmallPair[][], hData: Float32Array,
   m: number, hStride: number, v: Basis, w: Basis, h: Tensor<'f32'>, coef: Tensor<'f32'>, batch: number,
-  made: { destroy(): void }[]): number {
+  made: { destroy(): void }[]): Promise<number> {
   const isPairStart = (sorted: SmallPair[], i: number): boolean =>
     sorted[i]!.im > 0 && i + 1 < sorted.length && sorted[i + 1]!.im < 0;
   // Subspace dimensions each member can keep: cumulative counts that never split a conjugate pair.
@@ -307,19 +349,20 @@ function restart(ctx: Context, ops: KrylovOps, a: Tensor<'f32'>, o: Resolved, so
   made.push(qT);
   ops.combine(v, qT, w, m + 1, keep + 1);
   h.write(hNew);
-  sizes.forEach((p, b) => {
-    if (p === keep) return;
+  for (let b = 0; b < batch; b++) {
+    const p = sizes[b]!;
+    if (p === keep) continue;
     const member: Basis = { ...w, first: b, batch: 1 };
-    ops.gemv(a, member, p, p + 1);
+    await apply(member, p, p + 1);
     ops.orthonormalize(member, coef, 0, p + 1, p + 1,
       { tensor: h, ldh: m, stride: hStride, col: p },
       { tensor: h, stride: hStride, index: (p + 1) * m + p });
-  });
+  }
   return keep;
 }
 
 /** Ritz vectors x = V·y of the selected pairs, A·x on the GPU, explicit residuals on the CPU. */
-async function ritzResults(ctx: Context, ops: KrylovOps, a: Tensor<'f32'>, v: Basis, selected: SmallPair[][],
+async function ritzResults(ctx: Context, ops: KrylovOps, apply: Products, v: Basis, selected: SmallPair[][],
   o: Resolved, batch: number, n: number, m: number, made: { destroy(): void }[]): Promise<EigsResult[]> {
   // Columns per member: vr of each pair, and vi of pairs with im > 0 (its conjugate reuses them).
   const layouts = selected.map((pairs) => {
@@ -350,7 +393,7 @@ async function ritzResults(ctx: Context, ops: KrylovOps, a: Tensor<'f32'>, v: Ba
   const x: Basis = { tensor: ctx.tensor([batch, 2 * c, n], { label: 'eigs.ritz.vectors', fill: Number.NaN }), batch, rows: 2 * c, n };
   made.push(qT, x.tensor);
   ops.combine(v, qT, x, m, c);
-  ops.gemv(a, x, 0, c, c);
+  await apply(x, 0, c, c);
   const data = await x.tensor.read();
   return selected.map((pairs, b) => {
     const { where } = layouts[b]!;

@@ -7,4 +7,4 @@ export { eigs, eigsBatched, type Complex, type EigsOptions, type EigsResult, typ
 export { powerIteration, type PowerOptions, type PowerResult } from './power.js';
 export { subspaceIteration, type SubspaceOptions } from './subspace.js';
 export { jacobiEigBatched, type JacobiOptions, type JacobiResult, type JacobiVariant } from './jacobi.js';
-export { EigConvergenceError, type MatrixInput, type MatrixShape } from './input.js';
+export { EigConvergenceError, type LinearOperator, type MatrixInput, type MatrixShape } from './input.js';

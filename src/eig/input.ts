@@ -10,6 +10,19 @@ import { philoxSequence } from '../reference/philox.js';
 /** A matrix or a batch of matrices: a GPU tensor, or row-major CPU numbers. */
 export type MatrixInput = Tensor<'f32'> | Float32Array | Float64Array | readonly number[];
 
+/**
+ * A symmetric or general n × n matrix known only through its products (a Hessian-vector product,
+ * a composed operator): `apply` records y ← A·x for [n] tensors (it may record any GPU work, and
+ * must not submit-and-wait on its own between calls unless it needs to). `eigs` accepts one in
+ * place of a matrix.
+ */
+export interface LinearOperator {
+  /** Order of the matrix. */
+  readonly n: number;
+  /** Overwrite `y` with A·x (both f32 [n]; `x` must not be modified). */
+  apply(x: Tensor<'f32'>, y: Tensor<'f32'>): Promise<void>;
+}
+
 /** Shape hints for CPU inputs. */
 export interface MatrixShape {
   /** Order of each matrix. Default: inferred (√length for one matrix; tensors: from the shape). */
@@ -70,12 +83,11 @@ export function startVectors(count: number, n: number, seed: number): Float32Arr
 /** Thrown when an iterative eigensolver does not reach its tolerance within its iteration cap. */
 export class EigConvergenceError<R = unknown> extends NumericalError {
   override name = 'EigConvergenceError';
-  constructor(
-    message: string,
-    /** What the solver had when it stopped (values, residuals), for inspection. */
-    readonly partial: R,
-  ) {
+  /** What the solver had when it stopped (values, residuals), for inspection. */
+  readonly partial: R;
+  constructor(message: string, partial: R) {
     super(message);
+    this.partial = partial;
   }
 }
 

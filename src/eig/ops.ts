@@ -33,17 +33,37 @@ export interface Basis {
 
 /** Compiled pipelines of the Krylov building blocks for one context. */
 export class KrylovOps {
+  readonly ctx: Context;
+  private readonly gemvPipe: GPUComputePipeline;
+  private readonly gemv4Pipe: GPUComputePipeline;
+  private readonly gramPipe: GPUComputePipeline;
+  private readonly gram4Pipe: GPUComputePipeline;
+  private readonly projectPipe: GPUComputePipeline;
+  private readonly normalizePipe: GPUComputePipeline;
+  private readonly combinePipe: GPUComputePipeline;
+  private readonly dummy: Tensor<'f32'>;
+
   private constructor(
-    readonly ctx: Context,
-    private readonly gemvPipe: GPUComputePipeline,
-    private readonly gemv4Pipe: GPUComputePipeline,
-    private readonly gramPipe: GPUComputePipeline,
-    private readonly gram4Pipe: GPUComputePipeline,
-    private readonly projectPipe: GPUComputePipeline,
-    private readonly normalizePipe: GPUComputePipeline,
-    private readonly combinePipe: GPUComputePipeline,
-    private readonly dummy: Tensor<'f32'>,
-  ) {}
+    ctx: Context,
+    gemvPipe: GPUComputePipeline,
+    gemv4Pipe: GPUComputePipeline,
+    gramPipe: GPUComputePipeline,
+    gram4Pipe: GPUComputePipeline,
+    projectPipe: GPUComputePipeline,
+    normalizePipe: GPUComputePipeline,
+    combinePipe: GPUComputePipeline,
+    dummy: Tensor<'f32'>,
+  ) {
+    this.ctx = ctx;
+    this.gemvPipe = gemvPipe;
+    this.gemv4Pipe = gemv4Pipe;
+    this.gramPipe = gramPipe;
+    this.gram4Pipe = gram4Pipe;
+    this.projectPipe = projectPipe;
+    this.normalizePipe = normalizePipe;
+    this.combinePipe = combinePipe;
+    this.dummy = dummy;
+  }
 
   static async create(ctx: Context): Promise<KrylovOps> {
     const constants = { WG_SIZE: WG };

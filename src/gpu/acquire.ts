@@ -1,6 +1,7 @@
 /**
  * Acquiring a WebGPU adapter and device in a browser (navigator.gpu) or in Node (Dawn).
  */
+import { requestNodeAdapter } from '#device';
 import { GPUUnavailableError } from './errors.js';
 
 /** Limits we raise to the adapter's maximum instead of taking WebGPU's conservative defaults. */
@@ -34,12 +35,10 @@ export interface AcquiredDevice {
   attempts: string[];
 }
 
-// A page (window) or a dedicated Worker (WorkerGlobalScope) with navigator.gpu; never Node, whose
-// navigator (Node 21+) has no window or WorkerGlobalScope beside it.
-const isBrowser = (): boolean => {
-  const g = globalThis as { navigator?: Navigator; window?: unknown; WorkerGlobalScope?: unknown };
-  return g.navigator !== undefined && 'gpu' in g.navigator && (g.window !== undefined || g.WorkerGlobalScope !== undefined);
-};
+/** A page or a Worker with WebGPU (Node 21+ also defines `navigator`, without `gpu`). */
+const webGPU = (): GPU | undefined => (globalThis.navigator as Navigator | undefined)?.gpu;
+
+const isNode = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 /** Find an adapter, then request a device with raised limits and the optional features present. */
 export async function acquireDevice(options: AcquireOptions = {}): Promise<AcquiredDevice> {
@@ -50,28 +49,30 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Acqui
   if (options.powerPreference) adapterOptions.powerPreference = options.powerPreference;
   if (options.forceFallbackAdapter) adapterOptions.forceFallbackAdapter = true;
 
-  if (isBrowser()) {
+  const gpu = webGPU();
+  if (gpu) {
     runtime = `browser (${navigator.userAgent})`;
-    adapter = await navigator.gpu.requestAdapter(adapterOptions);
+    adapter = await gpu.requestAdapter(adapterOptions);
     attempts.push(`navigator.gpu.requestAdapter(${JSON.stringify(adapterOptions)}): ${adapter ? 'ok' : 'no adapter'}`);
     if (!adapter && !options.forceFallbackAdapter) {
-      adapter = await navigator.gpu.requestAdapter({ ...adapterOptions, forceFallbackAdapter: true });
+      adapter = await gpu.requestAdapter({ ...adapterOptions, forceFallbackAdapter: true });
       attempts.push(`navigator.gpu.requestAdapter({forceFallbackAdapter: true}): ${adapter ? 'ok' : 'no adapter'}`);
     }
     if (!adapter) {
       attempts.push('in Chromium headless, WebGPU needs --enable-unsafe-webgpu (and on Linux often --enable-features=Vulkan)');
     }
-  } else if (typeof process !== 'undefined' && process.versions?.node) {
-    // A variable specifier keeps bundlers from following this Node-only import.
-    const nodeModule = './node.js';
-    const { requestNodeAdapter } = (await import(/* @vite-ignore */ nodeModule)) as typeof import('./node.js');
+  } else if (isNode()) {
+    // '#device' (package.json "imports") is Dawn under the `node` condition and a stand-in without
+    // Node modules elsewhere, so browser bundlers never see Node-only code. It is a static import
+    // (Dawn itself loads lazily inside it), so web bundles get no extra chunk, which IIFE workers
+    // and webpack's worker chunk loading could not split.
     const result = await requestNodeAdapter(adapterOptions);
     adapter = result.adapter;
     runtime = result.runtime;
     attempts.push(...result.attempts);
   } else {
     runtime = 'unknown';
-    attempts.push('neither navigator.gpu nor Node.js is available in this runtime');
+    attempts.push('neither navigator.gpu (page or Worker) nor Node.js is available in this runtime');
   }
   if (!adapter) throw new GPUUnavailableError('No WebGPU adapter found.', attempts);
 

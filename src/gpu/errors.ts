@@ -11,11 +11,10 @@ export class WgneuroError extends Error {
 /** No WebGPU adapter or device could be obtained; `attempts` lists what was tried, in order. */
 export class GPUUnavailableError extends WgneuroError {
   override name = 'GPUUnavailableError';
-  constructor(
-    message: string,
-    readonly attempts: string[],
-  ) {
+  readonly attempts: string[];
+  constructor(message: string, attempts: string[]) {
     super(`${message}\nTried:\n${attempts.map((a) => `  - ${a}`).join('\n')}`);
+    this.attempts = attempts;
   }
 }
 
@@ -32,54 +31,56 @@ export interface ShaderMessage {
 /** A WGSL shader failed to compile; the message shows `label:line:col` and the source line. */
 export class ShaderCompileError extends WgneuroError {
   override name = 'ShaderCompileError';
-  constructor(
-    readonly label: string,
-    readonly messages: ShaderMessage[],
-  ) {
+  readonly label: string;
+  readonly messages: ShaderMessage[];
+  constructor(label: string, messages: ShaderMessage[]) {
     const lines = messages.map(
       (m) => `${label}:${m.line}:${m.column}: ${m.type}: ${m.message}\n    ${m.source.trim()}`,
     );
     super(`WGSL compilation of '${label}' failed:\n${lines.join('\n')}`);
+    this.label = label;
+    this.messages = messages;
   }
 }
 
 /** The GPU rejected an operation (validation error) or ran out of memory; `label` names the work. */
 export class GPUOperationError extends WgneuroError {
   override name = 'GPUOperationError';
-  constructor(
-    readonly label: string,
-    readonly kind: 'validation' | 'out-of-memory' | 'internal' | 'pipeline',
-    detail: string,
-  ) {
+  readonly label: string;
+  readonly kind: 'validation' | 'out-of-memory' | 'internal' | 'pipeline';
+  constructor(label: string, kind: GPUOperationError['kind'], detail: string) {
     super(`${kind} error in '${label}': ${detail}`);
+    this.label = label;
+    this.kind = kind;
   }
 }
 
 /** A requested size exceeds what this device allows, detected before any GPU work. */
 export class LimitError extends WgneuroError {
   override name = 'LimitError';
-  constructor(
-    readonly label: string,
-    readonly limit: string,
-    readonly requested: number,
-    readonly allowed: number,
-    hint = '',
-  ) {
+  readonly label: string;
+  readonly limit: string;
+  readonly requested: number;
+  readonly allowed: number;
+  constructor(label: string, limit: string, requested: number, allowed: number, hint = '') {
     super(
       `'${label}' needs ${limit} = ${requested}, but this device allows at most ${allowed}` +
         (hint ? `. ${hint}` : ''),
     );
+    this.label = label;
+    this.limit = limit;
+    this.requested = requested;
+    this.allowed = allowed;
   }
 }
 
 /** The device was lost (driver reset, destroyed, tab backgrounded); the context is unusable. */
 export class DeviceLostError extends WgneuroError {
   override name = 'DeviceLostError';
-  constructor(
-    readonly reason: string,
-    detail: string,
-  ) {
+  readonly reason: string;
+  constructor(reason: string, detail: string) {
     super(`GPU device lost (${reason}): ${detail || 'no message'}. Create a new context to continue.`);
+    this.reason = reason;
   }
 }
 

@@ -1,13 +1,19 @@
 /**
- * Node-only: loads Dawn through the `webgpu` package. Imported lazily by `acquire.ts` so browser
- * bundles never see it.
+ * Node-only: loads Dawn through the `webgpu` package. `acquire.ts` reaches it through the package's
+ * `#device` import, which resolves here only under the `node` condition (browser builds get
+ * `node-unavailable.ts`), so web bundles never see `node:*` or `webgpu`.
  *
  * Dawn finds no adapter on a machine without a GPU driver, so when none is found we retry on
  * SwiftShader (a CPU Vulkan implementation) by pointing the Vulkan loader at the ICD manifest that
  * Chromium ships. The loader reads `VK_ICD_FILENAMES` when Dawn first initialises Vulkan, which
  * happens inside `create()`, so it must be set before that call.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { NodeAdapterResult } from './node-types.js';
+
+export type { NodeAdapterResult } from './node-types.js';
 
 /** Where Linux distributions and Chromium builds put SwiftShader's Vulkan ICD manifest. */
 const SWIFTSHADER_ICD_CANDIDATES = [
@@ -25,12 +31,6 @@ export function findSwiftShaderIcd(): string | undefined {
   return SWIFTSHADER_ICD_CANDIDATES.find((p) => existsSync(p));
 }
 
-export interface NodeAdapterResult {
-  adapter: GPUAdapter | null;
-  attempts: string[];
-  runtime: string;
-}
-
 type DawnModule = { create(flags: string[]): GPU; globals: Record<string, unknown> };
 
 /**
@@ -38,6 +38,22 @@ type DawnModule = { create(flags: string[]): GPU; globals: Record<string, unknow
  * collected, Dawn tears down the Vulkan instance under live devices and the process crashes.
  */
 let dawnInstance: GPU | undefined;
+
+/**
+ * SwiftShader's Vulkan driver prints "XDG_RUNTIME_DIR is invalid or not set" on stderr when the
+ * variable is unset (it probes for a Wayland display). Give it a private directory before Dawn
+ * loads so library users' output stays clean; a set value is left alone.
+ */
+function ensureXdgRuntimeDir(): void {
+  if (process.env.XDG_RUNTIME_DIR) return;
+  try {
+    const dir = join(tmpdir(), `wgneuro-xdg-${userInfo().uid}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  } catch {
+    // Only a cosmetic warning depends on it; an unwritable tmpdir must not stop the GPU.
+  }
+}
 
 /** Request an adapter from Dawn, falling back to SwiftShader; reports every attempt made. */
 export async function requestNodeAdapter(options: GPURequestAdapterOptions): Promise<NodeAdapterResult> {
@@ -64,11 +80,15 @@ export async function requestNodeAdapter(options: GPURequestAdapterOptions): Pro
     if (icd) process.env.VK_ICD_FILENAMES = icd;
   }
 
+  ensureXdgRuntimeDir();
   let dawn: DawnModule;
   try {
     dawn = (await import('webgpu')) as unknown as DawnModule;
   } catch (err) {
-    attempts.push(`import of the 'webgpu' package (Dawn for Node) failed: ${(err as Error).message}`);
+    attempts.push(
+      `import of the 'webgpu' package (Dawn for Node) failed: ${(err as Error).message}. ` +
+        'In Node, wgneuro needs it beside it: npm install webgpu',
+    );
     return { adapter: null, attempts, runtime: 'node' };
   }
   Object.assign(globalThis, dawn.globals);

@@ -1,4 +1,4 @@
-/** models: the experiments (lif-rate, whitening, ei-motifs, morris-lecar-fi, rsn, node-spiral, shaping-1d/2d), each with its theory and CPU twin beside it; es: the evolution-strategies estimator. */
+/** models: the experiments (lif-rate, whitening, ei-motifs, morris-lecar-fi, rsn, node-spiral, shaping-1d/2d, krotov-hopfield), each with its theory and CPU twin beside it; es: the evolution-strategies estimator. */
 export {
   lifRateExperiment, type LifRatePoint, type LifRateResult,
   lifModel, simulateLif, type SimulateLifOptions,
@@ -39,3 +39,13 @@ export {
   columnMoments, histogram2d, mutualInformation, zcaWhiten, type ColumnMoments, type Histogram2D,
   loadImage, centreCrop, lumaFromRGBA, decodeImageBytes, decodeImageBrowser, BUNDLED_IMAGES, type GreyImage,
 } from './shaping/index.js';
+export {
+  loadMnist, splitMnist, seededPermutation, labelCounts, mnistTensors, MNIST_SIDE, MNIST_PIXELS, MNIST_CLASSES,
+  type MnistDigits, type MnistSplit, type MnistSplitOptions, type MnistTensors, type LoadMnistOptions,
+} from './mnist/index.js';
+export {
+  krotovHopfieldExperiment, createKhLayer, trainKhLayer, hiddenFeatures, createSoftmaxLoss, trainSoftmaxReadout, evaluateSoftmaxReadout,
+  khUpdateRef, softmaxGradientRef,
+  type KrotovHopfieldResult, type KhLayer, type KhLayerOptions, type TrainKhOptions, type KhEpochPoint, type FeatureStats, type SoftmaxLoss,
+} from './krotov-hopfield/index.js';
+export { richLazyExperiment, type RichLazyResult, type RichLazyRun } from './rich-lazy/index.js';

@@ -9,6 +9,8 @@ import { morrisLecarFiExperiment } from './morris-lecar/index.js';
 import { rsnExperiment } from './rsn/index.js';
 import { nodeSpiralExperiment } from './node-spiral/index.js';
 import { shaping1DExperiment, shaping2DExperiment } from './shaping/index.js';
+import { krotovHopfieldExperiment } from './krotov-hopfield/index.js';
+import { richLazyExperiment } from './rich-lazy/index.js';
 
 export const experiments: Experiment<any>[] = [];
 experiments.push(lifRateExperiment);
@@ -19,6 +21,8 @@ experiments.push(rsnExperiment);
 experiments.push(nodeSpiralExperiment);
 experiments.push(shaping1DExperiment);
 experiments.push(shaping2DExperiment);
+experiments.push(krotovHopfieldExperiment);
+experiments.push(richLazyExperiment);
 
 export function findExperiment(name: string): Experiment<any> | undefined {
   return experiments.find((e) => e.name === name);

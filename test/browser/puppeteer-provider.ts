@@ -6,46 +6,14 @@
  * `chromium` / `chromium-browser` / `google-chrome` on PATH) with WebGPU enabled; puppeteer's own
  * browser download is never used.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { defineBrowserProvider } from '@vitest/browser';
 import type { BrowserProvider, TestProject } from 'vitest/node';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { CHROMIUM_WEBGPU_FLAGS, findChromium } from '../../bench/chromium.js';
 
-/** Chromium flags for headless WebGPU on a machine without a GPU (SwiftShader). */
-export const CHROMIUM_WEBGPU_FLAGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--disable-dev-shm-usage',
-];
-
-/** Path of the Chromium to drive: `CHROME_PATH`, else the first browser found on PATH. */
-export function findChromium(): string {
-  const fromEnv = process.env.CHROME_PATH;
-  if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`CHROME_PATH=${fromEnv} does not exist`);
-    return fromEnv;
-  }
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
-    try {
-      const path = execFileSync('which', [name], { encoding: 'utf8' }).trim();
-      if (path) return path;
-    } catch {
-      // not on PATH; try the next name
-    }
-  }
-  throw new Error(
-    'No Chromium found for the browser tests. Install one (Debian: apt-get install -y chromium) or set CHROME_PATH.',
-  );
-}
+// The Chromium path and flags live in bench/ because `wgneuro bench --browser` uses them too, and the
+// built package must not carry test files.
+export { CHROMIUM_WEBGPU_FLAGS, findChromium };
 
 class PuppeteerProvider implements BrowserProvider {
   name = 'puppeteer';
@@ -53,7 +21,11 @@ class PuppeteerProvider implements BrowserProvider {
   #browser: Browser | null = null;
   #pages = new Map<string, Page>();
 
-  constructor(readonly project: TestProject) {}
+  readonly project: TestProject;
+
+  constructor(project: TestProject) {
+    this.project = project;
+  }
 
   getCommandsContext(sessionId: string): Record<string, unknown> {
     return { page: this.#pages.get(sessionId) };

@@ -1,6 +1,7 @@
 /**
  * The layering of the library, checked with dependency-cruiser and the rules in
- * .dependency-cruiser.cjs: gpu → core → shaders → linalg / eig / sde / random → models → cli / bench / lab,
+ * .dependency-cruiser.cjs: gpu → core → expr → reference → shaders → linalg / eig / sde / random → autodiff →
+ * network → models → cli / bench / lab,
  * src/reference above core only, nothing in src importing bench/ or test/ (except the CLI's lazy
  * `import()` of a bench suite), no import cycle between files, and every import resolvable.
  */
@@ -46,5 +47,7 @@ describe('architecture', () => {
     const rules = new Set(result.summary.violations.map((v) => v.rule.name));
     expect(rules).toContain('no-upward-from-core');
     expect(rules).toContain('no-circular');
+    // autodiff sits between linalg/eig and network (fixture: autodiff importing network)
+    expect(rules).toContain('no-upward-from-autodiff');
   }, 120_000);
 });

@@ -187,6 +187,10 @@ const CLI_CASES: CliCase[] = [
   { what: 'bench eig --k 0', args: ['bench', 'eig', '--k', '0'], code: 2, says: /--k: expected a whole number ≥ 1, got "0"/ },
   { what: 'bench eig --theta 1', args: ['bench', 'eig', '--theta', '1'], code: 2, says: /--theta: expected a finite number > 1, got "1"/ },
   { what: 'bench sde --reps abc', args: ['bench', 'sde', '--reps', 'abc'], code: 2, says: /--reps: expected a whole number ≥ 1, got "abc"/ },
+  { what: 'bench train --mlp 784', args: ['bench', 'train', '--mlp', '784'], code: 2, says: /--mlp: expected comma-separated layer widths.*got "784"/ },
+  { what: 'bench train --steps 0', args: ['bench', 'train', '--steps', '0'], code: 2, says: /--steps: expected a whole number ≥ 1, got "0"/ },
+  { what: 'bench train --peers nope', args: ['bench', 'train', '--peers', 'nope'], code: 2, says: /--peers: unknown peer 'nope'/ },
+  { what: 'bench train --browser', args: ['bench', 'train', '--browser'], code: 2, says: /--browser: bench train runs in Node only/ },
   // ---- experiment parameters checked by name
   { what: 'run lif-rate --tauL -20', args: ['run', 'lif-rate', '--tauL', '-20'], code: 2, says: /lif-rate: --tauL: expected a finite number > 0, got "-20"/ },
   { what: 'run lif-rate --trials 0', args: ['run', 'lif-rate', '--trials', '0'], code: 2, says: /--trials: expected a whole number ≥ 1, got "0"/ },
@@ -197,6 +201,10 @@ const CLI_CASES: CliCase[] = [
   { what: 'run lif-rate --tauS ""', args: ['run', 'lif-rate', '--tauS', ''], code: 2, says: /--tauS \(item 1\): .*got ""/ },
   { what: 'run whitening --n 17', args: ['run', 'whitening', '--n', '17'], code: 2, says: /--n: expected a whole number ≥ 1 and ≤ 16, got "17"/ },
   { what: 'run whitening --m0 4,x', args: ['run', 'whitening', '--m0', '4,x'], code: 2, says: /--m0 \(item 2\): .*got "x"/ },
+  { what: 'run krotov-hopfield --k 17', args: ['run', 'krotov-hopfield', '--k', '17'], code: 2, says: /krotov-hopfield: k must be a whole number in \[2, 16\] .*got 17/ },
+  { what: 'run krotov-hopfield --k 1', args: ['run', 'krotov-hopfield', '--k', '1'], code: 2, says: /--k: expected a whole number ≥ 2, got "1"/ },
+  { what: 'run krotov-hopfield --paper --hidden 50', args: ['run', 'krotov-hopfield', '--paper', '--hidden', '50'], code: 2, says: /--paper sets --hidden to 2000; drop --hidden 50 or --paper/ },
+  { what: 'run krotov-hopfield --train 9000 --test 2000', args: ['run', 'krotov-hopfield', '--train', '9000', '--test', '2000'], code: 2, says: /train \+ test = 11000 images, but only 10000 are available/ },
   { what: 'run ei-motifs --N 1e3.5', args: ['run', 'ei-motifs', '--N', '1e3.5'], code: 2, says: /--N: expected a whole number ≥ 2, got "1e3.5"/ },
   // ---- outputs checked before computing, never clobbered
   { what: 'simulate -o into a missing folder', args: ['simulate', '@ou.json', '-o', '@nowhere/x.npy'], code: 2, says: /-o\/--output .*nowhere\/x\.npy: the folder .*nowhere does not exist/ },

@@ -24,11 +24,18 @@ const SUITES: Record<string, { description: string; load: () => Promise<Register
     description: 'Brian2 CUBA example in Brian2 and wgneuro (rates, wall time, many trials) and dense rate networks vs TF.js-WebGPU and plain JS',
     load: async () => (await import('../../../bench/network.js')).registerBenchNetwork,
   },
+  train: {
+    description: 'one training step (forward + backward) of an MLP and of a BPTT rate RNN: wgneuro tape vs TF.js WebGPU and wasm',
+    load: async () => (await import('../../../bench/train.js')).registerBenchTrain,
+  },
   fft: {
     description: '2-D complex FFT: fft2 vs copy bandwidth, fft.js and plain JS',
     load: async () => (await import('../../../bench/fft.js')).registerBenchFft,
   },
 };
+
+/** Suites the lab's bench page can run (`--browser`); the others run in Node only. */
+const BROWSER_SUITES = new Set(['linalg', 'eig', 'sde']);
 
 /** Load one suite; when bench/ is not there (an install without the sources) say so. */
 async function loadSuite(name: string): Promise<Register> {
@@ -66,6 +73,9 @@ export function registerBench(program: Command): void {
         const inner = new Command('wgneuro bench').exitOverride().showHelpAfterError();
         register(inner);
         const args = cmd.args.filter((a) => a !== '--browser');
+        if (args.length !== cmd.args.length && !BROWSER_SUITES.has(name)) {
+          throw new InputError(`--browser: bench ${name} runs in Node only (the lab's bench page has ${[...BROWSER_SUITES].join(', ')})`);
+        }
         if (args.length !== cmd.args.length) {
           // Same options, parsed by the suite's own definition, but run by the lab's bench page in
           // headless Chromium instead of here; it prints the JSON `--json` prints.

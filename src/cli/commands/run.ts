@@ -1,11 +1,9 @@
 import { CommanderError, Option, type Command } from 'commander';
-import { SingleBar } from 'cli-progress';
 import { createContext, type Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
 import type { Experiment } from '../../models/experiment.js';
 import { experiments as registered } from '../../models/registry.js';
 import { formatParamValue, paramKind, resolveParams } from '../output/params.js';
-import { writeExperimentOutputs } from '../output/output.js';
 import { checkOutputDir } from '../output/files.js';
 
 /** Options shared by every `wgneuro run <experiment>`; experiment parameters may not use these names. */
@@ -97,8 +95,9 @@ async function runOne(
   const onSigint = (): void => controller.abort(new Error('cancelled (Ctrl-C)'));
   process.once('SIGINT', onSigint);
   const showBar = Boolean(flags.progress || io.stderr.isTTY);
+  // CLI-only libraries load when a command uses them, so `wgneuro --help` stays fast.
   const bar = showBar
-    ? new SingleBar({
+    ? new (await import('cli-progress')).SingleBar({
         stream: io.stderr as NodeJS.WritableStream,
         format: `${experiment.name} [{bar}] {percentage}% | {message}`,
         hideCursor: true,
@@ -135,6 +134,7 @@ async function runOne(
     io.stdout.write(`${experiment.name} (${settings})\n${experiment.summary(result).replace(/\n?$/, '\n')}`);
   }
   if (flags.out !== undefined) {
+    const { writeExperimentOutputs } = await import('../output/output.js');
     const written = await writeExperimentOutputs(flags.out, experiment, result);
     io.stderr.write(`wrote ${written.join(', ')}\n`);
   }

@@ -1,15 +1,14 @@
 /**
  * Training by forward passes only: the Gaussian-smoothing ("SONG") gradient estimator of Hazelden
- * et al. (SEEDS.md §6.3–6.6) and Adam, on the GPU. A caller turns S parameter copies into S losses
+ * et al. (SEEDS.md §6.3–6.6) on the GPU, with Adam re-exported from src/autodiff. A caller turns S parameter copies into S losses
  * however it likes (S × B trials of a network in one launch, a batched GEMM …); the estimator only
  * draws the copies and reduces the losses to a gradient, so nothing leaves the GPU in between.
  */
-import { adamParams, adamWGSL, esGradientParams, esGradientWGSL, esPerturbParams, esPerturbWGSL } from '../../../shaders/models-es.wgsl.js';
+import { esGradientParams, esGradientWGSL, esPerturbParams, esPerturbWGSL } from '../../../shaders/models-es.wgsl.js';
 import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
 import { InputError } from '../../gpu/errors.js';
 import { fillRandom } from '../../random/index.js';
-import { adamConstants, type AdamOptions } from './reference.js';
 
 const WORKGROUP_SIZE = 64;
 
@@ -95,41 +94,6 @@ export function createSmoothingEstimator(ctx: Context, dim: number, options: Smo
   };
 }
 
-/** Adam on the GPU for one parameter tensor (moments kept on the GPU); see {@link createAdam}. */
-export interface AdamOptimizer {
-  /** Steps taken so far. */
-  readonly t: number;
-  /** θ ← θ − lr·m̂/(√v̂ + ε) in place, from gradient `grad`. */
-  step(theta: Tensor, grad: Tensor): Promise<void>;
-  destroy(): void;
-}
-
-/** Adam (Kingma & Ba 2015) for `count` parameters; defaults lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-8. */
-export function createAdam(ctx: Context, count: number, options: AdamOptions & { label?: string } = {}): AdamOptimizer {
-  if (!Number.isInteger(count) || count < 1) throw new InputError(`adam: count must be a whole number ≥ 1, got ${count}`);
-  for (const k of ['lr', 'beta1', 'beta2', 'epsilon'] as const) {
-    const v = options[k];
-    if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new InputError(`adam: ${k} must be a non-negative number, got ${v}`);
-  }
-  if ((options.beta1 ?? 0.9) >= 1 || (options.beta2 ?? 0.999) >= 1) throw new InputError('adam: beta1 and beta2 must be below 1');
-  const moments = ctx.tensor([2, count], { label: `${options.label ?? 'adam'}.moments`, fill: 0 });
-  let t = 0;
-  return {
-    get t() { return t; },
-    async step(theta, grad) {
-      assertVector(theta, count, 'theta');
-      assertVector(grad, count, 'grad');
-      t++;
-      const c = adamConstants(options, t);
-      const pipeline = await ctx.kernel({ label: 'adam', code: adamWGSL(), constants: { WG_SIZE: WORKGROUP_SIZE } });
-      ctx.dispatch({
-        label: 'adam', pipeline,
-        bindings: [adamParams.pack({ count, step_size: c.stepSize, beta1: c.beta1, beta2: c.beta2, epsilon_hat: c.epsilonHat }), grad, theta, moments],
-        workgroups: Math.ceil(count / WORKGROUP_SIZE), workgroupSize: WORKGROUP_SIZE,
-      });
-    },
-    destroy() {
-      ctx.releaseAfterSubmit(moments);
-    },
-  };
-}
+// The GPU Adam is the general one of src/autodiff (with optional decoupled weight decay); re-exported
+// here for the ES trainers that take it from this module.
+export { createAdam, type AdamOptimizer } from '../../autodiff/optim.js';

@@ -1,6 +1,6 @@
 /**
  * Float64 twins of the evolution-strategies pieces (shaders/models-es.wgsl.ts): the perturbed
- * copies, the Gaussian-smoothing gradient estimate and an Adam step; the normals are the same
+ * copies, the Gaussian-smoothing gradient estimate (Adam: src/reference/optim.ts); the normals are the same
  * Philox numbers the GPU draws (`fillRandom(…, 'normal', { seed, stream: step })`).
  */
 import { philoxArray } from '../../reference/philox.js';
@@ -32,31 +32,6 @@ export function esGradientReference(losses: ArrayLike<number>, z: ArrayLike<numb
   return g;
 }
 
-/** Adam hyper-parameters (defaults of Kingma & Ba: lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-8). */
-export interface AdamOptions {
-  lr?: number;
-  beta1?: number;
-  beta2?: number;
-  epsilon?: number;
-}
-
-/** Resolved Adam settings, and the folded step size and guard of step t (1-based). */
-export function adamConstants(options: AdamOptions, t: number): { beta1: number; beta2: number; stepSize: number; epsilonHat: number } {
-  const lr = options.lr ?? 1e-3;
-  const beta1 = options.beta1 ?? 0.9;
-  const beta2 = options.beta2 ?? 0.999;
-  const epsilon = options.epsilon ?? 1e-8;
-  const c2 = Math.sqrt(1 - beta2 ** t);
-  return { beta1, beta2, stepSize: (lr * c2) / (1 - beta1 ** t), epsilonHat: epsilon * c2 };
-}
-
-/** One Adam step (t is 1-based) in place on θ and the moments m, v. */
-export function adamStepReference(theta: Float64Array, m: Float64Array, v: Float64Array, grad: ArrayLike<number>, t: number, options: AdamOptions = {}): void {
-  const { beta1, beta2, stepSize, epsilonHat } = adamConstants(options, t);
-  for (let i = 0; i < theta.length; i++) {
-    const g = grad[i]!;
-    m[i] = beta1 * m[i]! + (1 - beta1) * g;
-    v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
-    theta[i] = theta[i]! - (stepSize * m[i]!) / (Math.sqrt(v[i]!) + epsilonHat);
-  }
-}
+// Adam lives with the other optimizers (src/autodiff/optim.ts); its float64 twin is re-exported here
+// for the ES code that has always imported it from this module.
+export { adamConstants, adamStepReference, type AdamOptions } from '../../reference/optim.js';

@@ -1,6 +1,7 @@
 /**
  * Node-only image access for `./images.ts`: reading files and finding the bundled photographs
- * inside their npm packages.
+ * inside their npm packages. `images.ts` reaches it through the package's `#images` import, which
+ * resolves here only under the `node` condition (browser builds get `images-unavailable.ts`).
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';

@@ -5,10 +5,14 @@
  * square that fits (at most 512²; offsets rounded down).
  *
  * Decoding: jpeg-js in Node, `createImageBitmap` in the browser; `.npy` through npyjs in both.
- * File-system access lives in `./images-node.ts`, loaded only in Node.
+ * File-system access lives in `./images-node.ts`, reached through the package's `#images` import:
+ * under the `node` condition that module, elsewhere `./images-unavailable.ts` (same functions, no
+ * `node:*`), so web bundles never see Node-only code. The import is static, like `#device`, so web
+ * bundles get no extra chunk.
  */
 import jpeg from 'jpeg-js';
 import { parse as parseNpy } from 'npyjs';
+import { bundledImagePath, readImageFile } from '#images';
 import { InputError } from '../../gpu/errors.js';
 
 /** A grey-level image, row-major, values in [0, 1] for photographs. */
@@ -129,7 +133,8 @@ export async function decodeImageBrowser(blob: Blob, name: string): Promise<Grey
   }
 }
 
-const inBrowser = (): boolean => typeof window !== 'undefined' && typeof document !== 'undefined';
+// A page or a Worker (both have createImageBitmap and fetch); Node has neither createImageBitmap.
+const inBrowser = (): boolean => typeof createImageBitmap === 'function' && typeof fetch === 'function';
 
 /**
  * Load an image by name: `''` or a bundled name (see {@link BUNDLED_IMAGES}) or a path (Node) /
@@ -143,7 +148,6 @@ export async function loadImage(source: string, maxSide = 512): Promise<GreyImag
     if (!response.ok) throw new InputError(`cannot fetch image ${url}: HTTP ${response.status}`);
     return centreCrop(await decodeImageBrowser(await response.blob(), bundled?.name ?? source), maxSide);
   }
-  const { readImageFile, bundledImagePath } = await import('./images-node.js');
   if (bundled) return centreCrop(decodeJpeg(await readImageFile(bundledImagePath(bundled.pkg)), bundled.name), maxSide);
   return centreCrop(decodeImageBytes(await readImageFile(source), source.split(/[\\/]/).pop() ?? source), maxSide);
 }
