@@ -12,9 +12,13 @@
  * This module is browser-safe (the bench page of the lab runs it); the command line is in sde.ts.
  * Reported: median wall time after a warm-up, trajectory-steps/s end to end and for integration
  * alone (end to end minus a zero-step run, which is upload + readback), and ratios to the peers.
+ * wgneuro also runs each workload with the builtin normal transform (`rng: 'fast'`) and without
+ * noise (the same drift, no diffusion), so the cost of the random numbers is a ratio of one run; the
+ * random-number path alone is timed by sde-rng.ts against the formulation used before.
  */
 import { importPeer } from './peers.js';
-import { medianWallMs } from './timing.js';
+import { runRngBench, type RngBenchRow } from './sde-rng.js';
+import { cpuNowMs, medianTimes } from './timing.js';
 import type { Context } from '../src/core/context.js';
 import { simulateReference } from '../src/reference/sde.js';
 import { defineSDE, simulate, type SDEModel } from '../src/sde/index.js';
@@ -27,13 +31,16 @@ export interface BenchSdeCliOptions {
   jsTrajectories: number;
   reps: number;
   tfjs: boolean;
+  /** Also report process CPU time (Node only; see {@link medianTimes}). */
+  cpuTime?: boolean;
   json?: boolean;
 }
 
 /** One measured implementation on one workload. */
 export interface SdeBenchRow {
   workload: 'gbm3' | 'lif';
-  implementation: 'wgneuro' | 'tfjs-webgpu' | 'plain-js';
+  /** `wgneuro-fast`: `rng: 'fast'`; `wgneuro-no-noise`: the same drift without diffusion. */
+  implementation: 'wgneuro' | 'wgneuro-fast' | 'wgneuro-no-noise' | 'tfjs-webgpu' | 'plain-js';
   trajectories: number;
   steps: number;
   /** Median end-to-end time (ms). */
@@ -44,6 +51,10 @@ export interface SdeBenchRow {
   integrationStepsPerSecond?: number;
   /** wgneuro's end-to-end rate divided by this row's rate (1 for wgneuro). */
   wgneuroSpeedup: number;
+  /** With `cpuTime`: median process CPU time (ms), its rate, and wgneuro's CPU rate over this row's. */
+  cpuMs?: number;
+  trajectoryStepsPerCpuSecond?: number;
+  wgneuroSpeedupCpu?: number;
   /** A check value: mean of the first variable at the end (or spikes per trial for the LIF). */
   check: number;
 }
@@ -75,7 +86,21 @@ export const LIF = defineSDE({
   event: { variable: 'v', threshold: LIF_PARAMS.vth, reset: LIF_PARAMS.vreset, refractory: LIF_PARAMS.refractory },
 });
 
-
+/** The workloads' drift without noise: what the kernel costs when it draws no random numbers. */
+const GBM3_NO_NOISE = defineSDE({
+  name: 'gbm3-no-noise', state: { x1: { init: 0.1 }, x2: { init: 0.1 }, x3: { init: 0.1 } }, params: { p1: 1.5 },
+  drift: { x1: 'p1 * x1', x2: 'p1 * x2', x3: 'p1 * x3' },
+});
+const LIF_NO_NOISE = defineSDE({
+  name: 'lif-conductance-no-noise', state: { v: { init: -65 }, gE: { init: 'gE0' }, gI: { init: 'gI0' } },
+  params: { EL: -65, EE: 0, EI: -80, tauL: 20, tauE: 5, tauI: 10, gE0: 0.5, gI0: 0.6 },
+  drift: {
+    v: '(EL - v + gE * (EE - v) + gI * (EI - v)) / tauL',
+    gE: '(gE0 - gE) / tauE',
+    gI: '(gI0 - gI) / tauI',
+  },
+  event: { variable: 'v', threshold: LIF_PARAMS.vth, reset: LIF_PARAMS.vreset, refractory: LIF_PARAMS.refractory },
+});
 
 type Tf = typeof import('@tensorflow/tfjs-core');
 
@@ -149,9 +174,18 @@ function mean(a: ArrayLike<number>): number {
   return s / a.length;
 }
 
+/** What `wgneuro bench sde` measures. */
+export interface SdeBenchResult {
+  adapter: string;
+  rows: SdeBenchRow[];
+  /** The random-number path alone (sde-rng.ts): `trajectories` invocations × 256 calls each. */
+  generator: RngBenchRow[];
+  notes: string[];
+}
+
 /** Run both workloads; `log` receives progress lines. */
-export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTrials: number; lifSteps: number; jsTrajectories: number; reps: number; tfjs: boolean },
-  log: (line: string) => void = () => undefined): Promise<{ adapter: string; rows: SdeBenchRow[]; notes: string[] }> {
+export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTrials: number; lifSteps: number; jsTrajectories: number; reps: number; tfjs: boolean; cpuTime?: boolean },
+  log: (line: string) => void = () => undefined): Promise<SdeBenchResult> {
   const rows: SdeBenchRow[] = [];
   const notes: string[] = [];
   let tf: Tf | null = null;
@@ -162,49 +196,67 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
       notes.push(`TF.js-WebGPU unavailable: ${(err as Error).message}`);
     }
   }
-  const workloads: { name: 'gbm3' | 'lif'; model: SDEModel; n: number; steps: number; dt: number }[] = [
-    { name: 'gbm3', model: GBM3, n: o.trajectories, steps: 256, dt: 2 ** -8 },
-    { name: 'lif', model: LIF, n: o.lifTrials, steps: o.lifSteps, dt: 0.1 },
+  const workloads: { name: 'gbm3' | 'lif'; model: SDEModel; noNoise: SDEModel; n: number; steps: number; dt: number }[] = [
+    { name: 'gbm3', model: GBM3, noNoise: GBM3_NO_NOISE, n: o.trajectories, steps: 256, dt: 2 ** -8 },
+    { name: 'lif', model: LIF, noNoise: LIF_NO_NOISE, n: o.lifTrials, steps: o.lifSteps, dt: 0.1 },
   ];
+  const cpu = o.cpuTime ?? false;
+  if (cpu && cpuNowMs() === undefined) notes.push('CPU time is not available in a browser; wall time only');
   for (const w of workloads) {
     const record = { final: w.name === 'gbm3', perTrial: w.name === 'lif' };
+    const checkOf = (r: Awaited<ReturnType<typeof simulate>>): number => (w.name === 'gbm3' ? mean(r.final?.x1 ?? []) : mean(r.spikes?.counts ?? []));
     let check = 0;
-    const run = async (steps: number) => {
-      const r = await simulate(ctx, w.model, { trials: w.n, steps, dt: w.dt, seed: 1, record });
-      check = w.name === 'gbm3' ? mean(r.final?.x1 ?? []) : mean(r.spikes?.counts ?? []);
+    const run = (model: SDEModel, steps: number, rng: 'precise' | 'fast' = 'precise') => async () => {
+      check = checkOf(await simulate(ctx, model, { trials: w.n, steps, dt: w.dt, seed: 1, record, rng }));
     };
-    const ms = await medianWallMs(o.reps, () => run(w.steps));
+    const t = await medianTimes(o.reps, run(w.model, w.steps), cpu);
     const wgCheck = check;
-    const overheadMs = await medianWallMs(o.reps, () => run(0));
-    const integrationMs = Math.max(ms - overheadMs, 1e-3);
-    const rate = (w.n * w.steps) / (ms / 1000);
-    rows.push({
-      workload: w.name, implementation: 'wgneuro', trajectories: w.n, steps: w.steps, ms, trajectoryStepsPerSecond: rate,
-      integrationMs, integrationStepsPerSecond: (w.n * w.steps) / (integrationMs / 1000), wgneuroSpeedup: 1, check: wgCheck,
-    });
-    log(`${w.name}: wgneuro ${ms.toFixed(1)} ms (${(rate / 1e6).toFixed(2)} M traj-steps/s)`);
+    const overhead = await medianTimes(o.reps, run(w.model, 0), cpu);
+    const integrationMs = Math.max(t.ms - overhead.ms, 1e-3);
+    const rate = (w.n * w.steps) / (t.ms / 1000);
+    const cpuRate = t.cpuMs === undefined ? undefined : (w.n * w.steps) / (t.cpuMs / 1000);
+    /** A row measured as `times` on `n` trajectories, with its ratios to wgneuro's default run. */
+    const row = (implementation: SdeBenchRow['implementation'], n: number, times: { ms: number; cpuMs?: number }, rowCheck: number): SdeBenchRow => {
+      const r: SdeBenchRow = {
+        workload: w.name, implementation, trajectories: n, steps: w.steps, ms: times.ms,
+        trajectoryStepsPerSecond: (n * w.steps) / (times.ms / 1000), wgneuroSpeedup: rate / ((n * w.steps) / (times.ms / 1000)), check: rowCheck,
+      };
+      if (times.cpuMs !== undefined && cpuRate !== undefined) {
+        r.cpuMs = times.cpuMs;
+        r.trajectoryStepsPerCpuSecond = (n * w.steps) / (times.cpuMs / 1000);
+        r.wgneuroSpeedupCpu = cpuRate / r.trajectoryStepsPerCpuSecond;
+      }
+      return r;
+    };
+    rows.push({ ...row('wgneuro', w.n, t, wgCheck), integrationMs, integrationStepsPerSecond: (w.n * w.steps) / (integrationMs / 1000) });
+    log(`${w.name}: wgneuro ${t.ms.toFixed(1)} ms (${(rate / 1e6).toFixed(2)} M traj-steps/s)`);
+    for (const [implementation, model, rng] of [['wgneuro-fast', w.model, 'fast'], ['wgneuro-no-noise', w.noNoise, 'precise']] as const) {
+      const variant = await medianTimes(o.reps, run(model, w.steps, rng), cpu);
+      rows.push(row(implementation, w.n, variant, check));
+      log(`${w.name}: ${implementation} ${variant.ms.toFixed(1)} ms`);
+    }
     if (tf) {
       const tfModule = tf;
       let tfCheck = 0;
-      const tfMs = await medianWallMs(Math.min(o.reps, 2), async () => {
+      const tfTimes = await medianTimes(Math.min(o.reps, 2), async () => {
         tfCheck = w.name === 'gbm3' ? await tfGbm(tfModule, w.n, w.steps, w.dt) : await tfLif(tfModule, w.n, w.steps, w.dt);
-      });
-      const tfRate = (w.n * w.steps) / (tfMs / 1000);
-      rows.push({ workload: w.name, implementation: 'tfjs-webgpu', trajectories: w.n, steps: w.steps, ms: tfMs, trajectoryStepsPerSecond: tfRate, wgneuroSpeedup: rate / tfRate, check: tfCheck });
-      log(`${w.name}: TF.js-WebGPU ${tfMs.toFixed(1)} ms`);
+      }, cpu);
+      rows.push(row('tfjs-webgpu', w.n, tfTimes, tfCheck));
+      log(`${w.name}: TF.js-WebGPU ${tfTimes.ms.toFixed(1)} ms`);
     }
     const nJs = Math.min(o.jsTrajectories, w.n);
     let jsCheck = 0;
-    const jsMs = await medianWallMs(Math.min(o.reps, 2), async () => {
+    const jsTimes = await medianTimes(Math.min(o.reps, 2), async () => {
       const r = simulateReference(w.model, { trials: nJs, steps: w.steps, dt: w.dt, seed: 1 });
       jsCheck = w.name === 'gbm3' ? mean(r.state.subarray(0, nJs)) : mean(r.spikes);
-    });
-    const jsRate = (nJs * w.steps) / (jsMs / 1000);
-    rows.push({ workload: w.name, implementation: 'plain-js', trajectories: nJs, steps: w.steps, ms: jsMs, trajectoryStepsPerSecond: jsRate, wgneuroSpeedup: rate / jsRate, check: jsCheck });
-    log(`${w.name}: plain JS ${jsMs.toFixed(1)} ms for ${nJs} trajectories`);
+    }, cpu);
+    rows.push(row('plain-js', nJs, jsTimes, jsCheck));
+    log(`${w.name}: plain JS ${jsTimes.ms.toFixed(1)} ms for ${nJs} trajectories`);
   }
+  const generator = await runRngBench(ctx, { invocations: o.trajectories, calls: 256, reps: o.reps, cpuTime: cpu });
+  log(`random-number path: ${generator.map((g) => `${g.variant} ${(g.callsPerSecond / 1e6).toFixed(2)} M/s`).join('; ')}`);
   const a = ctx.info.adapter;
-  return { adapter: [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || 'unknown', rows, notes };
+  return { adapter: [a.vendor, a.architecture, a.device, a.description].filter(Boolean).join(' / ') || 'unknown', rows, generator, notes };
 }
 
 /**
@@ -219,6 +271,7 @@ export function sdeBenchFromOptions(ctx: Context, opts: BenchSdeCliOptions, log?
     jsTrajectories: opts.jsTrajectories,
     reps: opts.reps,
     tfjs: opts.tfjs,
+    ...(opts.cpuTime ? { cpuTime: true } : {}),
   };
   return runSdeBench(ctx, options, log);
 }

@@ -6,11 +6,14 @@
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
-import { philoxWGSL } from './common/philox.wgsl.js';
+import type { NormalTransform } from '../src/core/seed.js';
+import { philoxNormal4Fn, philoxWGSL } from './common/philox.wgsl.js';
 
 export interface RandomFillOptions {
   /** `'uniform'`: (0, 1); `'normal'`: standard normal; `'bits'`: raw u32 words. */
   distribution: 'uniform' | 'normal' | 'bits';
+  /** Normal transform (see `NormalTransform`). Default `'precise'`. */
+  normals?: NormalTransform;
 }
 
 export const randomFillParams = uniformLayout({
@@ -46,7 +49,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (first >= params.count) { return; }
   let words = philox4x32_10(vec4u(block, 0u, params.stream, 0u), vec2u(params.seed_lo, params.seed_hi));
 #if ${normal}
-  let values = philox_normal4(words);
+  let values = ${philoxNormal4Fn(options.normals ?? 'precise')}(words);
 #elif ${bits}
   let values = words;
 #else

@@ -13,9 +13,17 @@
  *
  * Random numbers: Philox4x32-10 (Salmon et al. 2011). Each trial has its own stream of normals,
  * number q in lane q % 4 of the block with counter (trial, q / 4, 0, tag); fine step j's r-th active
- * Wiener process takes number j·stride + r (stride: {@link sdeNoiseStride}). A trial's path depends only on (seed,
- * trial, step), so any chunking of trials or steps per dispatch gives bit-identical results. With `refine = r` a step's ΔW is the sum of r increments of the
- * fine grid h/r, so runs at h and h/r share one Brownian path (strong-order measurements).
+ * Wiener process takes number j·a + r, a the number of active processes ({@link sdeNoiseStride}), so
+ * every normal of every Philox call is used. A trial's path depends only on (seed, trial, step), so
+ * any chunking of trials or steps per dispatch gives bit-identical results. With `refine = r` a
+ * step's ΔW is the sum of r increments of the fine grid h/r, so runs at h and h/r share one
+ * Brownian path (strong-order measurements).
+ *
+ * With refine 1 the step loop runs in groups of G = 4 / gcd(a, 4) steps, whose G·a normals are
+ * exactly a/gcd(a, 4) whole Philox blocks, drawn unconditionally at the top of the group: no cache
+ * and no branch, which matters on SwiftShader, where a branch costs its body whether taken or not (a
+ * one-block cache measured as slow as a fresh call per step). Steps before the first group boundary
+ * of a dispatch and after its last one draw their own normals the same way, to the same bits.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
@@ -24,7 +32,8 @@ import {
   SDE_FLAG_ABSORBED, SDE_FLAG_DIVERGED, SDE_TAG_ACCEPT, SDE_TAG_WIENER, sdeNoiseStride, sdeTrialStatus,
 } from '../src/core/sde-status.js';
 import { f32Literal } from '../src/expr/index.js';
-import { philoxWGSL } from './common/philox.wgsl.js';
+import type { NormalTransform } from '../src/core/seed.js';
+import { philoxNormal4Fn, philoxWGSL } from './common/philox.wgsl.js';
 
 /** Integrator kernels available. */
 export type SdeKernelScheme = 'em' | 'milstein' | 'weak2' | 'mala' | 'baoab';
@@ -48,6 +57,22 @@ export interface SdeKernelOptions {
   absorb: readonly { index: number; lower: number; upper: number }[];
   /** State indices written to snapshots (empty: no snapshots). */
   snapshot: readonly number[];
+  /** How Philox words become normals (see `NormalTransform`). Default `'precise'`. */
+  normals?: NormalTransform;
+}
+
+/**
+ * Steps per noise group and Philox blocks per group for `active` processes at refine 1: the
+ * smallest G with G·active a multiple of 4 (see the module comment).
+ */
+export function sdeNoiseGroup(active: number): { steps: number; blocks: number } {
+  if (active === 0) return { steps: 1, blocks: 0 };
+  const steps = 4 / gcd(active, 4);
+  return { steps, blocks: (steps * active) / 4 };
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 /** Fields of the per-dispatch uniform struct common to every model. */
@@ -103,6 +128,104 @@ export function sdeKernelWGSL(o: SdeKernelOptions): string {
   const isWeak2 = scheme === 'weak2';
   const isMala = scheme === 'mala';
   const isBaoab = scheme === 'baoab';
+  const normal4 = philoxNormal4Fn(o.normals ?? 'precise');
+  const group = sdeNoiseGroup(a);
+  /** Increments of step g of a group from the group's blocks g0, g1, …: bits equal to wiener_increment's. */
+  const groupIncrement = (g: number): string => [
+    `      var dW: array<f32, ${m}>;`,
+    ...o.activeNoise.map((k, r) => {
+      const q = g * a + r;
+      return `      dW[${k}] = g${q >> 2}[${q & 3}] * noise_scale;`;
+    }),
+  ].join('\n');
+
+  /** One time step of the scheme on `s` with increments `dW`, at global step `step` (both in scope). */
+  const stepBody = wgsl`
+    let t = u.t0 + f32(step) * dt;
+    if (st.flags == 0u) {
+      var next = s;
+#if ${isEm}
+      let drift = model_drift(t, s, p);
+      let noise = model_noise(t, s, p, dW);   // G(t, x) dW
+${each((v) => `next.${v} = s.${v} + drift.${v} * dt + noise.${v};`)}
+#elif ${isMilstein}
+      let drift = model_drift(t, s, p);
+      let g = model_diffusion(t, s, p);
+      let dg = model_diffusion_dx(t, s, p);
+${each((v, j) => `next.${v} = s.${v} + drift.${v} * dt + g.${v} * dW[${j}] + 0.5 * g.${v} * dg.${v} * (dW[${j}] * dW[${j}] - dt);`)}
+#elif ${isWeak2}
+      let sdt = sqrt(dt);
+      let drift = model_drift(t, s, p);
+      let g = model_diffusion(t, s, p);
+      var support = s;       // Y  = x + f h + g dW
+      var support_p = s;     // Y+ = x + f h + g sqrt(h)
+      var support_m = s;     // Y- = x + f h - g sqrt(h)
+${each((v, j) => `support.${v} = s.${v} + drift.${v} * dt + g.${v} * dW[${j}];`)}
+${each((v) => `support_p.${v} = s.${v} + drift.${v} * dt + g.${v} * sdt;`)}
+${each((v) => `support_m.${v} = s.${v} + drift.${v} * dt - g.${v} * sdt;`)}
+      let drift_y = model_drift(t + dt, support, p);
+      let g_p = model_diffusion(t, support_p, p);
+      let g_m = model_diffusion(t, support_m, p);
+${each((v, j) => `next.${v} = s.${v} + 0.5 * (drift_y.${v} + drift.${v}) * dt + 0.25 * (g_p.${v} + g_m.${v} + 2.0 * g.${v}) * dW[${j}] + 0.25 * (g_p.${v} - g_m.${v}) * (dW[${j}] * dW[${j}] - dt) / sdt;`)}
+#elif ${isMala}
+      // proposal y = x + h grad log pi(x) + sqrt(2) dW, accepted with the Metropolis-Hastings ratio
+      let noise = model_noise(t, s, p, dW);
+      var y = s;
+${each((v) => `y.${v} = s.${v} + score_s.${v} * dt + noise.${v};`)}
+      let score_y = model_drift(t, y, p);
+      let logp_y = model_log_density(t, y, p);
+      var back = y;          // y + h grad log pi(y), the mean of the reverse proposal
+${each((v) => `back.${v} = y.${v} + score_y.${v} * dt;`)}
+      var fwd = s;           // x + h grad log pi(x), the mean of the forward proposal
+${each((v) => `fwd.${v} = s.${v} + score_s.${v} * dt;`)}
+      let log_alpha = logp_y - logp_s - (dist2(s, back) - dist2(y, fwd)) / (4.0 * dt);
+      let accept_u = philox_uniform(philox4x32_10(vec4u(trial, step, 0u, ${SDE_TAG_ACCEPT}u), vec2u(u.seed_lo, u.seed_hi)).x);
+      if (precise_log(accept_u) < log_alpha && state_finite(y)) {
+        next = y;
+        score_s = score_y;
+        logp_s = logp_y;
+        st.accepted += 1u;
+      }
+#elif ${isBaoab}
+      let inv_sdt = 1.0 / sqrt(dt);
+${each((v) => `vel.${v} = vel.${v} + 0.5 * dt * force.${v};`)}      // B
+${each((v) => `next.${v} = s.${v} + 0.5 * dt * vel.${v};`)}      // A
+${each((v, j) => `vel.${v} = c1 * vel.${v} + c2 * dW[${j}] * inv_sdt;`)}      // O
+${each((v) => `next.${v} = next.${v} + 0.5 * dt * vel.${v};`)}      // A
+      force = model_drift(t + dt, next, p);
+${each((v) => `vel.${v} = vel.${v} + 0.5 * dt * force.${v};`)}      // B
+#endif
+#if ${hasEvent}
+      if (st.refractory_left > 0u) {
+        next.${ev} = model_reset(t + dt, next, p);
+        st.refractory_left -= 1u;
+      } else if (next.${ev} >= model_threshold(t + dt, next, p)) {
+        if (st.spikes == 0u) { st.first_spike = t + dt; }
+        st.spikes += 1u;
+        next.${ev} = model_reset(t + dt, next, p);
+        st.refractory_left = u.refractory_steps;
+      }
+#endif
+      if (!state_finite(next)) {
+        st.flags = st.flags | ${SDE_FLAG_DIVERGED}u;   // freeze at the last finite state
+        st.stop_step = step + 1u;
+      } else {
+        s = next;
+#if ${absorbChecks.length > 0}
+        if (${absorbChecks.join(' || ') || 'false'}) {
+          st.flags = st.flags | ${SDE_FLAG_ABSORBED}u;
+          st.stop_step = step + 1u;
+        }
+#endif
+      }
+    }
+#if ${hasSnap}
+    if (u.snap_every > 0u && (step + 1u) % u.snap_every == 0u) {
+      let base = ((step + 1u) / u.snap_every - 1u) * ${o.snapshot.length}u;
+${o.snapshot.map((k, r) => `      snapshots[(base + ${r}u) * T + i] = s.${V[k]};`).join('\n')}
+    }
+#endif
+`;
 
   return wgsl`
 ${philoxWGSL}
@@ -123,13 +246,14 @@ override WG_SIZE: u32 = 64u;
 @group(0) @binding(4) var<storage, read_write> snapshots: array<f32>; // [snapshot][recorded var][trials]
 
 // Normal number q of this trial's Wiener stream: lane q % 4 of Philox block q / 4, counter
-// (trial, block, 0, tag). The last block is cached, so 4 consecutive normals cost one Philox call.
+// (trial, block, 0, tag). The last block is cached, so 4 consecutive normals cost one Philox call
+// on a GPU (on SwiftShader the branch costs a call regardless); used only outside whole groups.
 var<private> normal_cache: vec4f;
 var<private> normal_block: u32 = 0xffffffffu;
 fn wiener_normal(trial: u32, q: u32) -> f32 {
   let block = q >> 2u;
   if (block != normal_block) {
-    normal_cache = philox_normal4(philox4x32_10(vec4u(trial, block, 0u, ${SDE_TAG_WIENER}u), vec2u(u.seed_lo, u.seed_hi)));
+    normal_cache = ${normal4}(philox4x32_10(vec4u(trial, block, 0u, ${SDE_TAG_WIENER}u), vec2u(u.seed_lo, u.seed_hi)));
     normal_block = block;
   }
   return normal_cache[q & 3u];
@@ -143,8 +267,8 @@ ${a === 0 ? '  _ = trial; _ = step;' : `  for (var j = 0u; j < u.refine; j++) {
     let q = (step * u.refine + j) * ${stride}u;
 ${stride % 4 === 0
     // whole blocks per fine step: no cache, no branch
-    ? Array.from({ length: Math.ceil(a / 4) }, (_, b) => [
-      `    let g${b} = philox_normal4(philox4x32_10(vec4u(trial, (q >> 2u) + ${b}u, 0u, ${SDE_TAG_WIENER}u), vec2u(u.seed_lo, u.seed_hi)));`,
+    ? Array.from({ length: stride / 4 }, (_, b) => [
+      `    let g${b} = ${normal4}(philox4x32_10(vec4u(trial, (q >> 2u) + ${b}u, 0u, ${SDE_TAG_WIENER}u), vec2u(u.seed_lo, u.seed_hi)));`,
       ...o.activeNoise.slice(4 * b, 4 * b + 4).map((k, c) => `    dw[${k}] += g${b}[${c}];`),
     ].join('\n')).join('\n')
     : o.activeNoise.map((k, r) => `    dw[${k}] += wiener_normal(trial, q + ${r}u);`).join('\n')}
@@ -193,97 +317,37 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var logp_s = model_log_density(u.t0 + f32(u.step_begin) * dt, s, p);
 #endif
   var st = status[i];
-  for (var k = 0u; k < u.step_count; k++) {
+  let grouped = u.refine == 1u;   // groups share blocks across steps only on the unrefined grid
+  let head = select(u.step_count, min(u.step_count, (${group.steps}u - u.step_begin % ${group.steps}u) % ${group.steps}u), grouped);
+#if ${a > 0}
+  let noise_scale = sqrt(u.dt / f32(u.refine));   // the same expression as in wiener_increment, for the same bits
+#endif
+  var k = 0u;
+  // steps before the first group boundary (or all of them when refine > 1)
+  for (; k < head; k++) {
     let step = u.step_begin + k;
-    let t = u.t0 + f32(step) * dt;
-    if (st.flags == 0u) {
-      var next = s;
-#if ${isEm}
-      let dW = wiener_increment(trial, step);
-      let drift = model_drift(t, s, p);
-      let noise = model_noise(t, s, p, dW);   // G(t, x) dW
-${each((v) => `next.${v} = s.${v} + drift.${v} * dt + noise.${v};`)}
-#elif ${isMilstein}
-      let dW = wiener_increment(trial, step);
-      let drift = model_drift(t, s, p);
-      let g = model_diffusion(t, s, p);
-      let dg = model_diffusion_dx(t, s, p);
-${each((v, j) => `next.${v} = s.${v} + drift.${v} * dt + g.${v} * dW[${j}] + 0.5 * g.${v} * dg.${v} * (dW[${j}] * dW[${j}] - dt);`)}
-#elif ${isWeak2}
-      let dW = wiener_increment(trial, step);
-      let sdt = sqrt(dt);
-      let drift = model_drift(t, s, p);
-      let g = model_diffusion(t, s, p);
-      var support = s;       // Y  = x + f h + g dW
-      var support_p = s;     // Y+ = x + f h + g sqrt(h)
-      var support_m = s;     // Y- = x + f h - g sqrt(h)
-${each((v, j) => `support.${v} = s.${v} + drift.${v} * dt + g.${v} * dW[${j}];`)}
-${each((v) => `support_p.${v} = s.${v} + drift.${v} * dt + g.${v} * sdt;`)}
-${each((v) => `support_m.${v} = s.${v} + drift.${v} * dt - g.${v} * sdt;`)}
-      let drift_y = model_drift(t + dt, support, p);
-      let g_p = model_diffusion(t, support_p, p);
-      let g_m = model_diffusion(t, support_m, p);
-${each((v, j) => `next.${v} = s.${v} + 0.5 * (drift_y.${v} + drift.${v}) * dt + 0.25 * (g_p.${v} + g_m.${v} + 2.0 * g.${v}) * dW[${j}] + 0.25 * (g_p.${v} - g_m.${v}) * (dW[${j}] * dW[${j}] - dt) / sdt;`)}
-#elif ${isMala}
-      // proposal y = x + h grad log pi(x) + sqrt(2) dW, accepted with the Metropolis-Hastings ratio
-      let dW = wiener_increment(trial, step);
-      let noise = model_noise(t, s, p, dW);
-      var y = s;
-${each((v) => `y.${v} = s.${v} + score_s.${v} * dt + noise.${v};`)}
-      let score_y = model_drift(t, y, p);
-      let logp_y = model_log_density(t, y, p);
-      var back = y;          // y + h grad log pi(y), the mean of the reverse proposal
-${each((v) => `back.${v} = y.${v} + score_y.${v} * dt;`)}
-      var fwd = s;           // x + h grad log pi(x), the mean of the forward proposal
-${each((v) => `fwd.${v} = s.${v} + score_s.${v} * dt;`)}
-      let log_alpha = logp_y - logp_s - (dist2(s, back) - dist2(y, fwd)) / (4.0 * dt);
-      let accept_u = philox_uniform(philox4x32_10(vec4u(trial, step, 0u, ${SDE_TAG_ACCEPT}u), vec2u(u.seed_lo, u.seed_hi)).x);
-      if (precise_log(accept_u) < log_alpha && state_finite(y)) {
-        next = y;
-        score_s = score_y;
-        logp_s = logp_y;
-        st.accepted += 1u;
-      }
-#elif ${isBaoab}
-      let dW = wiener_increment(trial, step);
-      let inv_sdt = 1.0 / sqrt(dt);
-${each((v) => `vel.${v} = vel.${v} + 0.5 * dt * force.${v};`)}      // B
-${each((v) => `next.${v} = s.${v} + 0.5 * dt * vel.${v};`)}      // A
-${each((v, j) => `vel.${v} = c1 * vel.${v} + c2 * dW[${j}] * inv_sdt;`)}      // O
-${each((v) => `next.${v} = next.${v} + 0.5 * dt * vel.${v};`)}      // A
-      force = model_drift(t + dt, next, p);
-${each((v) => `vel.${v} = vel.${v} + 0.5 * dt * force.${v};`)}      // B
-#endif
-#if ${hasEvent}
-      if (st.refractory_left > 0u) {
-        next.${ev} = model_reset(t + dt, next, p);
-        st.refractory_left -= 1u;
-      } else if (next.${ev} >= model_threshold(t + dt, next, p)) {
-        if (st.spikes == 0u) { st.first_spike = t + dt; }
-        st.spikes += 1u;
-        next.${ev} = model_reset(t + dt, next, p);
-        st.refractory_left = u.refractory_steps;
-      }
-#endif
-      if (!state_finite(next)) {
-        st.flags = st.flags | ${SDE_FLAG_DIVERGED}u;   // freeze at the last finite state
-        st.stop_step = step + 1u;
-      } else {
-        s = next;
-#if ${absorbChecks.length > 0}
-        if (${absorbChecks.join(' || ') || 'false'}) {
-          st.flags = st.flags | ${SDE_FLAG_ABSORBED}u;
-          st.stop_step = step + 1u;
-        }
-#endif
-      }
+    let dW = wiener_increment(trial, step);
+    {
+${stepBody}
     }
-#if ${hasSnap}
-    if (u.snap_every > 0u && (step + 1u) % u.snap_every == 0u) {
-      let base = ((step + 1u) / u.snap_every - 1u) * ${o.snapshot.length}u;
-${o.snapshot.map((k, r) => `      snapshots[(base + ${r}u) * T + i] = s.${V[k]};`).join('\n')}
+  }
+  // whole groups: ${group.steps} step(s) on ${group.blocks} Philox block(s) drawn up front
+  for (; grouped && k + ${group.steps}u <= u.step_count; k += ${group.steps}u) {
+    let first_block = (u.step_begin + k) / ${group.steps}u * ${group.blocks}u;
+${Array.from({ length: group.blocks }, (_, b) => `    let g${b} = ${normal4}(philox4x32_10(vec4u(trial, first_block + ${b}u, 0u, ${SDE_TAG_WIENER}u), vec2u(u.seed_lo, u.seed_hi)));`).join('\n')}
+${Array.from({ length: group.steps }, (_, g) => `    {
+      let step = u.step_begin + k + ${g}u;
+${groupIncrement(g)}
+${stepBody}
+    }`).join('\n')}
+  }
+  // the rest after the last group boundary
+  for (; k < u.step_count; k++) {
+    let step = u.step_begin + k;
+    let dW = wiener_increment(trial, step);
+    {
+${stepBody}
     }
-#endif
   }
 ${o.state.map((_, k) => `  state[${k}u * T + i] = s.${V[k]};`).join('\n')}
 #if ${isBaoab}

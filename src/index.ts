@@ -21,6 +21,7 @@ export { uniformLayout, type UniformLayout, type UniformSchema } from './core/la
 export { foldWorkgroups, WGSL_LINEAR_INDEX } from './core/dispatch.js';
 export type { KernelSource } from './core/pipelines.js';
 export { seedToKey } from './core/seed.js';
+export type { NormalTransform } from './core/seed.js';
 export { philoxWGSL } from '../shaders/common/philox.wgsl.js';
 export { fillRandom, randomNormal, randomUniform, type RandomOptions } from './random/index.js';
 export {
@@ -73,12 +74,15 @@ export {
   morrisLecarFiExperiment, simulateMlCurrents, findFiringBoundaries, DEFAULT_ML, mlStep, restingPotential, saddleNode, hopfCurrent,
   type MlFiResult, type MlFiPoint, type MlCurrentsOptions, type MlCurrentsResult, type MorrisLecarParams,
   rsnExperiment, createScoreModel, createDsmTrainer, trainScoreModel, evaluateScore, noiseLevels, sampleReservoir, noiseMap,
+  sampleReservoirNetwork, reservoirNetwork, type ReservoirNetworkOptions,
   trainSamplerOnly, sampleSamplerOnly, samplerOnlyModel, mixtureScore, emStationaryCovariance,
   type RsnResult, type GpuScoreModel, type ScoreModel, type TrainScoreOptions, type ReservoirSampleOptions, type SamplerOnlyNetwork,
   createSmoothingEstimator, type SmoothingEstimator, type SmoothingEstimatorOptions,
   richLazyExperiment, type RichLazyResult, type RichLazyRun,
   nodeSpiralExperiment, trainSpiral, createSpiralLoss, spiralTrajectory, spiralLossReference,
   type NodeSpiralResult, type TrainSpiralOptions, type SpiralLossKernel,
+  mlEsExperiment, trainMlEs, evidenceTask, createMlNetwork, mlNetworkReference,
+  type MlEsResult, type TrainMlEsOptions, type MlEsTraining, type EvidenceTask, type MlNetwork, type MlNetworkRun,
   shaping1DExperiment, shaping2DExperiment, type Shaping1DResult, type Shaping1DImage, type Shaping2DResult, type Shaping2DRun,
   createCircuit, learnCircuit, respondCircuit, readCircuit, type GpuCircuit, type LearnOptions, type LearningCurve, type CircuitState,
   pyramidBand, steerableMasks, type PyramidBandOptions, type SteerableMasks, type SteerableOptions,

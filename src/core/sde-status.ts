@@ -39,10 +39,10 @@ export const sdeTrialStatus = storageRecordLayout({
 export const SDE_TRIAL_STATUS_INITIAL = { first_spike: -1 } as const;
 
 /**
- * Normals reserved per fine step for `active` Wiener processes: 1 for one process (a Philox block
- * then serves 4 steps through a one-block cache), else rounded up to whole blocks of 4 (no cache and
- * no branch, which measured faster on SwiftShader for 2 and 3 processes than the cached layout).
+ * Normals reserved per fine step for `active` Wiener processes: exactly `active`, packed back to back
+ * across Philox blocks, so every word of every Philox call becomes a used normal (the integrator
+ * draws whole blocks per group of steps; see shaders/sde.wgsl.ts).
  */
 export function sdeNoiseStride(active: number): number {
-  return active <= 1 ? active : Math.ceil(active / 4) * 4;
+  return active;
 }

@@ -10,3 +10,12 @@ export function seedToKey(seed: number): [number, number] {
   }
   return [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
 }
+
+/**
+ * How Philox uniforms become standard normals (Box–Muller, both the same numbers in exact arithmetic):
+ * - `'precise'` (the default everywhere): our own log and sincos in WGSL, within a few ulp of the
+ *   float64 transform on every device, so GPU runs match their CPU twins to f32 rounding;
+ * - `'fast'`: the platform's builtin log/cos/sin, cheaper (GPUs have hardware for them) but only as
+ *   accurate as the platform makes them (WGSL allows 2^-11 absolute error in cos/sin).
+ */
+export type NormalTransform = 'precise' | 'fast';

@@ -49,8 +49,8 @@ export interface SDEModel {
   readonly additiveNoise: boolean;
   /**
    * Wiener processes that drive anything (a column of g that is not all literal zeros). Only these
-   * draw random numbers: the r-th active process of fine step j takes normal number j·stride + r
-   * of the trial's stream (see `sdeNoiseStride` in shaders/sde.wgsl.ts).
+   * draw random numbers: the r-th of a active processes takes normal number j·a + r of the trial's
+   * stream at fine step j (see `sdeNoiseStride` in src/core/sde-status.ts).
    */
   readonly activeNoise: readonly number[];
   readonly event: { variable: string; index: number; refractory: number } | null;

@@ -1,4 +1,4 @@
-/** models: the experiments (lif-rate, whitening, ei-motifs, morris-lecar-fi, rsn, node-spiral, shaping-1d/2d, krotov-hopfield), each with its theory and CPU twin beside it; es: the evolution-strategies estimator. */
+/** models: the experiments (lif-rate, whitening, ei-motifs, morris-lecar-fi, rsn, node-spiral, ml-es, shaping-1d/2d, krotov-hopfield), each with its theory and CPU twin beside it; es: the evolution-strategies estimator. */
 export {
   lifRateExperiment, type LifRatePoint, type LifRateResult,
   lifModel, simulateLif, type SimulateLifOptions,
@@ -19,9 +19,11 @@ export {
 export {
   morrisLecarFiExperiment, simulateMlCurrents, findFiringBoundaries, DEFAULT_ML, mlStep, restingPotential, saddleNode, hopfCurrent,
   type MlFiResult, type MlFiPoint, type MlCurrentsOptions, type MlCurrentsResult, type MorrisLecarParams,
+  createMlNetwork, mlNetworkReference, type MlNetwork, type MlNetworkRun,
 } from './morris-lecar/index.js';
 export {
   rsnExperiment, createScoreModel, createDsmTrainer, trainScoreModel, evaluateScore, noiseLevels, sampleReservoir, noiseMap,
+  sampleReservoirNetwork, reservoirNetwork, type ReservoirNetworkOptions,
   trainSamplerOnly, sampleSamplerOnly, samplerOnlyModel, mixtureScore, emStationaryCovariance,
   type RsnResult, type GpuScoreModel, type ScoreModel, type TrainScoreOptions, type ReservoirSampleOptions, type SamplerOnlyNetwork,
 } from './rsn/index.js';
@@ -32,6 +34,9 @@ export {
   nodeSpiralExperiment, trainSpiral, createSpiralLoss, spiralTrajectory, spiralLossReference,
   type NodeSpiralResult, type TrainSpiralOptions, type SpiralLossKernel,
 } from './node-spiral/index.js';
+export {
+  mlEsExperiment, trainMlEs, evidenceTask, type MlEsResult, type TrainMlEsOptions, type MlEsTraining, type EvidenceTask,
+} from './ml-es/index.js';
 export {
   shaping1DExperiment, shaping2DExperiment, type Shaping1DResult, type Shaping1DImage, type Shaping2DResult, type Shaping2DRun,
   createCircuit, learnCircuit, respondCircuit, readCircuit, type GpuCircuit, type LearnOptions, type LearningCurve, type CircuitState,

@@ -5,13 +5,15 @@ import { randomFillParams, randomFillWGSL, type RandomFillOptions } from '../../
 import type { Context } from '../core/context.js';
 import { InputError } from '../gpu/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { seedToKey } from '../core/seed.js';
+import { seedToKey, type NormalTransform } from '../core/seed.js';
 
 export interface RandomOptions {
   /** Key of the generator: same seed, same numbers, on any device. Default 0. */
   seed?: number;
   /** Independent stream under the same seed (counter word 2). Default 0. */
   stream?: number;
+  /** How normals are made from Philox words (see `NormalTransform`). Default `'precise'`. */
+  normals?: NormalTransform;
 }
 
 const WORKGROUP_SIZE = 64;
@@ -31,12 +33,16 @@ export async function fillRandom(
   if (!Number.isInteger(stream) || stream < 0 || stream >= 2 ** 32) {
     throw new InputError(`stream must be an integer in [0, 2^32), got ${stream}`);
   }
+  const normals = options.normals ?? 'precise';
+  if (normals !== 'precise' && normals !== 'fast') {
+    throw new InputError(`normals must be 'precise' or 'fast', got ${JSON.stringify(normals)}`);
+  }
   const [seedLo, seedHi] = seedToKey(options.seed ?? 0);
   const count = dst.size;
   if (count === 0) return dst;
   const pipeline = await ctx.kernel({
     label: `random.${distribution}`,
-    code: randomFillWGSL({ distribution }),
+    code: randomFillWGSL({ distribution, normals }),
     constants: { WG_SIZE: WORKGROUP_SIZE },
   });
   const blocks = Math.ceil(count / 4);

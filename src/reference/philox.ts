@@ -9,17 +9,15 @@ const M1 = 0xcd9e8d57;
 const W0 = 0x9e3779b9;
 const W1 = 0xbb67ae85;
 
-/** High 32 bits of the unsigned 64-bit product a·b. */
+/** High 32 bits of the unsigned 64-bit product a·b, by the same partial sums as `philox_mulhi` (Hacker's Delight §8-2). */
 function mulhi(a: number, b: number): number {
   const aLo = a & 0xffff;
   const aHi = a >>> 16;
   const bLo = b & 0xffff;
   const bHi = b >>> 16;
-  const loLo = aLo * bLo;
-  const loHi = aLo * bHi;
-  const hiLo = aHi * bLo;
-  const carry = ((loLo >>> 16) + (loHi & 0xffff) + (hiLo & 0xffff)) >>> 16;
-  return (aHi * bHi + (loHi >>> 16) + (hiLo >>> 16) + carry) >>> 0;
+  const t = aHi * bLo + ((aLo * bLo) >>> 16);
+  const w = aLo * bHi + (t & 0xffff);
+  return (aHi * bHi + Math.floor(t / 65536) + Math.floor(w / 65536)) >>> 0;
 }
 
 /**

@@ -1,14 +1,14 @@
 /**
  * Float64 CPU reference of the SDE integrators in shaders/sde.wgsl.ts: the same schemes on the same
  * Philox random stream (normal q of a trial in lane q % 4 of block (trial, q / 4, 0, 0), fine step j's
- * r-th active process taking q = j·stride + r; MALA's
+ * r-th active process taking q = j·a + r for a active processes; MALA's
  * uniforms from (trial, step, 0, 1)), running the JavaScript twin of the model.
  * GPU and CPU agree to f32 rounding on the same trial; tests and the plain-JS benchmark use it.
  */
 import { trialInputs, type SDEModel } from '../expr/index.js';
 import { SDE_FLAG_ABSORBED, SDE_FLAG_DIVERGED, SDE_TAG_ACCEPT, SDE_TAG_WIENER, sdeNoiseStride } from '../core/sde-status.js';
 import { normal4FromBits, philox4x32_10, uniformFromBits } from './philox.js';
-import { seedToKey } from '../core/seed.js';
+import { seedToKey, type NormalTransform } from '../core/seed.js';
 
 /** Options of {@link simulateReference} (a subset of `simulate`'s, same meaning and defaults). */
 export interface ReferenceOptions {
@@ -25,6 +25,12 @@ export interface ReferenceOptions {
   firstTrial?: number;
   /** Total trials of the run (for swept parameters). Default first + trials. */
   totalTrials?: number;
+  /**
+   * `simulate`'s normal transform. Both are the same Box–Muller numbers in exact arithmetic, so the
+   * twin computes that float64 transform for either; a `'fast'` GPU run differs from it by the
+   * platform's log/cos/sin error. Accepted so both sides take the same options. Default `'precise'`.
+   */
+  rng?: NormalTransform;
 }
 
 /** What {@link simulateReference} returns (float64). */

@@ -45,6 +45,7 @@ const simulateOptionsSchema = z.strictObject(
     friction: finiteNumber({ above: 0 }).optional(),
     firstTrial: wholeNumber({ min: 0, max: U32_MAX }).optional(),
     totalTrials: count(2 ** 32).optional(),
+    rng: z.enum(['precise', 'fast'], { error: "'precise' or 'fast'" }).optional(),
     onProgress: callback.optional(),
     signal: abortSignal.optional(),
   },

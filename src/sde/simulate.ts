@@ -16,7 +16,7 @@ import {
 } from '../core/sde-status.js';
 import type { Tensor } from '../core/tensor.js';
 import { InputError } from '../gpu/errors.js';
-import { seedToKey } from '../core/seed.js';
+import { seedToKey, type NormalTransform } from '../core/seed.js';
 import { validateSimulateOptions } from './options.js';
 import { resolveIntegrator, type IntegratorInfo, type IntegratorName } from './integrators.js';
 import { checkTrialArrays, trialInputs, type SDEModel } from './model.js';
@@ -88,6 +88,13 @@ export interface SimulateOptions {
   firstTrial?: number;
   /** Trials of the whole run (the length of per-trial arrays), at least firstTrial + trials. Default firstTrial + trials. */
   totalTrials?: number;
+  /**
+   * How Philox words become the normals of the Wiener increments: `'precise'` (our own log and
+   * sincos, within a few ulp of float64 on every device, so runs match `simulateReference` to f32
+   * rounding) or `'fast'` (the platform's builtin log/cos/sin: the same numbers in exact arithmetic,
+   * cheaper, as accurate as the platform makes them). Default `'precise'`.
+   */
+  rng?: NormalTransform;
   /** Called after every dispatch (the run then waits for each dispatch to finish). */
   onProgress?: (progress: SimulateProgress) => void;
   /** Cancels between dispatches; the result is then marked `partial`. */
@@ -189,6 +196,7 @@ interface RunPlan extends Pick<SimulateResult, 'model' | 'integrator' | 'trials'
   t0: number;
   refine: number;
   friction: number;
+  rng: NormalTransform;
   stepsPerDispatch: number;
   /** State variables, and state rows per trial (BAOAB adds a velocity per variable). */
   n: number;
@@ -275,7 +283,7 @@ function planRun(ctx: Context, model: SDEModel, options: SimulateOptions): RunPl
     trialsPerChunk = Math.min(trialsPerChunk, Math.floor(maxBinding / bytes));
   }
   return {
-    model, integrator, trials, steps, dt, seed, firstTrial, totalTrials, t0: options.t0 ?? 0, refine, friction, stepsPerDispatch, n, rows, swept,
+    model, integrator, trials, steps, dt, seed, firstTrial, totalTrials, t0: options.t0 ?? 0, refine, friction, rng: options.rng ?? 'precise', stepsPerDispatch, n, rows, swept,
     wantFinal: record.final ?? true,
     wantPerTrial: record.perTrial ?? true,
     snapshots, stats, histogram,
@@ -314,6 +322,7 @@ async function buildKernels(ctx: Context, plan: RunPlan): Promise<RunKernels> {
     eventIndex: model.event?.index ?? -1,
     absorb: model.absorb,
     snapshot: plan.snapshots.variables,
+    normals: plan.rng,
   });
   const label = `sde.${integrator.kernel}`;
   const pipeline = await ctx.kernel({ label, code, constants: { WG_SIZE: WORKGROUP_SIZE } });

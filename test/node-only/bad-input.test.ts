@@ -8,9 +8,8 @@
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dump } from 'npyjs';
-import { main } from '../../src/cli/main.js';
 import { checkMatrixHeader, readNpyHeader } from '../../src/cli/npy.js';
 import { parseParamValue } from '../../src/cli/output/params.js';
 import { checkOutputDir, writeFileAtomic } from '../../src/cli/output/files.js';
@@ -22,6 +21,7 @@ import { lifRateExperiment } from '../../src/models/lif-rate/index.js';
 import { defineSDE, simulate } from '../../src/sde/index.js';
 import { resolveIntegrator } from '../../src/sde/integrators.js';
 import { gpuIt, testRng } from '../helpers/device.js';
+import { runCli as cli } from '../helpers/cli.js';
 
 let dir = '';
 const f = (name: string): string => join(dir, name);
@@ -117,21 +117,6 @@ async function snapshot(): Promise<Map<string, string>> {
   };
   await walk(dir);
   return out;
-}
-
-/** Run the CLI in-process; capture both streams. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    const code = await main(['node', 'wgneuro', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
 }
 
 interface CliCase {

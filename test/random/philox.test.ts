@@ -97,6 +97,42 @@ describe('Philox4x32-10 (WGSL)', () => {
     expectClose(normal, philoxArray(n, 2 ** 33 + 1, { distribution: 'normal', stream: 6 }), { atol: 3e-6 }, 'normals');
   });
 
+  gpuIt('fast (builtin) normals equal the same Box–Muller numbers within the WGSL bounds on log/cos/sin', async (ctx, track) => {
+    const n = 4099;
+    const seed = 0x5eed;
+    const fast = track(ctx.tensor([n], { fill: Number.NaN, label: 'normal.fast' }));
+    await fillRandom(ctx, fast, 'normal', { seed, stream: 2, normals: 'fast' });
+    const got = await fast.read();
+    const expected = philoxArray(n, seed, { distribution: 'normal', stream: 2 });
+    // Per pair z = r (cos a, sin a) with r = sqrt(-2 log u) <= 5.77 (u >= 2^-24) and |a| < pi. WGSL
+    // allows cos/sin 2^-11 absolute error on [-pi, pi], moving z by <= 5.77 · 2^-11 = 2.8e-3, and log
+    // 2^-21 absolute on [0.5, 2] (3 ulp elsewhere, smaller), moving r by <= 2^-21 / r <= 1.4e-3
+    // (r >= 3.4e-4 since u <= 1 - 2^-24); 1e-5 covers f32 rounding of the products.
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(got[i]! - expected[i]!));
+    expect(got.some(Number.isNaN)).toBe(false);
+    expect(worst).toBeLessThan(5.77 * 2 ** -11 + 2 ** -21 / 3.4e-4 + 1e-5);
+    // The same words as the precise path: no lane or pair is swapped (that would be an O(1) error).
+    const precise = track(ctx.tensor([n], { fill: Number.NaN, label: 'normal.precise' }));
+    await fillRandom(ctx, precise, 'normal', { seed, stream: 2 });
+    expectClose(await precise.read(), expected, { atol: 3e-6 }, 'precise normals');
+    console.info(`[${ctx.info.adapter.description || ctx.info.adapter.vendor}] fast normals: max |error| ${worst.toExponential(2)} vs float64 Box–Muller`);
+    await expect(fillRandom(ctx, precise, 'normal', { normals: 'quick' as never })).rejects.toThrow(/normals must be 'precise' or 'fast', got "quick"/);
+  });
+
+  gpuIt('fast normals pass the same moment and Kolmogorov–Smirnov tests (seed 7, n = 2^17)', async (ctx, track) => {
+    const n = 1 << 17;
+    const t = track(ctx.tensor([n], { fill: Number.NaN, label: 'normal.fast' }));
+    await fillRandom(ctx, t, 'normal', { seed: 7, normals: 'fast' });
+    const samples = await t.read();
+    const m = sampleMoments(samples);
+    expect(Math.abs(m.mean)).toBeLessThan(5 / Math.sqrt(n));
+    expect(Math.abs(m.variance - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
+    expect(Math.abs(m.skewness)).toBeLessThan(5 * Math.sqrt(6 / n));
+    expect(Math.abs(m.excessKurtosis)).toBeLessThan(5 * Math.sqrt(24 / n));
+    expect(ksStatistic(samples, normalCdf)).toBeLessThan(1.95 / Math.sqrt(n));
+  });
+
   gpuIt('normals pass moment and Kolmogorov–Smirnov tests (seed 7, n = 2^17)', async (ctx, track) => {
     const n = 1 << 17;
     const samples = await (await track(await randomNormal(ctx, [n], { seed: 7 }))).read();

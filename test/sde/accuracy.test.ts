@@ -42,7 +42,7 @@ function slope(h: number[], err: number[]): number {
 }
 
 describe('moments against exact solutions', () => {
-  gpuIt('Ornstein–Uhlenbeck mean and variance at four times (EM)', async (ctx) => {
+  gpuIt("Ornstein–Uhlenbeck mean and variance at four times (EM), with rng 'precise' and 'fast'", async (ctx) => {
     const theta = 1.5;
     const mu = 0.3;
     const sigma = 0.6;
@@ -50,21 +50,23 @@ describe('moments against exact solutions', () => {
     const ou = defineSDE({ state: { x: { init: x0 } }, params: { theta, mu, sigma }, drift: { x: 'theta * (mu - x)' }, diffusion: { x: 'sigma' } });
     const n = 4096;
     const dt = 0.005;
-    const run = await simulate(ctx, ou, { trials: n, steps: 400, dt, seed: 21, record: { stats: { every: 100 } } });
-    expect(run.stats!.times.length).toBe(4);
-    run.stats!.times.forEach((t, k) => {
-      const mean = mu + (x0 - mu) * Math.exp(-theta * t);
-      const variance = (sigma ** 2 / (2 * theta)) * (1 - Math.exp(-2 * theta * t));
-      // the exact moments of the EM chain, to bound its O(dt) bias
-      const steps = Math.round(t / dt);
-      const a = 1 - theta * dt;
-      const emMean = mu + (x0 - mu) * a ** steps;
-      const emVar = (sigma ** 2 * dt * (1 - a ** (2 * steps))) / (1 - a * a);
-      const seMean = Math.sqrt(variance / n);
-      const seVar = variance * Math.sqrt(2 / (n - 1));
-      expect(Math.abs(run.stats!.mean[k]! - mean), `mean at t = ${t}`).toBeLessThan(4 * seMean + Math.abs(emMean - mean));
-      expect(Math.abs(run.stats!.variance[k]! - variance), `variance at t = ${t}`).toBeLessThan(4 * seVar + Math.abs(emVar - variance));
-    });
+    for (const rng of ['precise', 'fast'] as const) {
+      const run = await simulate(ctx, ou, { trials: n, steps: 400, dt, seed: 21, rng, record: { stats: { every: 100 } } });
+      expect(run.stats!.times.length).toBe(4);
+      run.stats!.times.forEach((t, k) => {
+        const mean = mu + (x0 - mu) * Math.exp(-theta * t);
+        const variance = (sigma ** 2 / (2 * theta)) * (1 - Math.exp(-2 * theta * t));
+        // the exact moments of the EM chain, to bound its O(dt) bias
+        const steps = Math.round(t / dt);
+        const a = 1 - theta * dt;
+        const emMean = mu + (x0 - mu) * a ** steps;
+        const emVar = (sigma ** 2 * dt * (1 - a ** (2 * steps))) / (1 - a * a);
+        const seMean = Math.sqrt(variance / n);
+        const seVar = variance * Math.sqrt(2 / (n - 1));
+        expect(Math.abs(run.stats!.mean[k]! - mean), `${rng}: mean at t = ${t}`).toBeLessThan(4 * seMean + Math.abs(emMean - mean));
+        expect(Math.abs(run.stats!.variance[k]! - variance), `${rng}: variance at t = ${t}`).toBeLessThan(4 * seVar + Math.abs(emVar - variance));
+      });
+    }
   });
 
   gpuIt('geometric Brownian motion: E[X_T] and Var[X_T] (weak order 2 scheme)', async (ctx) => {

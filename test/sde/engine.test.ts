@@ -41,9 +41,9 @@ const lif = defineSDE({
 const banana = defineLangevin({ state: ['x', 'y'], params: { b: 0.5 }, logDensity: '-x^2/2 - (y - b*x^2)^2/2' });
 
 /** GPU final state equals the float64 CPU reference to f32 rounding (relative to the scale). */
-async function compareWithReference(ctx: Parameters<Parameters<typeof gpuIt>[1]>[0], model: SDEModel, integrator: 'em' | 'milstein' | 'weak2' | 'ula' | 'baoab', tol: number): Promise<void> {
+async function compareWithReference(ctx: Parameters<Parameters<typeof gpuIt>[1]>[0], model: SDEModel, integrator: 'em' | 'milstein' | 'weak2' | 'ula' | 'baoab', tol: number, rng: 'precise' | 'fast' = 'precise'): Promise<void> {
   const opts = { trials: 301, steps: 40, dt: 0.025, seed: 11 };
-  const run = await simulate(ctx, model, { ...opts, integrator });
+  const run = await simulate(ctx, model, { ...opts, integrator, rng });
   const ref = simulateReference(model, { ...opts, scheme: integrator });
   expectClose(run.finalState!, ref.state, { atol: tol, rtol: tol }, `${model.name}/${integrator} final state`);
   if (ref.velocities) expectClose(run.velocities!, ref.velocities, { atol: tol, rtol: tol }, 'velocities');
@@ -166,6 +166,57 @@ describe('results do not depend on chunking or steps per dispatch', () => {
     }
     expect([...h.counts]).toEqual([...expected]);
     expect([h.underflow[0], h.overflow[0]]).toEqual([under, over]);
+  });
+});
+
+/** Three and five independent GBMs: 3 and 5 Wiener processes (steps grouped by 4 on 3 and 5 Philox blocks). */
+const gbm3 = defineSDE({
+  name: 'gbm3', state: { a: { init: 1 }, b: { init: 0.5 }, c: { init: 2 } }, params: { mu: 0.3, sigma: 0.6 },
+  drift: { a: 'mu * a', b: '-mu * b', c: 'mu * (1 - c)' }, diffusion: { a: 'sigma * a', b: 'sigma * b', c: 'sigma' },
+});
+const five = defineSDE({
+  name: 'five', state: ['p', 'q', 'r', 's', 'w'], params: { k: 0.7 },
+  drift: { p: '-k * p + q', q: '-k * q', r: '-r + p / (1 + p^2)', s: '-s', w: '-2 * w + s' },
+  diffusion: { p: '0.3', q: '0.2 * sqrt(1 + q^2)', r: '0.4', s: '0.1 * (1 + s^2) / (2 + s^2)', w: '0.5' },
+});
+
+describe('noise drawn in whole Philox blocks per group of steps (1, 2, 3 and 5 processes)', () => {
+  gpuIt('any steps per dispatch and chunking give bit-identical results, with either normal transform', async (ctx) => {
+    // 23 steps: with 1, 2, 3, 5 steps per dispatch every dispatch starts at a different offset
+    // within a group, so steps before, inside and after whole groups all occur.
+    for (const model of [gbm, coupled, gbm3, five]) {
+      for (const rng of ['precise', 'fast'] as const) {
+        const base = { trials: 77, steps: 23, dt: 0.01, seed: 5, rng };
+        const whole = await simulate(ctx, model, base);
+        expect(whole.finalState!.some(Number.isNaN), `${model.name}/${rng}`).toBe(false);
+        for (const stepsPerDispatch of [1, 2, 3, 5]) {
+          const split = await simulate(ctx, model, { ...base, stepsPerDispatch, maxTrialsPerChunk: 32 });
+          expect(split.finalState, `${model.name}/${rng}, ${stepsPerDispatch} steps per dispatch`).toEqual(whole.finalState);
+        }
+      }
+    }
+  });
+
+  gpuIt('grouped draws equal the CPU twin (3 and 5 processes); the refined grid draws the same numbers', async (ctx) => {
+    await compareWithReference(ctx, gbm3, 'em', 2e-5);
+    await compareWithReference(ctx, five, 'em', 2e-5);
+    await compareWithReference(ctx, five, 'milstein', 2e-5);
+    // Brownian motion in 3 dimensions: at dt with refine 2 each step sums the two normals that a run
+    // at dt / 2 spends on two steps (cached draws on the refined grid, whole groups on the other), so
+    // the end points agree to f32 rounding of the sums (|x| ~ 1, 40 terms: 1e-5).
+    const bm = defineSDE({ name: 'bm3', state: ['x', 'y', 'z'], drift: { x: '0', y: '0', z: '0' }, diffusion: { x: '1', y: '1', z: '1' } });
+    const coarse = await simulate(ctx, bm, { trials: 65, steps: 20, dt: 0.02, seed: 8, refine: 2 });
+    const fine = await simulate(ctx, bm, { trials: 65, steps: 40, dt: 0.01, seed: 8 });
+    expectClose(coarse.finalState!, fine.finalState!, { atol: 1e-5 }, 'refine 2 vs half step');
+  });
+
+  gpuIt("rng: 'fast' follows the CPU twin within the WGSL error of builtin log/cos/sin", async (ctx) => {
+    // Each normal is within 4.2e-3 of the float64 Box–Muller value (test/random/philox.test.ts); over
+    // 40 EM steps of 'coupled' (|g| <= 0.8, sqrt(dt) = 0.16, contracting drift) the final state moves
+    // by at most 40 · 0.8 · 0.16 · 4.2e-3 = 2.2e-2. A wrong lane or pair moves it by O(0.1).
+    await compareWithReference(ctx, coupled, 'em', 2.2e-2, 'fast');
+    await compareWithReference(ctx, gbm3, 'em', 2.2e-2, 'fast');
+    await expect(simulate(ctx, gbm, { trials: 1, steps: 1, dt: 0.1, rng: 'quick' as never })).rejects.toThrow(/options\.rng/);
   });
 });
 

@@ -10,6 +10,7 @@ import { philoxArray } from '../../reference/philox.js';
 import { numberParam, type Experiment, type Figure } from '../experiment.js';
 import { DOUBLE_PEAK, mixtureCdf, mixtureDensity, mixtureScore } from './reference.js';
 import { sampleReservoir } from './sample.js';
+import { sampleReservoirNetwork } from './network-sampler.js';
 import { sampleSamplerOnly, trainSamplerOnly } from './sampler-only.js';
 import { createScoreModel, evaluateScore, noiseLevels, trainScoreModel, type DsmCurvePoint } from './train.js';
 
@@ -128,6 +129,7 @@ export const rsnExperiment: Experiment<RsnResult> = {
     steps: { default: 500, description: 'sampling steps per chain' },
     seed: { default: 1, description: 'random seed (data, initialisation, batches, sampling)' },
     baselines: { default: true, description: 'also train and sample the sampler-only networks SO-FR and SO-SC' },
+    sampler: { default: 'fused', description: "'fused' (this model's own sampling kernel) or 'network' (the network engine: W_rec = W₂W₁ as a projection, the noise through Σ from a noise population)" },
   },
 
   async run(ctx: Context, params, progress, signal): Promise<RsnResult> {
@@ -146,6 +148,8 @@ export const rsnExperiment: Experiment<RsnResult> = {
     const lrBySigma = params.lrBySigma !== false;
     const activation = params.activation;
     if (activation !== 'relu' && activation !== 'tanh') throw new InputError(`rsn: --activation must be 'relu' or 'tanh', got '${String(activation)}'`);
+    const sampler = params.sampler ?? 'fused';
+    if (sampler !== 'fused' && sampler !== 'network') throw new InputError(`rsn: --sampler must be 'fused' or 'network', got '${String(sampler)}'`);
     if (!(lr > 0)) throw new InputError(`rsn: --lr must be positive, got ${lr}`);
     if (!Number.isInteger(dataSize) || dataSize < 2) throw new InputError(`rsn: --data must be a whole number ≥ 2, got ${dataSize}`);
     const dim = task === 'gmm' ? 1 : 2;
@@ -160,10 +164,10 @@ export const rsnExperiment: Experiment<RsnResult> = {
       });
       const t1 = performance.now();
       const weights = await model.read();
-      const x = await sampleReservoir(ctx, weights, {
-        chains, steps, dt, seed, init: task === 'gmm' ? 'uniform' : 'normal', signal,
-        progress: (f) => progress(0.6 + 0.4 * f, 'sampling'),
-      });
+      const init = task === 'gmm' ? 'uniform' as const : 'normal' as const;
+      const x = sampler === 'network'
+        ? await sampleReservoirNetwork(ctx, weights, { chains, steps, dt, seed, init })
+        : await sampleReservoir(ctx, weights, { chains, steps, dt, seed, init, signal, progress: (f) => progress(0.6 + 0.4 * f, 'sampling') });
       const t2 = performance.now();
       const baselines: RsnResult['baselines'] = [];
       if (params.baselines !== false) {
@@ -180,7 +184,7 @@ export const rsnExperiment: Experiment<RsnResult> = {
       }
       const result: RsnResult = {
         task, samples: chains, curve, baselines,
-        params: { task, hidden, activation, levels, stepsPerLevel, batch, lr, lrBySigma: String(lrBySigma), data: dataSize, chains, dt, steps, seed, sigmaMin: sigmas.at(-1)! },
+        params: { task, hidden, activation, levels, stepsPerLevel, batch, lr, lrBySigma: String(lrBySigma), data: dataSize, chains, dt, steps, seed, sigmaMin: sigmas.at(-1)!, sampler },
         wallMs: { train: t1 - t0, sample: t2 - t1 },
       };
       if (task === 'gmm') result.gmm = await gmmSummary(ctx, model, x, sigmas.at(-1)!);

@@ -5,6 +5,7 @@ export {
   type GpuScoreModel, type ScoreModelOptions, type DsmTrainer, type DsmTrainerOptions, type TrainScoreOptions, type DsmCurvePoint,
 } from './train.js';
 export { sampleReservoir, noiseMap, type ReservoirSampleOptions } from './sample.js';
+export { sampleReservoirNetwork, reservoirNetwork, type ReservoirNetworkOptions } from './network-sampler.js';
 export {
   DOUBLE_PEAK, mixtureDensity, mixtureScore, mixtureCdf, emStationaryCovariance, scoreReference, dsmStepReference,
   type ScoreModel, type Mixture1D, type RsnActivation,

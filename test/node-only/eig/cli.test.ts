@@ -1,25 +1,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dump, parse } from 'npyjs';
-import { main } from '../../../src/cli/main.js';
 import { knownSpectrumMatrix, symmetricWithSpectrum } from '../../../src/testing.js';
-
-/** Run the CLI in-process, capturing stdout and stderr. */
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    const code = await main(['node', 'wgneuro', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+import { runCli as run } from '../../helpers/cli.js';
 
 describe('wgneuro eig (CLI)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wgneuro-eig-'));

@@ -493,7 +493,8 @@ describe('lab', () => {
     }
     expect(shape(browserResult)).toEqual(shape(nodeResult));
     expect(browserResult.rows.map((r) => `${r.workload}/${r.implementation}/${r.trajectories}`))
-      .toEqual(['gbm3/wgneuro/257', 'gbm3/tfjs-webgpu/257', 'gbm3/plain-js/17', 'lif/wgneuro/65', 'lif/tfjs-webgpu/65', 'lif/plain-js/17']);
+      .toEqual(['gbm3/wgneuro/257', 'gbm3/wgneuro-fast/257', 'gbm3/wgneuro-no-noise/257', 'gbm3/tfjs-webgpu/257', 'gbm3/plain-js/17',
+        'lif/wgneuro/65', 'lif/wgneuro-fast/65', 'lif/wgneuro-no-noise/65', 'lif/tfjs-webgpu/65', 'lif/plain-js/17']);
     expect(browserResult.notes).toEqual([]);
   });
 });

@@ -102,6 +102,20 @@ describe('wgneuro run rsn (tiny, real GPU run)', () => {
     expect(json.histograms.length).toBe(900);
     await expect(cli(ctx, ['rsn', '--task', 'mnist'])).rejects.toThrow(/--task must be 'gmm' or 'laplace', got 'mnist'/);
   }, 120_000);
+
+  it('gmm with --sampler network: the reservoir runs on the network engine; a bad sampler is named', async () => {
+    const ctx = await testContext();
+    if (!ctx) return;
+    const r = await cli(ctx, ['rsn', '--hidden', '9', '--levels', '2', '--stepsPerLevel', '20', '--data', '300', '--chains', '65', '--steps', '40', '--baselines', 'false', '--sampler', 'network', '--json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out);
+    expect(json.params.sampler).toBe('network');
+    expect(json.samples).toBe(65);
+    expect(json.fractionPositive).toBeGreaterThan(0);
+    expect(json.fractionPositive).toBeLessThan(1);
+    expect(json.ks).toBeLessThan(1);
+    await expect(cli(ctx, ['rsn', '--sampler', 'engine'])).rejects.toThrow(/--sampler must be 'fused' or 'network', got 'engine'/);
+  }, 120_000);
 });
 
 describe('wgneuro run node-spiral (tiny, real GPU run)', () => {

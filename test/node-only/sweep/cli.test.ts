@@ -7,22 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, parse } from 'npyjs';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(['node', 'wgneuro', ...args]);
-    return { code, out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-}
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli as cli } from '../../helpers/cli.js';
 
 async function ok(args: string[]): Promise<string> {
   const r = await cli(args);
