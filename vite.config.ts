@@ -2,7 +2,7 @@
  * The tests (Vitest; the lab has its own Vite config in lab/vite.config.ts). The same test files run twice:
  * in Node on Dawn (`node` project) and in headless Chromium through puppeteer-core (`chromium`).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
@@ -48,6 +48,12 @@ if (typeof (Object as { groupBy?: unknown }).groupBy !== 'function') {
       return groups;
     },
   });
+}
+
+// Tuning winners persist under the user's cache directory; tests keep theirs in a private
+// directory instead, so a test run never writes to ~/.cache nor reads a stale winner from it.
+if (!process.env.WGNEURO_CACHE_DIR) {
+  process.env.WGNEURO_CACHE_DIR = mkdtempSync(join(tmpdir(), 'wgneuro-test-cache-'));
 }
 
 /** A test that cannot get an adapter fails, unless the environment says a GPU is optional. */

@@ -14,7 +14,9 @@ import { medianWallMs, wallMs } from './timing.js';
 import { philoxSequence } from '../src/reference/philox.js';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { Context } from '../src/core/context.js';
-import { eigs, jacobiEigBatched, type Complex } from '../src/eig/index.js';
+import { eigs, jacobiEigBatched, type Complex, type JacobiVariant } from '../src/eig/index.js';
+import { JACOBI_PRIVATE_MAX_N } from '../shaders/jacobi.wgsl.js';
+import { jacobiDefaultVariant, jacobiTunable, jacobiVariantKey, tuningReport } from '../src/internal.js';
 import { InputError } from '../src/gpu/errors.js';
 import { measureCopyBandwidth, measureFmaPeak, median } from '../src/internal.js';
 import { rankOneOutlierMatrix } from '../src/testing.js';
@@ -35,13 +37,21 @@ export interface BenchEigOptions {
 export interface JacobiBenchRow {
   batch: number;
   n: number;
-  strategy: 'workgroup' | 'thread';
+  /** `'tuned: <variant>'` (what the tuner picked on this adapter) or a fixed variant's id. */
+  strategy: string;
   /** Median wall time (ms) of jacobiEigBatched, including the sweep-count readback. */
   gpuMs: number;
   /** Float64 CPU Jacobi (src/reference) over the same batch, one matrix after another. */
   cpuMs: number;
   /** Largest |λ_gpu − λ_cpu| / ‖A‖_F over the batch. */
   maxRelError: number;
+}
+
+/** The variant the tuner uses for this Jacobi class on this adapter ('default' when tuning is off). */
+async function tunedJacobi(ctx: Context, n: number, batch: number): Promise<string> {
+  const shapeClass = jacobiTunable.shapeClass({ n, batch });
+  const record = (await tuningReport(ctx)).records.find((r) => r.kernel === jacobiTunable.name && r.shapeClass === shapeClass);
+  return record?.winner ?? `${jacobiVariantKey(jacobiDefaultVariant(n))} (default)`;
 }
 
 /** Batched Jacobi against the float64 CPU reference, for `batch`x`n` specs such as '1000x8'. */
@@ -57,8 +67,14 @@ export async function runJacobiBench(ctx: Context, specs: [number, number][], re
     }
     const t = ctx.tensor([batch, n, n], { label: 'bench.eig.jacobi.input', data });
     try {
-      for (const strategy of ['thread', 'workgroup'] as const) {
-        (await jacobiEigBatched(ctx, t, { strategy })).destroy(); // warm-up
+      // The CPU reference once per spec; every variant is compared with the same time.
+      const c0 = performance.now();
+      const refs = Array.from({ length: batch }, (_, b) => jacobiEigReference(data.subarray(b * n * n, (b + 1) * n * n), n));
+      const cpuMs = performance.now() - c0;
+      const fixed: JacobiVariant[] = [{ strategy: 'thread', wg: 64 }, { strategy: 'workgroup', wg: 64 }];
+      if (n <= JACOBI_PRIVATE_MAX_N) fixed.push({ strategy: 'private', wg: 16 });
+      for (const strategy of [undefined, ...fixed]) {
+        (await jacobiEigBatched(ctx, t, { strategy })).destroy(); // warm-up (and the tuning search when untuned)
         const times: number[] = [];
         let values: Float32Array = new Float32Array(0);
         for (let r = 0; r < reps; r++) {
@@ -67,15 +83,15 @@ export async function runJacobiBench(ctx: Context, specs: [number, number][], re
           values = await result!.values.read();
           result!.destroy();
         }
-        const c0 = performance.now();
         let worst = 0;
         for (let b = 0; b < batch; b++) {
           const m = data.subarray(b * n * n, (b + 1) * n * n);
-          const ref = jacobiEigReference(m, n);
+          const ref = refs[b]!;
           const fro = Math.sqrt(m.reduce((acc, x) => acc + x * x, 0));
           for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(values[b * n + i]! - ref.values[i]!) / fro);
         }
-        rows.push({ batch, n, strategy, gpuMs: median(times), cpuMs: performance.now() - c0, maxRelError: worst });
+        const label = strategy ? jacobiVariantKey(strategy) : `tuned: ${await tunedJacobi(ctx, n, batch)}`;
+        rows.push({ batch, n, strategy: label, gpuMs: median(times), cpuMs, maxRelError: worst });
       }
     } finally {
       t.destroy();

@@ -49,8 +49,8 @@ export function registerBenchEig(bench: Command): void {
           process.stdout.write(formatTable(info, peakGflops, bandwidthGBps, rows) + '\n');
           if (jacobi.length) {
             process.stdout.write('\nbatched Jacobi (eigenvalues + eigenvectors) vs float64 CPU Jacobi, same run\n' +
-              '| batch |   n | strategy  | GPU ms | CPU ms | speedup | max rel err |\n|-------|-----|-----------|--------|--------|---------|-------------|\n' +
-              jacobi.map((r) => `| ${String(r.batch).padStart(5)} | ${String(r.n).padStart(3)} | ${r.strategy.padEnd(9)} | ${r.gpuMs.toFixed(0).padStart(6)} | ` +
+              '| batch |   n | variant | GPU ms | CPU ms | speedup | max rel err |\n|---|---|---|---|---|---|---|\n' +
+              jacobi.map((r) => `| ${String(r.batch).padStart(5)} | ${String(r.n).padStart(3)} | ${r.strategy} | ${r.gpuMs.toFixed(0).padStart(6)} | ` +
                 `${r.cpuMs.toFixed(0).padStart(6)} | ${(r.cpuMs / r.gpuMs).toFixed(1).padStart(6)}× | ${r.maxRelError.toExponential(1).padStart(11)} |`).join('\n') + '\n');
           }
         }

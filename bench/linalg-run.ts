@@ -17,7 +17,7 @@ import { gemv } from '../src/linalg/gemv.js';
 import { matmul } from '../src/linalg/matmul.js';
 import { importPeer } from './peers.js';
 import { medianWallMs } from './timing.js';
-import { measure, measureCopyBandwidth, measureFmaPeak } from '../src/internal.js';
+import { gemmTunable, gemvTunable, measure, measureCopyBandwidth, measureFmaPeak, tuningReport, type Tunable } from '../src/internal.js';
 
 /** One GEMM or GEMV shape. */
 interface Shape {
@@ -49,6 +49,10 @@ interface Row {
   /** Fastest run of ours over the fastest run of the peak kernel: robust to other load on the machine. */
   bestFractionOfPeak: number;
   bestMs: number;
+  /** The kernel variant that ran: the tuner's pick for this shape class on this adapter. */
+  variant: string;
+  /** With `--vs-default`: the fixed default variant's median ms over ours (> 1: tuning helped). */
+  vsDefault?: number;
   peers: Record<string, PeerResult | { skipped: string }>;
 }
 
@@ -64,6 +68,8 @@ export interface BenchOptions {
   peerMaxSize: number;
   jsMaxSize: number;
   peakGflop: number;
+  /** Also time each kernel's fixed default variant (what runs with tuning off), for the ratio. */
+  vsDefault?: boolean;
 }
 
 export const PEERS = ['tfjs-webgpu', 'tfjs-wasm', 'js'] as const;
@@ -196,6 +202,14 @@ function jsPeer(): Peer {
 
 // ------------------------------------------------------------------------------------------ bench
 
+/** The variant a kernel runs for `problem` on this adapter: the kept winner, or its default. */
+async function tunedVariant<P, V>(ctx: Context, tunable: Tunable<P, V, Context>, problem: P): Promise<string> {
+  if (!ctx.tuning.enabled) return `${tunable.key(tunable.fallback(problem))} (default: tuning off)`;
+  const shapeClass = tunable.shapeClass(problem);
+  const record = (await tuningReport(ctx)).records.find((r) => r.kernel === tunable.name && r.shapeClass === shapeClass);
+  return record ? record.winner : `${tunable.key(tunable.fallback(problem))} (default)`;
+}
+
 /** What the runtime provides: the TF.js wasm files' location, and optionally a context to use. */
 export interface LinalgBenchEnv {
   wasmPaths: () => Promise<WasmPaths>;
@@ -234,10 +248,17 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void, 
       const C = ctx.tensor([shape.m, shape.n], { label: 'bench.C' });
       try {
         const m = await measure(ctx, () => matmul(ctx, A, B, { dst: C }).then(() => undefined), opts.reps);
+        const problem = { m: shape.m, n: shape.n, k: shape.k, batch: 1, transA: false, transB: false };
+        const variant = await tunedVariant(ctx, gemmTunable, problem);
+        let vsDefault: number | undefined;
+        if (opts.vsDefault) {
+          const tiling = gemmTunable.fallback(problem);
+          vsDefault = (await measure(ctx, () => matmul(ctx, A, B, { dst: C, tiling }).then(() => undefined), opts.reps)).ms / m.ms;
+        }
         const flops = 2 * shape.m * shape.n * shape.k;
         const bytes = 4 * (shape.m * shape.k + shape.k * shape.n + shape.m * shape.n);
         rows.push({
-          op: 'gemm', shape, flops, bytes, ms: m.ms, wallMs: m.wallMs, bestMs: m.bestMs,
+          op: 'gemm', shape, flops, bytes, ms: m.ms, wallMs: m.wallMs, bestMs: m.bestMs, variant, vsDefault,
           gflops: flops / (m.ms * 1e6), gbps: bytes / (m.ms * 1e6), fractionOfPeak: 0, bestFractionOfPeak: 0, peers: {},
         });
       } finally {
@@ -253,10 +274,17 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void, 
       const y = ctx.tensor([n], { label: 'bench.y' });
       try {
         const m = await measure(ctx, () => gemv(ctx, A, x, { dst: y }).then(() => undefined), opts.reps);
+        const problem = { rows: n, cols: n, trans: false };
+        const variant = await tunedVariant(ctx, gemvTunable, problem);
+        let vsDefault: number | undefined;
+        if (opts.vsDefault) {
+          const fixed = gemvTunable.fallback(problem);
+          vsDefault = (await measure(ctx, () => gemv(ctx, A, x, { dst: y, variant: fixed }).then(() => undefined), opts.reps)).ms / m.ms;
+        }
         const flops = 2 * n * n;
         const bytes = 4 * (n * n + 2 * n);
         rows.push({
-          op: 'gemv', shape: { m: n, n: 1, k: n }, flops, bytes, ms: m.ms, wallMs: m.wallMs, bestMs: m.bestMs,
+          op: 'gemv', shape: { m: n, n: 1, k: n }, flops, bytes, ms: m.ms, wallMs: m.wallMs, bestMs: m.bestMs, variant, vsDefault,
           gflops: flops / (m.ms * 1e6), gbps: bytes / (m.ms * 1e6), fractionOfPeak: 0, bestFractionOfPeak: 0, peers: {},
         });
       } finally {

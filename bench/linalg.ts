@@ -25,7 +25,8 @@ async function nodeWasmPaths(): Promise<string> {
 }
 
 function formatTable(r: BenchResult, peers: string[]): string {
-  const header = ['op', 'm×k·k×n', 'ms', 'GFLOP/s', 'GB/s', '% of peak', '(best runs)', ...peers.map((p) => `vs ${p}`)];
+  const withDefault = r.rows.some((row) => row.vsDefault !== undefined);
+  const header = ['op', 'm×k·k×n', 'variant', 'ms', 'GFLOP/s', 'GB/s', '% of peak', '(best runs)', ...(withDefault ? ['vs default variant'] : []), ...peers.map((p) => `vs ${p}`)];
   const lines = r.rows.map((row) => {
     const shape = row.op === 'gemm' ? `${row.shape.m}×${row.shape.k}·${row.shape.k}×${row.shape.n}` : `${row.shape.m}×${row.shape.k}·x`;
     const peerCells = peers.map((p) => {
@@ -35,7 +36,8 @@ function formatTable(r: BenchResult, peers: string[]): string {
       return `${res.speedup.toFixed(2)}× (${res.gflops.toFixed(3)} GFLOP/s)`;
     });
     const ofWhat = row.op === 'gemm' ? 'FMA' : 'copy';
-    return [row.op, shape, row.ms.toFixed(2), row.gflops.toFixed(3), row.gbps.toFixed(3), `${(100 * row.fractionOfPeak).toFixed(1)} % ${ofWhat}`, `${(100 * row.bestFractionOfPeak).toFixed(1)} %`, ...peerCells];
+    const defaultCell = withDefault ? [row.vsDefault === undefined ? '-' : `${row.vsDefault.toFixed(2)}×`] : [];
+    return [row.op, shape, row.variant, row.ms.toFixed(2), row.gflops.toFixed(3), row.gbps.toFixed(3), `${(100 * row.fractionOfPeak).toFixed(1)} % ${ofWhat}`, `${(100 * row.bestFractionOfPeak).toFixed(1)} %`, ...defaultCell, ...peerCells];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
@@ -56,6 +58,7 @@ export function registerBenchLinalg(bench: Command): void {
     .option('--peers <list>', `peers to run (${PEERS.join(', ')}); empty for none`, PEERS.join(','))
     .option('--peer-max-size <n>', 'largest GEMM dimension given to TF.js peers', intOption('peer-max-size', { min: 0 }), 1024)
     .option('--peak-gflop <x>', 'work per run of the FMA peak kernel, in GFLOP', numberOption('peak-gflop', { above: 0 }), 0.5)
+    .option('--vs-default', 'also time each kernel\'s fixed default variant (tuning off) and print the ratio')
     .option('--js-max-size <n>', 'largest GEMM dimension given to the plain JS loop', intOption('js-max-size', { min: 0 }), 1024)
     .action(async (opts: BenchOptions) => {
       // Progress goes to stderr so stdout holds only the table or the JSON.

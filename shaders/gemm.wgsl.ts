@@ -11,7 +11,8 @@
  * are loaded as zero and out-of-range outputs are not written, so no size has to be a multiple of
  * the tile. Batches run along the grid's z axis with element strides (stride 0 broadcasts).
  *
- * This is the kernel for GPUs; CPU adapters get `gemmDirectWGSL` below.
+ * `gemmDirectWGSL` below is the register-blocked variant without workgroup memory (fastest on CPU
+ * implementations such as SwiftShader); which one runs is measured per adapter (src/linalg/matmul.ts).
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
 import { uniformLayout } from '../src/core/layout.js';
@@ -45,6 +46,22 @@ fn store_row(base: u32, row: u32, col: u32, v: vec4f) {
   for (var j = 0u; j < 4u; j++) {
     if (col + j >= params.n) { return; }
     let idx = base + row * params.n + col + j;
+    var value = params.alpha * v[j];
+    if (params.beta != 0.0) { value += params.beta * c[idx]; }
+    c[idx] = value;
+  }
+}
+`;
+
+/** Epilogue of the strided direct GEMM: v[j] goes to column col + j·WG_X. */
+const STORE_STRIDED_WGSL = /* wgsl */ `
+// C[row, col + j·WG_X] = alpha · v[j] + beta · C for j = 0..3 (columns past n, rows past m skipped).
+fn store_strided(base: u32, row: u32, col: u32, v: vec4f) {
+  if (row >= params.m) { return; }
+  for (var j = 0u; j < 4u; j++) {
+    let cj = col + j * WG_X;
+    if (cj >= params.n) { return; }
+    let idx = base + row * params.n + cj;
     var value = params.alpha * v[j];
     if (params.beta != 0.0) { value += params.beta * c[idx]; }
     c[idx] = value;
@@ -167,6 +184,14 @@ export interface GemmDirectOptions extends Pick<GemmShaderOptions, 'transA' | 't
   rows: number;
   /** Column groups of 4 per invocation (1–4). */
   cols4: number;
+  /**
+   * Columns strided by WG_X instead of contiguous: invocation x of a workgroup owns columns
+   * x, x + WG_X, x + 2·WG_X, … of the workgroup's tile, so neighbouring invocations read
+   * neighbouring elements of B. On GPUs those loads coalesce; on SwiftShader, whose SIMD lanes are
+   * neighbouring invocations, a load whose lanes hit consecutive addresses is one vector load
+   * instead of four scalar ones. Default false.
+   */
+  strided?: boolean;
 }
 
 /**
@@ -181,6 +206,7 @@ export interface GemmDirectOptions extends Pick<GemmShaderOptions, 'transA' | 't
  */
 export function gemmDirectWGSL(options: GemmDirectOptions): string {
   const { transA, transB, rows, cols4 } = options;
+  const strided = options.strided === true;
   if (!Number.isInteger(rows) || rows < 1 || rows > 16 || !Number.isInteger(cols4) || cols4 < 1 || cols4 > 4) {
     throw new Error(`gemmDirectWGSL: unsupported register block ${rows} × ${4 * cols4}`);
   }
@@ -189,7 +215,7 @@ export function gemmDirectWGSL(options: GemmDirectOptions): string {
   const C = [...Array(4 * cols4).keys()];
   const lines: string[] = [];
   lines.push(...R.map((i) => `  let r${i} = min(row + ${i}u, last_r);`));
-  lines.push(...C.map((j) => `  let c${j} = min(col + ${j}u, last_c);`));
+  lines.push(...C.map((j) => `  let c${j} = min(col + ${strided ? `${j}u * WG_X` : `${j}u`}, last_c);`));
   lines.push(...R.flatMap((i) => C4.map((q) => `  var acc${i}_${q} = vec4f(0.0);   // C[row + ${i}, col + ${4 * q}..${4 * q + 3}]`)));
   const body: string[] = [];
   body.push(...C4.map((q) => `    let b${q} = vec4f(${[0, 1, 2, 3].map((j) => `eb(base_b, l, c${4 * q + j})`).join(', ')});`));
@@ -197,7 +223,9 @@ export function gemmDirectWGSL(options: GemmDirectOptions): string {
     body.push(`    let a${i} = vec4f(ea(base_a, r${i}, l));`);
     body.push(...C4.map((q) => `    acc${i}_${q} = fma(a${i}, b${q}, acc${i}_${q});`));
   }
-  const stores = R.flatMap((i) => C4.map((q) => `  store_row(base_c, row + ${i}u, col + ${4 * q}u, acc${i}_${q});`));
+  const stores = R.flatMap((i) => C4.map((q) => strided
+    ? `  store_strided(base_c, row + ${i}u, col + ${4 * q}u * WG_X, acc${i}_${q});`
+    : `  store_row(base_c, row + ${i}u, col + ${4 * q}u, acc${i}_${q});`));
   return wgsl`
 ${gemmParams.wgslStruct('Params')}
 
@@ -228,12 +256,14 @@ fn eb(base: u32, l: u32, col: u32) -> f32 {
 }
 
 ${STORE_ROW_WGSL}
-
+${strided ? STORE_STRIDED_WGSL : ''}
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let batch = wid.z;
   let row = (wid.y * WG_Y + lid.y) * ${rows}u;   // first of this invocation's rows
-  let col = (wid.x * WG_X + lid.x) * ${4 * cols4}u;   // first of this invocation's columns
+${strided
+    ? `  let col = wid.x * WG_X * ${4 * cols4}u + lid.x;   // first of this invocation's columns (then every WG_X-th)`
+    : `  let col = (wid.x * WG_X + lid.x) * ${4 * cols4}u;   // first of this invocation's columns`}
   if (row >= params.m || col >= params.n) { return; }
   let base_a = batch * params.stride_a;
   let base_b = batch * params.stride_b;

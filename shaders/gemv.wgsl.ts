@@ -7,7 +7,8 @@
  * - `y = A x`: each workgroup owns ROWS rows; its WG_SIZE invocations split every row into
  *   strided partial dot products (neighbouring invocations read neighbouring elements), combined by
  *   a tree reduction in workgroup memory.
- * - `y = A x`, `rowPerInvocation`: each invocation owns one row (for CPU adapters).
+ * - `y = A x`, `rowPerInvocation`: each invocation owns one row (measured fastest on SwiftShader;
+ *   the tuner in src/linalg/gemv.ts picks per adapter).
  * - `y = Aᵀ x`: each invocation owns one column and walks down the rows, so an invocation group
  *   reads one contiguous run of a row per step.
  */
@@ -22,8 +23,8 @@ export interface GemvShaderOptions {
   trans: boolean;
   /**
    * A x only: one invocation per row, walking it with four partial sums, instead of a workgroup
-   * per ROWS rows with a tree reduction. Better on CPU adapters, where each invocation streams its
-   * own row through the cache and barriers are expensive fibre switches.
+   * per ROWS rows with a tree reduction. Suits CPU implementations, where each invocation streams
+   * its own row through the cache and barriers are expensive fibre switches.
    */
   rowPerInvocation?: boolean;
 }

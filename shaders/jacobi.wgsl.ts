@@ -18,7 +18,7 @@
  */
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
-import { jacobiCommonWGSL } from './common/jacobi.wgsl.js';
+import { jacobiCommonWGSL, jacobiFunctionsWGSL } from './common/jacobi.wgsl.js';
 import { workgroupReduceWGSL } from './common/workgroup-reduce.wgsl.js';
 
 /** Largest matrix order the kernel accepts (n/2 rotation pairs per step in workgroup memory). */
@@ -216,6 +216,88 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let pos = jacobi_descending_rank(wa, n, i);
     values[b * n + pos] = work[wa + i * n + i];
     for (var row = 0u; row < n; row++) { vectors[src + row * n + pos] = work[wv + row * n + i]; }
+  }
+  sweeps[b] = used;
+}
+`;
+}
+
+/**
+ * Largest order the private-memory variant accepts: its two n × n matrices live in each
+ * invocation, and WGSL allows 8192 bytes of private variables per shader (2 · 32² f32).
+ */
+export const JACOBI_PRIVATE_MAX_N = 32;
+
+/**
+ * One invocation per matrix like `jacobiSerialWGSL`, with the working A and V in the invocation's
+ * private memory (sized for `maxN`) instead of the storage scratch buffer. Every invocation walks
+ * the same (p, q, i) sequence, so on CPU implementations that run invocations as SIMD lanes
+ * (SwiftShader) the private arrays are indexed uniformly across lanes, where storage addresses
+ * 2n² apart would be gathered lane by lane; on GPUs private arrays this large may spill. Bindings
+ * as `jacobiWGSL` without the scratch buffer: `sweeps` is binding 4.
+ */
+export function jacobiPrivateWGSL(maxN: number): string {
+  if (!Number.isInteger(maxN) || maxN < 2 || maxN > JACOBI_PRIVATE_MAX_N) {
+    throw new Error(`jacobiPrivateWGSL: maxN must be 2–${JACOBI_PRIVATE_MAX_N}, got ${maxN}`);
+  }
+  return /* wgsl */ `${WGSL_LINEAR_INDEX}
+${jacobiParams.wgslStruct('Params')}
+
+override WG_SIZE: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;                 // sizes and stopping rule (n ≤ ${maxN})
+@group(0) @binding(1) var<storage, read> a: array<f32>;             // symmetric inputs [batch, n, n]
+@group(0) @binding(2) var<storage, read_write> values: array<f32>;  // eigenvalues [batch, n], descending
+@group(0) @binding(3) var<storage, read_write> vectors: array<f32>; // eigenvectors [batch, n, n], column j ↔ values[j]
+@group(0) @binding(4) var<storage, read_write> sweeps: array<u32>;  // sweeps used per matrix (max_sweeps + 1: not converged)
+
+var<private> pw: array<f32, ${2 * maxN * maxN}>;  // working A at 0, accumulated V at n², both n × n row-major
+
+${jacobiFunctionsWGSL('pw')}
+
+@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let b = wg_linear_index(wid, nwg) * WG_SIZE + lid;
+  if (b >= params.batch) { return; }
+  let n = params.n;
+  let nn = n * n;
+  let src = b * nn;
+  let wa = 0u;
+  let wv = nn;
+  var fro2 = 0.0;
+  for (var e = 0u; e < nn; e++) {
+    let x = a[src + e];
+    pw[wa + e] = x;
+    pw[wv + e] = select(0.0, 1.0, e / n == e % n);
+    fro2 += x * x;
+  }
+  var used = params.max_sweeps + 1u;
+  for (var sweep = 0u; sweep <= params.max_sweeps; sweep++) {
+    var off2 = 0.0;
+    for (var i = 0u; i < n; i++) {
+      for (var j = 0u; j < n; j++) {
+        if (i != j) { let x = pw[wa + i * n + j]; off2 += x * x; }
+      }
+    }
+    if (off2 <= params.tol * params.tol * fro2) { used = sweep; break; }
+    if (sweep == params.max_sweeps) { break; }
+    for (var p = 0u; p + 1u < n; p++) {
+      for (var q = p + 1u; q < n; q++) {
+        if (pw[wa + p * n + q] == 0.0) { continue; }
+        let cs = jacobi_rotation(wa, n, p, q);
+        for (var i = 0u; i < n; i++) {
+          jacobi_rotate(cs, wa + i * n + p, wa + i * n + q);
+          jacobi_rotate(cs, wv + i * n + p, wv + i * n + q);
+        }
+        for (var j = 0u; j < n; j++) { jacobi_rotate(cs, wa + p * n + j, wa + q * n + j); }
+      }
+    }
+  }
+  for (var i = 0u; i < n; i++) {
+    let pos = jacobi_descending_rank(wa, n, i);
+    values[b * n + pos] = pw[wa + i * n + i];
+    for (var row = 0u; row < n; row++) { vectors[src + row * n + pos] = pw[wv + row * n + i]; }
   }
   sweeps[b] = used;
 }

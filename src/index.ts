@@ -16,6 +16,7 @@ export {
   createContext, Context, type ContextInfo, type ContextOptions, type DispatchDescriptor, type Binding, type Timing,
 } from './core/context.js';
 export { Tensor, shapeSize, type DType, type TensorOwner } from './core/tensor.js';
+export type { TuningOptions, TuningStore, TuningRecord, TuningCandidate } from './core/tuning.js';
 export { uniformLayout, type UniformLayout, type UniformSchema } from './core/layout.js';
 export { foldWorkgroups, WGSL_LINEAR_INDEX } from './core/dispatch.js';
 export type { KernelSource } from './core/pipelines.js';
@@ -25,7 +26,7 @@ export { philoxWGSL } from '../shaders/common/philox.wgsl.js';
 export { fillRandom, randomNormal, randomUniform, type RandomOptions } from './random/index.js';
 export {
   matmul, type MatmulOptions,
-  gemv, type GemvOptions,
+  gemv, type GemvOptions, type GemvVariant,
   sum, max, min, maxAbs, sumSquares, norm2, dot, type ReduceOptions,
   mapExpr, axpy, scale, fillIdentity, scaleByTensor, type MapExprOptions, type ScaleOptions,
   orthonormalize, type OrthonormalizeOptions,
@@ -36,7 +37,7 @@ export {
   eigs, eigsBatched, type Complex, type EigsOptions, type EigsResult, type Which,
   powerIteration, type PowerOptions, type PowerResult,
   subspaceIteration, type SubspaceOptions,
-  jacobiEigBatched, type JacobiOptions, type JacobiResult,
+  jacobiEigBatched, type JacobiOptions, type JacobiResult, type JacobiVariant,
   EigConvergenceError, type LinearOperator, type MatrixInput, type MatrixShape,
 } from './eig/index.js';
 export {

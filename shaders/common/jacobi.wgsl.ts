@@ -5,10 +5,15 @@
  * The rotation that zeroes a_pq is the symmetric Schur decomposition of Golub & Van Loan, Matrix
  * Computations, Alg. 8.5.1 (sym.schur2), with t = 1/(2τ) for |τ| > 1e15 so τ² cannot overflow.
  *
- * The functions read and write the including kernel's `work` buffer (module scope: WGSL functions
- * cannot take pointers into a storage array without an extension), which must be declared as
- * `var<storage, read_write> work: array<f32>` holding row-major n × n matrices.
+ * The functions read and write the including kernel's array `work` (module scope: WGSL functions
+ * cannot take pointers into a storage array without an extension) holding row-major n × n
+ * matrices: `var<storage, read_write> work: array<f32>`, or — `jacobiFunctionsWGSL('pw')` — a
+ * `var<private>` array of another name.
  */
+export function jacobiFunctionsWGSL(work: string): string {
+  return jacobiCommonWGSL.replaceAll('work[', `${work}[`);
+}
+
 export const jacobiCommonWGSL = /* wgsl */ `
 // (c, s) of the rotation J that zeroes a_pq of the matrix at work[base] (p < q): Jᵀ·A·J.
 // The identity (1, 0) when a_pq is already zero.

@@ -92,6 +92,16 @@ export const COMMANDS: CommandModule[] = [
     commands: [{ name: 'sweep', term: 'sweep [options] <plan>', description: 'parameter sweeps split into shards for batch schedulers (Slurm, Kubernetes, GNU parallel)' }],
     load: async () => (await import('./commands/sweep.js')).registerSweep,
   },
+  {
+    commands: [
+      {
+        name: 'tune',
+        term: 'tune [options]',
+        description: 'time the variants of the tunable kernels (GEMM, GEMV, batched Jacobi) on this adapter now, keep the winners, print the table',
+      },
+    ],
+    load: async () => (await import('./commands/tune.js')).registerTune,
+  },
 ];
 
 function newProgram(): Command {

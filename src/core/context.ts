@@ -8,6 +8,7 @@ import { DeviceLostError, GPUOperationError, InputError, LimitError } from '../g
 import { foldWorkgroups, MAX_LINEAR_INVOCATIONS } from './dispatch.js';
 import { getPipeline, type KernelSource } from './pipelines.js';
 import { BYTES_PER_ELEMENT, shapeSize, Tensor, type DType } from './tensor.js';
+import { resolveTuning, type TuningOptions, type TuningStore } from './tuning.js';
 
 /** The adapter behind a context, as reported by WebGPU plus the facts kernels derive from it. */
 export interface AdapterDescription {
@@ -18,8 +19,8 @@ export interface AdapterDescription {
   isFallbackAdapter: boolean;
   /**
    * `'cpu'` for a software rasteriser (SwiftShader, llvmpipe/lavapipe, WARP, or any fallback
-   * adapter), `'gpu'` otherwise. Kernels consult it to pick variants: a CPU "GPU" runs each
-   * workgroup on one core, so per-invocation loops beat shared-memory cooperation there.
+   * adapter), `'gpu'` otherwise. Informational (reports, benches): kernels pick their variants by
+   * measurement (src/core/tuning.ts), never from this guess.
    */
   kind: 'cpu' | 'gpu';
 }
@@ -60,6 +61,12 @@ export interface ContextOptions extends AcquireOptions {
   device?: GPUDevice;
   /** Dispatches recorded before the scheduler submits on its own. Default 16. */
   maxDispatchesPerSubmit?: number;
+  /**
+   * How tunable kernels (GEMM, GEMV, batched Jacobi) pick their variant: timed on first use per
+   * adapter and shape class (default), or `false` for each kernel's fixed default variant (same
+   * kernels, hence the same rounding, on every machine). See `TuningOptions`.
+   */
+  tuning?: TuningOptions | boolean;
 }
 
 /** A binding: a buffer, a tensor, a buffer range, or raw bytes that become a uniform buffer. */
@@ -116,6 +123,8 @@ export class Context {
   /** Whether `destroy()` also destroys the device (only when this context created it). */
   readonly ownsDevice: boolean;
   readonly maxDispatchesPerSubmit: number;
+  /** Resolved tuning options (see `ContextOptions.tuning`). */
+  readonly tuning: { enabled: boolean; budgetMs: number; store: TuningStore };
 
   #encoder: GPUCommandEncoder | null = null;
   #encodedLabels: string[] = [];
@@ -127,6 +136,7 @@ export class Context {
   #tracked = new Set<Tensor>();
   #querySet: GPUQuerySet | null = null;
   #submits = 0;
+  #timingDepth = 0;
 
   constructor(
     device: GPUDevice,
@@ -139,6 +149,11 @@ export class Context {
     this.device = device;
     this.ownsDevice = ownsDevice;
     this.maxDispatchesPerSubmit = options.maxDispatchesPerSubmit ?? DEFAULT_MAX_DISPATCHES_PER_SUBMIT;
+    try {
+      this.tuning = resolveTuning(options.tuning);
+    } catch (err) {
+      throw new InputError(`createContext: ${(err as Error).message}`);
+    }
     const adapterInfo = (adapter?.info ?? device.adapterInfo) as GPUAdapterInfo | undefined;
     const limits: Record<string, number> = {};
     const deviceLimits = device.limits as unknown as Record<string, unknown>;
@@ -169,6 +184,11 @@ export class Context {
   /** Whether `timestamp-query` is enabled, so `time()` reports GPU time. */
   get hasTimestamps(): boolean {
     return this.device.features.has('timestamp-query');
+  }
+
+  /** Whether a `time()` region is open (kernels then skip tuning searches, which would be timed too). */
+  get timing(): boolean {
+    return this.#timingDepth > 0;
   }
 
   /** Number of command buffers submitted so far (for tests of batching). */
@@ -468,7 +488,12 @@ export class Context {
       this.encoder().beginComputePass({ label: 'time.start', timestampWrites: { querySet: this.#querySet, beginningOfPassWriteIndex: 0 } }).end();
     }
     const t0 = now();
-    await body();
+    this.#timingDepth++;
+    try {
+      await body();
+    } finally {
+      this.#timingDepth--;
+    }
     let resolve: GPUBuffer | null = null;
     if (useTimestamps && this.#querySet) {
       this.encoder().beginComputePass({ label: 'time.end', timestampWrites: { querySet: this.#querySet, endOfPassWriteIndex: 1 } }).end();

@@ -6,5 +6,5 @@
 export { eigs, eigsBatched, type Complex, type EigsOptions, type EigsResult, type Which } from './eigs.js';
 export { powerIteration, type PowerOptions, type PowerResult } from './power.js';
 export { subspaceIteration, type SubspaceOptions } from './subspace.js';
-export { jacobiEigBatched, type JacobiOptions, type JacobiResult } from './jacobi.js';
+export { jacobiEigBatched, type JacobiOptions, type JacobiResult, type JacobiVariant } from './jacobi.js';
 export { EigConvergenceError, type LinearOperator, type MatrixInput, type MatrixShape } from './input.js';

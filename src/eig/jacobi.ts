@@ -2,13 +2,167 @@
  * Eigen-decomposition of many small symmetric matrices at once (e.g. 1000 covariances of order
  * 2–64): parallel cyclic Jacobi, one workgroup or one invocation per matrix (shaders/jacobi.wgsl.ts).
  */
-import { JACOBI_MAX_N, jacobiParams, jacobiSerialWGSL, jacobiWGSL } from '../../shaders/jacobi.wgsl.js';
+import { JACOBI_MAX_N, JACOBI_PRIVATE_MAX_N, jacobiParams, jacobiPrivateWGSL, jacobiSerialWGSL, jacobiWGSL } from '../../shaders/jacobi.wgsl.js';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
+import { chooseVariant, sizeBucket, type Tunable } from '../core/tuning.js';
 import { InputError, LimitError } from '../gpu/errors.js';
 import { checkPositive, checkPositiveInt, EigConvergenceError, resolveMatrix, type MatrixInput, type MatrixShape } from './input.js';
 
-const WORKGROUP_SIZE = 64;
+/** How the batched Jacobi kernel maps matrices to invocations (see shaders/jacobi.wgsl.ts). */
+export interface JacobiVariant {
+  /**
+   * `'workgroup'`: one workgroup per matrix, n/2 rotations in parallel; `'thread'`: one invocation
+   * per matrix, no barriers; `'private'` (n ≤ 32): as `'thread'` with the working matrices in
+   * the invocation's private memory instead of a storage scratch buffer.
+   */
+  strategy: 'workgroup' | 'thread' | 'private';
+  /** Invocations per workgroup. */
+  wg: number;
+}
+
+/** The fixed default (tuning off): one invocation per matrix up to n = 16, else a workgroup of 64. */
+export function jacobiDefaultVariant(n: number): JacobiVariant {
+  return { strategy: n <= 16 ? 'thread' : 'workgroup', wg: 64 };
+}
+
+/** Every variant the tuner may pick (each is run by the tests against the float64 reference). */
+export const JACOBI_VARIANTS: readonly JacobiVariant[] = [
+  { strategy: 'thread', wg: 64 },
+  { strategy: 'private', wg: 16 },
+  { strategy: 'thread', wg: 16 },
+  { strategy: 'private', wg: 64 },
+  { strategy: 'thread', wg: 4 },
+  { strategy: 'workgroup', wg: 64 },
+  { strategy: 'workgroup', wg: 32 },
+  { strategy: 'workgroup', wg: 128 },
+];
+
+/** A variant's id in tuning records, e.g. `'thread wg 64'`. */
+export function jacobiVariantKey(v: JacobiVariant): string {
+  return `${v.strategy} wg ${v.wg}`;
+}
+
+function jacobiVariantError(limits: GPUSupportedLimits, v: JacobiVariant, n: number): string | null {
+  if (!['thread', 'workgroup', 'private'].includes(v.strategy)) return `strategy must be 'workgroup', 'thread' or 'private', got '${String(v.strategy)}'`;
+  if (v.strategy === 'private' && n > JACOBI_PRIVATE_MAX_N) return `strategy 'private' serves n ≤ ${JACOBI_PRIVATE_MAX_N}, got n = ${n}`;
+  const pow2 = Number.isInteger(v.wg) && v.wg >= 1 && (v.wg & (v.wg - 1)) === 0;
+  const max = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+  if (!pow2 || v.wg > max) return `wg must be a power of two ≤ ${max}, got ${String(v.wg)}`;
+  return null;
+}
+
+/** What a Jacobi search needs to know of a call. */
+export interface JacobiProblemClass {
+  n: number;
+  batch: number;
+}
+
+/** Largest batch a Jacobi search times (time per matrix is what matters once the device is full). */
+const TUNING_MAX_BATCH = 4096;
+
+/** Batched Jacobi as a tunable kernel (see src/core/tuning.ts). */
+export const jacobiTunable: Tunable<JacobiProblemClass, JacobiVariant, Context> = {
+  name: 'eig.jacobi',
+  shapeClass: (p) => `n${sizeBucket(p.n, JACOBI_MAX_N)} batch${sizeBucket(p.batch, 1 << 16)}`,
+  fallback: (p) => jacobiDefaultVariant(p.n),
+  candidates: (p, limits) => JACOBI_VARIANTS.filter((v) => jacobiVariantError(limits, v, p.n) === null),
+  key: jacobiVariantKey,
+  trial(ctx, p) {
+    const batch = Math.min(p.batch, TUNING_MAX_BATCH);
+    const n = p.n;
+    // Converging takes as many sweeps as real data does only on real-looking data: random
+    // symmetric matrices (a fixed LCG, so every candidate solves the same problems).
+    const data = new Float32Array(batch * n * n);
+    let s = 12345;
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j <= i; j++) {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          const x = s / 2 ** 32 - 0.5;
+          data[b * n * n + i * n + j] = x;
+          data[b * n * n + j * n + i] = x;
+        }
+      }
+    }
+    const input = ctx.tensor([batch, n, n], { data, label: 'jacobi.tuning.input' });
+    // Every candidate gets the scratch buffer, so allocation does not favour the private variant.
+    const out = jacobiOutputs(ctx, batch, n, true);
+    const params = { n, batch, maxSweeps: 30, tol: 1e-6 * Math.max(1, Math.sqrt(n)) };
+    return {
+      description: `${batch} × ${n}²`,
+      async prepare(variant) {
+        const pipeline = await jacobiPipeline(ctx, variant, n);
+        return () => encodeJacobi(ctx, pipeline, variant, input, out, params);
+      },
+      destroy() {
+        input.destroy();
+        for (const t of Object.values(out)) t?.destroy();
+      },
+    };
+  },
+};
+
+interface JacobiOutputs {
+  values: Tensor<'f32'>;
+  vectors: Tensor<'f32'>;
+  /** Scratch of the storage variants (absent for `'private'`). */
+  work?: Tensor<'f32'>;
+  sweeps: Tensor<'u32'>;
+}
+
+function jacobiOutputs(ctx: Context, batch: number, n: number, scratch: boolean): JacobiOutputs {
+  const made: Tensor[] = [];
+  try {
+    const values = ctx.tensor([batch, n], { label: 'jacobi.values' });
+    made.push(values);
+    const vectors = ctx.tensor([batch, n, n], { label: 'jacobi.vectors' });
+    made.push(vectors);
+    const work = scratch ? ctx.tensor([batch, 2, n, n], { label: 'jacobi.work' }) : undefined;
+    if (work) made.push(work);
+    const sweeps = ctx.tensor([batch], { dtype: 'u32', label: 'jacobi.sweeps' });
+    return { values, vectors, work, sweeps };
+  } catch (err) {
+    for (const t of made) t.destroy();
+    throw err;
+  }
+}
+
+function jacobiLabel(v: JacobiVariant): string {
+  return v.strategy === 'workgroup' ? 'eig.jacobi' : `eig.jacobi.${v.strategy}`;
+}
+
+/** Private arrays are sized for the next of these orders, so a few pipelines serve every n ≤ 32. */
+function privateCapacity(n: number): number {
+  return n <= 4 ? 4 : n <= 8 ? 8 : n <= 16 ? 16 : JACOBI_PRIVATE_MAX_N;
+}
+
+function jacobiPipeline(ctx: Context, v: JacobiVariant, n: number): Promise<GPUComputePipeline> {
+  const code = v.strategy === 'thread' ? jacobiSerialWGSL() : v.strategy === 'private' ? jacobiPrivateWGSL(privateCapacity(n)) : jacobiWGSL();
+  return ctx.kernel({ label: jacobiLabel(v), code, constants: { WG_SIZE: v.wg } });
+}
+
+function encodeJacobi(
+  ctx: Context,
+  pipeline: GPUComputePipeline,
+  v: JacobiVariant,
+  input: Tensor,
+  out: JacobiOutputs,
+  p: { n: number; batch: number; maxSweeps: number; tol: number },
+): void {
+  const perInvocation = v.strategy !== 'workgroup';
+  const params = jacobiParams.pack({ n: p.n, batch: p.batch, max_sweeps: p.maxSweeps, tol: p.tol });
+  ctx.dispatch({
+    label: jacobiLabel(v),
+    pipeline,
+    // The private variant has no scratch buffer: its sweeps binding is number 4.
+    bindings: v.strategy === 'private'
+      ? [params, input, out.values, out.vectors, out.sweeps]
+      : [params, input, out.values, out.vectors, out.work!, out.sweeps],
+    workgroups: perInvocation ? Math.ceil(p.batch / v.wg) : p.batch,
+    workgroupSize: v.wg,
+  });
+}
 
 /** Options of `jacobiEigBatched`. */
 export interface JacobiOptions extends MatrixShape {
@@ -17,12 +171,13 @@ export interface JacobiOptions extends MatrixShape {
   /** Most sweeps before `EigConvergenceError`. Default 30 (Jacobi converges quadratically, typically in 6–12). */
   maxSweeps?: number;
   /**
-   * `'workgroup'`: one workgroup per matrix, n/2 rotations in parallel (best on GPUs for n ≳ 16).
-   * `'thread'`: one invocation per matrix, no barriers (best for small n, large batches, and CPU
-   * adapters such as SwiftShader). Default: `'thread'` when n ≤ 16 or the adapter is a CPU
-   * (fallback adapter or SwiftShader), else `'workgroup'`.
+   * Use this variant instead of the tuned one (benchmarks, tests of every variant): `'workgroup'`
+   * (one workgroup per matrix, n/2 rotations in parallel) or `'thread'` (one invocation per
+   * matrix, no barriers), with 64 invocations per workgroup, or a full {@link JacobiVariant}.
+   * Default: the variant measured fastest on this adapter for this class of (n, batch) (see
+   * `ContextOptions.tuning`), or {@link jacobiDefaultVariant} when tuning is off.
    */
-  strategy?: 'workgroup' | 'thread';
+  strategy?: 'workgroup' | 'thread' | 'private' | JacobiVariant;
 }
 
 /** Eigen-decompositions of a batch: A[b] = V[b]·diag(values[b])·V[b]ᵀ. */
@@ -55,30 +210,21 @@ export async function jacobiEigBatched(ctx: Context, c: MatrixInput, options: Ja
     checkPositive(tol, 'jacobiEigBatched: tol');
     const maxSweeps = options.maxSweeps ?? 30;
     checkPositiveInt(maxSweeps, 'jacobiEigBatched: maxSweeps');
-    const strategy = options.strategy ?? (n <= 16 || ctx.info.adapter.kind === 'cpu' ? 'thread' : 'workgroup');
-    if (strategy !== 'thread' && strategy !== 'workgroup') {
-      throw new InputError(`jacobiEigBatched: strategy must be 'workgroup' or 'thread', got '${String(strategy)}'`);
+    const given = options.strategy;
+    const chosen = typeof given === 'string' ? { strategy: given, wg: 64 } : given;
+    if (chosen) {
+      const error = jacobiVariantError(ctx.limits, chosen, n);
+      if (error) throw new InputError(`jacobiEigBatched: strategy ${JSON.stringify(given)} is invalid: ${error}`);
     }
-    const serial = strategy === 'thread';
-    const label = serial ? 'eig.jacobi.thread' : 'eig.jacobi';
-    const pipeline = await ctx.kernel({ label, code: serial ? jacobiSerialWGSL() : jacobiWGSL(), constants: { WG_SIZE: WORKGROUP_SIZE } });
-    const values = ctx.tensor([batch, n], { label: 'jacobi.values' });
-    made.push(values);
-    const vectors = ctx.tensor([batch, n, n], { label: 'jacobi.vectors' });
-    made.push(vectors);
-    const work = ctx.tensor([batch, 2, n, n], { label: 'jacobi.work' });
-    made.push(work);
-    const sweepsT = ctx.tensor([batch], { dtype: 'u32', label: 'jacobi.sweeps' });
-    made.push(sweepsT);
-    ctx.dispatch({
-      label,
-      pipeline,
-      bindings: [jacobiParams.pack({ n, batch, max_sweeps: maxSweeps, tol }), input.tensor, values, vectors, work, sweepsT],
-      workgroups: serial ? Math.ceil(batch / WORKGROUP_SIZE) : batch,
-      workgroupSize: WORKGROUP_SIZE,
-    });
+    const variant = chosen ?? await chooseVariant(ctx, jacobiTunable, { n, batch }, ctx.limits);
+    const pipeline = await jacobiPipeline(ctx, variant, n);
+    const out = jacobiOutputs(ctx, batch, n, variant.strategy !== 'private');
+    const { values, vectors, work, sweeps: sweepsT } = out;
+    made.push(values, vectors, sweepsT);
+    if (work) made.push(work);
+    encodeJacobi(ctx, pipeline, variant, input.tensor, out, { n, batch, maxSweeps, tol });
     const sweeps = await sweepsT.read();
-    work.destroy();
+    work?.destroy();
     sweepsT.destroy();
     const failed = [...sweeps].filter((s) => s > maxSweeps).length;
     if (failed > 0) {

@@ -5,6 +5,7 @@
 import { gemvParams, gemvWGSL } from '../../shaders/gemv.wgsl.js';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
+import { chooseVariant, sizeBucket, type Tunable } from '../core/tuning.js';
 import { InputError } from '../gpu/errors.js';
 import { assertF32, assertFinite, assertIndexable, assertNoAlias, assertShape } from './util.js';
 
@@ -20,14 +21,133 @@ export interface GemvOptions {
   dst?: Tensor;
   /** Label of a newly created output. Default `'gemv.output'`. */
   label?: string;
-  /** A x with one invocation per row (default on CPU adapters) instead of a workgroup per 4 rows. */
-  rowPerInvocation?: boolean;
+  /**
+   * Use this variant instead of the tuned one (benchmarks, tests of every variant). Default: the
+   * variant measured fastest on this adapter for this shape class (see `ContextOptions.tuning`),
+   * or {@link gemvDefaultVariant} when tuning is off.
+   */
+  variant?: GemvVariant;
 }
 
-/** Invocations per workgroup of both GEMV variants. */
-const GEMV_WORKGROUP_SIZE = 64;
-/** Rows per workgroup of the A x variant. */
-const GEMV_ROWS_PER_WORKGROUP = 4;
+/** How the GEMV kernel maps work to invocations (see shaders/gemv.wgsl.ts). */
+export interface GemvVariant {
+  /**
+   * `'workgroup'` (A x): a workgroup per `rows` rows, invocations splitting each row, tree
+   * reduction; `'row'` (A x): one invocation per row; `'column'` (Aᵀ x, the only one for it): one
+   * invocation per column.
+   */
+  layout: 'workgroup' | 'row' | 'column';
+  /** Invocations per workgroup (a power of two). */
+  wg: number;
+  /** `'workgroup'` layout: rows per workgroup. Default 4. */
+  rows?: number;
+}
+
+/** The fixed default (tuning off): a workgroup of 64 per 4 rows for A x, 64 columns per workgroup for Aᵀ x. */
+export function gemvDefaultVariant(trans: boolean): GemvVariant {
+  return trans ? { layout: 'column', wg: 64 } : { layout: 'workgroup', wg: 64, rows: 4 };
+}
+
+/** Every variant the tuner may pick (each is run by the tests against the float64 reference). */
+export const GEMV_VARIANTS: { readonly n: readonly GemvVariant[]; readonly t: readonly GemvVariant[] } = {
+  n: [
+    { layout: 'workgroup', wg: 64, rows: 4 },
+    { layout: 'row', wg: 64 },
+    { layout: 'workgroup', wg: 16, rows: 8 },
+    { layout: 'workgroup', wg: 64, rows: 16 },
+    { layout: 'workgroup', wg: 256, rows: 2 },
+    { layout: 'row', wg: 16 },
+  ],
+  t: [
+    { layout: 'column', wg: 64 },
+    { layout: 'column', wg: 16 },
+    { layout: 'column', wg: 256 },
+  ],
+};
+
+/** A variant's id in tuning records, e.g. `'workgroup 64 × 4 rows'`. */
+export function gemvVariantKey(v: GemvVariant): string {
+  return v.layout === 'workgroup' ? `workgroup ${v.wg} × ${v.rows ?? 4} rows` : `${v.layout} per invocation, wg ${v.wg}`;
+}
+
+/** Why a variant cannot serve this product on this device, or null. */
+function gemvVariantError(limits: GPUSupportedLimits, v: GemvVariant, trans: boolean): string | null {
+  const pow2 = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 1 && (x & (x - 1)) === 0;
+  if (!['workgroup', 'row', 'column'].includes(v.layout)) return `layout must be 'workgroup', 'row' or 'column'`;
+  if ((v.layout === 'column') !== trans) return trans ? `Aᵀ x needs layout 'column'` : `A x needs layout 'workgroup' or 'row'`;
+  if (!pow2(v.wg) || v.wg > limits.maxComputeInvocationsPerWorkgroup || v.wg > limits.maxComputeWorkgroupSizeX) {
+    return `wg must be a power of two ≤ ${Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX)}`;
+  }
+  const rows = v.rows ?? 4;
+  if (v.layout === 'workgroup' && (!Number.isInteger(rows) || rows < 1 || rows > v.wg || 4 * rows * v.wg > limits.maxComputeWorkgroupStorageSize)) {
+    return `rows must be a whole number from 1 to wg with 4·rows·wg bytes ≤ ${limits.maxComputeWorkgroupStorageSize}`;
+  }
+  return null;
+}
+
+/** What a GEMV search needs to know of a call. */
+export interface GemvProblemClass {
+  rows: number;
+  cols: number;
+  trans: boolean;
+}
+
+/** GEMV as a tunable kernel (see src/core/tuning.ts). */
+export const gemvTunable: Tunable<GemvProblemClass, GemvVariant, Context> = {
+  name: 'gemv',
+  shapeClass: (p) => `${p.trans ? 't' : 'n'} rows${sizeBucket(p.rows, 1 << 16)} cols${sizeBucket(p.cols, 1 << 16)}`,
+  fallback: (p) => gemvDefaultVariant(p.trans),
+  candidates: (p, limits) => (p.trans ? GEMV_VARIANTS.t : GEMV_VARIANTS.n).filter((v) => gemvVariantError(limits, v, p.trans) === null),
+  key: gemvVariantKey,
+  trial(ctx, p) {
+    const A = ctx.tensor([p.rows, p.cols], { label: 'gemv.tuning.A' });
+    const x = ctx.tensor([p.trans ? p.rows : p.cols], { label: 'gemv.tuning.x' });
+    const y = ctx.tensor([p.trans ? p.cols : p.rows], { label: 'gemv.tuning.y' });
+    return {
+      description: `${p.rows}×${p.cols}${p.trans ? 'ᵀ' : ''}·x`,
+      async prepare(variant) {
+        const pipeline = await gemvPipeline(ctx, variant, p.trans);
+        return () => encodeGemv(ctx, pipeline, variant, A, x, y, { rows: p.rows, cols: p.cols, alpha: 1, beta: 0 });
+      },
+      destroy() {
+        A.destroy();
+        x.destroy();
+        y.destroy();
+      },
+    };
+  },
+};
+
+function gemvLabel(v: GemvVariant): string {
+  return v.layout === 'column' ? 'gemv.t' : v.layout === 'row' ? 'gemv.n_row' : 'gemv.n';
+}
+
+function gemvPipeline(ctx: Context, v: GemvVariant, trans: boolean): Promise<GPUComputePipeline> {
+  return ctx.kernel({
+    label: gemvLabel(v),
+    code: gemvWGSL({ trans, rowPerInvocation: v.layout === 'row' }),
+    constants: v.layout === 'workgroup' ? { WG_SIZE: v.wg, ROWS: v.rows ?? 4 } : { WG_SIZE: v.wg },
+  });
+}
+
+function encodeGemv(
+  ctx: Context,
+  pipeline: GPUComputePipeline,
+  v: GemvVariant,
+  A: Tensor,
+  x: Tensor,
+  y: Tensor,
+  p: { rows: number; cols: number; alpha: number; beta: number },
+): void {
+  const outLen = v.layout === 'column' ? p.cols : p.rows;
+  ctx.dispatch({
+    label: gemvLabel(v),
+    pipeline,
+    bindings: [gemvParams.pack(p), A, x, y],
+    workgroups: v.layout === 'workgroup' ? Math.ceil(p.rows / (v.rows ?? 4)) : Math.ceil(outLen / v.wg),
+    workgroupSize: v.wg,
+  });
+}
 
 /**
  * `y = alpha · op(A) · x + beta · y` for a matrix A `[rows, cols]` and a vector x (shape `[len]`,
@@ -59,24 +179,15 @@ export async function gemv(ctx: Context, A: Tensor, x: Tensor, options: GemvOpti
     assertNoAlias(options.dst, x, 'dst', 'x');
   }
   assertIndexable('gemv', A.size);
+  if (options.variant) {
+    const error = gemvVariantError(ctx.limits, options.variant, trans);
+    if (error) throw new InputError(`gemv: options.variant ${JSON.stringify(options.variant)} is invalid: ${error}`);
+  }
   const y = (options.dst as Tensor<'f32'> | undefined) ?? ctx.tensor([outLen], { label: options.label ?? 'gemv.output' });
   try {
     if (outLen === 0) return y;
-    const perRow = !trans && (options.rowPerInvocation ?? ctx.info.adapter.kind === 'cpu');
-    const label = trans ? 'gemv.t' : perRow ? 'gemv.n_row' : 'gemv.n';
-    const pipeline = await ctx.kernel({
-      label,
-      code: gemvWGSL({ trans, rowPerInvocation: perRow }),
-      constants: trans || perRow ? { WG_SIZE: GEMV_WORKGROUP_SIZE } : { WG_SIZE: GEMV_WORKGROUP_SIZE, ROWS: GEMV_ROWS_PER_WORKGROUP },
-    });
-    const workgroups = trans || perRow ? Math.ceil(outLen / GEMV_WORKGROUP_SIZE) : Math.ceil(rows / GEMV_ROWS_PER_WORKGROUP);
-    ctx.dispatch({
-      label,
-      pipeline,
-      bindings: [gemvParams.pack({ rows, cols, alpha, beta }), A, x, y],
-      workgroups,
-      workgroupSize: GEMV_WORKGROUP_SIZE,
-    });
+    const variant = options.variant ?? await chooseVariant(ctx, gemvTunable, { rows, cols, trans }, ctx.limits);
+    encodeGemv(ctx, await gemvPipeline(ctx, variant, trans), variant, A, x, y, { rows, cols, alpha, beta });
     return y;
   } catch (err) {
     if (!options.dst) y.destroy();

@@ -6,7 +6,7 @@
  * Tiling choices and the peak/bandwidth probes (src/linalg/peak.ts) are exported by src/internal.ts.
  */
 export { matmul, type MatmulOptions } from './matmul.js';
-export { gemv, type GemvOptions } from './gemv.js';
+export { gemv, type GemvOptions, type GemvVariant } from './gemv.js';
 export { sum, max, min, maxAbs, sumSquares, norm2, dot, type ReduceOptions } from './reduce.js';
 export { mapExpr, axpy, scale, fillIdentity, scaleByTensor, type MapExprOptions, type ScaleOptions } from './elementwise.js';
 export { orthonormalize, type OrthonormalizeOptions } from './orthonormalize.js';

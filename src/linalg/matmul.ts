@@ -5,6 +5,7 @@ import { gemmDirectWGSL, gemmParams, gemmWGSL } from '../../shaders/gemm.wgsl.js
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { dottedName, finiteNumber, flag, parseInput, z } from '../core/validate.js';
+import { chooseVariant, sizeBucket, type Tunable } from '../core/tuning.js';
 import { InputError } from '../gpu/errors.js';
 import { assertF32, assertFinite, assertGrid, assertIndexable, assertNoAlias, assertShape } from './util.js';
 
@@ -22,7 +23,11 @@ export interface MatmulOptions {
   dst?: Tensor;
   /** Label of a newly created output. Default `'matmul.output'`. */
   label?: string;
-  /** Override the tile configuration (for tuning and benchmarks). Default: chosen from the output size. */
+  /**
+   * Use this tile configuration instead of the tuned one (benchmarks, tests of every variant).
+   * Default: the variant measured fastest on this adapter for this shape class (see
+   * `ContextOptions.tuning`), or `chooseTiling` when tuning is off.
+   */
   tiling?: GemmTiling;
 }
 
@@ -48,12 +53,14 @@ export interface GemmTiling {
   wgY: number;
   /** Staged variant: depth of the k panel in workgroup memory (ignored by the direct variant). */
   tileK: number;
-  /** `'staged'`: k panels in workgroup memory; `'direct'`: straight from storage (CPU adapters). Default `'staged'`. */
+  /** `'staged'`: k panels in workgroup memory; `'direct'`: straight from storage. Default `'staged'`. */
   variant?: 'staged' | 'direct';
   /** Direct variant: rows of C per invocation (1–16). Default 4. */
   rows?: number;
   /** Direct variant: groups of 4 columns of C per invocation (1–4). Default 1. */
   cols4?: number;
+  /** Direct variant: an invocation's columns are WG_X apart rather than adjacent (see `gemmDirectWGSL`). Default false. */
+  strided?: boolean;
 }
 
 /** Tiling used for large products: 64 × 64 outputs per workgroup of 256 invocations. */
@@ -136,8 +143,8 @@ export async function matmul(ctx: Context, A: Tensor, B: Tensor, options: Matmul
     assertNoAlias(options.dst, B, 'dst', 'B');
   }
   assertIndexable('matmul', Math.max(A.size, B.size, p.batch * p.m * p.n));
-  const tiling = options.tiling ?? chooseTiling(ctx, p.m, p.n);
-  validateTiling(ctx, tiling);
+  if (options.tiling) validateTiling(ctx, options.tiling);
+  const tiling = options.tiling ?? await chooseVariant(ctx, gemmTunable, { m: p.m, n: p.n, k: p.k, batch: p.batch, transA, transB }, ctx.limits);
   const [gridX, gridY] = gemmGrid(p, tiling);
   assertGrid(ctx, 'matmul', 'workgroups along n (columns per workgroup tile)', gridX);
   assertGrid(ctx, 'matmul', 'workgroups along m (rows per workgroup tile)', gridY);
@@ -145,7 +152,8 @@ export async function matmul(ctx: Context, A: Tensor, B: Tensor, options: Matmul
   const C = (options.dst as Tensor<'f32'> | undefined) ?? ctx.tensor(p.outShape, { label: options.label ?? 'matmul.output' });
   try {
     if (p.batch * p.m * p.n === 0) return C;
-    await recordGemm(ctx, A, B, C, p, { transA, transB, alpha, beta }, tiling);
+    const o = { transA, transB, alpha, beta };
+    encodeGemm(ctx, await gemmPipeline(ctx, o, tiling), A, B, C, p, o, tiling);
     return C;
   } catch (err) {
     if (!options.dst) C.destroy();
@@ -161,52 +169,138 @@ function gemmGrid(p: { m: number; n: number }, t: GemmTiling): [number, number] 
   return [Math.ceil(p.n / (cols * t.wgX)), Math.ceil(p.m / (rows * t.wgY))];
 }
 
-function validateTiling(ctx: Context, t: GemmTiling): void {
-  const ok = [t.wgX, t.wgY, t.tileK].every((v) => Number.isInteger(v) && v >= 1);
-  if (!ok || t.wgX * t.wgY > ctx.limits.maxComputeInvocationsPerWorkgroup) {
-    throw new InputError(`matmul: invalid tiling ${JSON.stringify(t)} (whole numbers; wgX·wgY ≤ ${ctx.limits.maxComputeInvocationsPerWorkgroup})`);
+/** Why a tiling cannot run on this device, or null. */
+function tilingError(limits: GPUSupportedLimits, t: GemmTiling): string | null {
+  const whole = (v: unknown, lo: number, hi: number) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
+  if (![t.wgX, t.wgY, t.tileK].every((v) => whole(v, 1, 1 << 16))) return 'wgX, wgY and tileK must be whole numbers ≥ 1';
+  if (t.variant !== undefined && t.variant !== 'staged' && t.variant !== 'direct') return `variant must be 'staged' or 'direct'`;
+  if (t.variant === 'direct' && (!whole(t.rows ?? 4, 1, 16) || !whole(t.cols4 ?? 1, 1, 4))) return 'rows must be 1–16 and cols4 1–4';
+  if (t.wgX * t.wgY > limits.maxComputeInvocationsPerWorkgroup) return `wgX·wgY must be ≤ ${limits.maxComputeInvocationsPerWorkgroup}`;
+  if (t.wgX > limits.maxComputeWorkgroupSizeX || t.wgY > limits.maxComputeWorkgroupSizeY) {
+    return `wgX ≤ ${limits.maxComputeWorkgroupSizeX} and wgY ≤ ${limits.maxComputeWorkgroupSizeY}`;
   }
-  const bytes = 16 * t.tileK * (t.wgX + t.wgY);
-  if (bytes > ctx.limits.maxComputeWorkgroupStorageSize) {
-    throw new InputError(`matmul: tiling ${JSON.stringify(t)} needs ${bytes} bytes of workgroup memory; the device allows ${ctx.limits.maxComputeWorkgroupStorageSize}`);
+  const bytes = t.variant === 'direct' ? 0 : 16 * t.tileK * (t.wgX + t.wgY);
+  if (bytes > limits.maxComputeWorkgroupStorageSize) {
+    return `it needs ${bytes} bytes of workgroup memory; the device allows ${limits.maxComputeWorkgroupStorageSize}`;
   }
+  return null;
 }
 
-/** Register-blocked tiling without workgroup memory, for CPU adapters (see `gemmDirectWGSL`). */
+function validateTiling(ctx: Context, t: GemmTiling): void {
+  const error = tilingError(ctx.limits, t);
+  if (error) throw new InputError(`matmul: options.tiling ${JSON.stringify(t)} is invalid: ${error}`);
+}
+
+/** Register-blocked tiling without workgroup memory (see `gemmDirectWGSL`); 8 × 12 per invocation. */
 // 8 × 12 blocks measured best of 4×4 … 16×8 on SwiftShader at n = 512 and 1024 (larger blocks mean
 // fewer loads per FMA; beyond ~100 accumulators spilling wins).
 export const GEMM_TILING_CPU: GemmTiling = { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 8, cols4: 3 };
 
 /**
- * The default tiling: on CPU adapters the direct register-blocked kernel (measured about 2× the
- * staged one on SwiftShader, where barriers switch fibres and workgroup memory is plain memory);
- * on GPUs the staged kernel, with 32 × 32 tiles when the output is small so more workgroups share
- * the work.
+ * The fixed default tiling (used when tuning is off): the staged kernel, with 32 × 32 tiles when
+ * the output is small so more workgroups share the work.
  */
-export function chooseTiling(ctx: Context, m: number, n: number): GemmTiling {
-  if (ctx.info.adapter.kind === 'cpu') return GEMM_TILING_CPU;
+export function chooseTiling(m: number, n: number): GemmTiling {
   const tilesLarge = Math.ceil(m / 64) * Math.ceil(n / 64);
   return tilesLarge < 16 ? GEMM_TILING_SMALL : GEMM_TILING_LARGE;
 }
 
-async function recordGemm(
+/**
+ * Every tiling the tuner may pick, in the order it tries them after the default. Each is run by
+ * the tests against the float64 reference, so whichever wins computes the same product.
+ */
+export const GEMM_VARIANTS: readonly GemmTiling[] = [
+  { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 8, cols4: 3, strided: true },
+  GEMM_TILING_CPU,
+  // Fewer A loads (the same for all SIMD lanes of a CPU adapter) per vector load of B.
+  { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 6, cols4: 4, strided: true },
+  { wgX: 16, wgY: 4, tileK: 1, variant: 'direct', rows: 4, cols4: 2, strided: true },
+  { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 4, cols4: 2 },
+  GEMM_TILING_LARGE,
+  GEMM_TILING_SMALL,
+  { wgX: 16, wgY: 16, tileK: 8, variant: 'staged' },
+  { wgX: 8, wgY: 16, tileK: 32, variant: 'staged' },
+];
+
+/** A tiling's id in tuning records, e.g. `'direct 8×12 wg 8×8 strided'` or `'staged 64×64 k16'`. */
+export function tilingKey(t: GemmTiling): string {
+  if (t.variant === 'direct') {
+    return `direct ${t.rows ?? 4}×${4 * (t.cols4 ?? 1)} wg ${t.wgX}×${t.wgY}${t.strided ? ' strided' : ''}`;
+  }
+  return `staged ${4 * t.wgY}×${4 * t.wgX} k${t.tileK}`;
+}
+
+/** What a GEMM search needs to know of a call (no data). */
+export interface GemmProblemClass {
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  transA: boolean;
+  transB: boolean;
+}
+
+/** Inner dimension of the problem a search times: work scales linearly in k, rankings barely move. */
+const TUNING_MAX_K = 256;
+
+/** GEMM as a tunable kernel (see src/core/tuning.ts). */
+export const gemmTunable: Tunable<GemmProblemClass, GemmTiling, Context> = {
+  name: 'gemm',
+  shapeClass: (p) =>
+    `${p.transA ? 't' : 'n'}${p.transB ? 't' : 'n'} m${sizeBucket(p.m)} n${sizeBucket(p.n)} k${sizeBucket(p.k)}${p.batch > 1 ? ` b${sizeBucket(p.batch)}` : ''}`,
+  fallback: (p) => chooseTiling(p.m, p.n),
+  candidates: (p, limits) => [chooseTiling(p.m, p.n), ...GEMM_VARIANTS].filter((t) => tilingError(limits, t) === null),
+  key: tilingKey,
+  trial(ctx, p) {
+    const k = Math.min(p.k, TUNING_MAX_K);
+    // A few matrices of the batch, and at most 2^24 output elements (64 MiB) whatever the sizes.
+    const batch = Math.max(1, Math.min(p.batch, 8, Math.floor(2 ** 24 / Math.max(1, p.m * p.n))));
+    const A = ctx.tensor([batch, p.m, k], { label: 'gemm.tuning.A' });
+    const B = ctx.tensor([batch, k, p.n], { label: 'gemm.tuning.B' });
+    const C = ctx.tensor([batch, p.m, p.n], { label: 'gemm.tuning.C' });
+    const problem: GemmProblem = { m: p.m, n: p.n, k, batch, strideA: p.m * k, strideB: k * p.n, outShape: [batch, p.m, p.n] };
+    const o = { transA: p.transA, transB: p.transB, alpha: 1, beta: 0 };
+    return {
+      description: `${batch > 1 ? `${batch} × ` : ''}${p.m}×${k}·${k}×${p.n}`,
+      async prepare(tiling) {
+        const pipeline = await gemmPipeline(ctx, o, tiling);
+        return () => encodeGemm(ctx, pipeline, A, B, C, problem, o, tiling);
+      },
+      destroy() {
+        A.destroy();
+        B.destroy();
+        C.destroy();
+      },
+    };
+  },
+};
+
+function gemmLabel(o: { transA: boolean; transB: boolean }, tiling: GemmTiling): string {
+  return `gemm.${tiling.variant === 'direct' ? 'direct.' : ''}${o.transA ? 't' : 'n'}${o.transB ? 't' : 'n'}`;
+}
+
+function gemmPipeline(ctx: Context, o: { transA: boolean; transB: boolean }, tiling: GemmTiling): Promise<GPUComputePipeline> {
+  const direct = tiling.variant === 'direct';
+  return ctx.kernel({
+    label: gemmLabel(o, tiling),
+    code: direct
+      ? gemmDirectWGSL({ transA: o.transA, transB: o.transB, rows: tiling.rows ?? 4, cols4: tiling.cols4 ?? 1, strided: tiling.strided ?? false })
+      : gemmWGSL({ transA: o.transA, transB: o.transB }),
+    constants: direct ? { WG_X: tiling.wgX, WG_Y: tiling.wgY } : { WG_X: tiling.wgX, WG_Y: tiling.wgY, TILE_K: tiling.tileK },
+  });
+}
+
+function encodeGemm(
   ctx: Context,
+  pipeline: GPUComputePipeline,
   A: Tensor,
   B: Tensor,
   C: Tensor,
   p: GemmProblem,
   o: { transA: boolean; transB: boolean; alpha: number; beta: number },
   tiling: GemmTiling,
-): Promise<void> {
-  const direct = tiling.variant === 'direct';
-  const label = `gemm.${direct ? 'direct.' : ''}${o.transA ? 't' : 'n'}${o.transB ? 't' : 'n'}`;
-  const pipeline = await ctx.kernel({
-    label,
-    code: direct
-      ? gemmDirectWGSL({ transA: o.transA, transB: o.transB, rows: tiling.rows ?? 4, cols4: tiling.cols4 ?? 1 })
-      : gemmWGSL({ transA: o.transA, transB: o.transB }),
-    constants: direct ? { WG_X: tiling.wgX, WG_Y: tiling.wgY } : { WG_X: tiling.wgX, WG_Y: tiling.wgY, TILE_K: tiling.tileK },
-  });
+): void {
+  const label = gemmLabel(o, tiling);
   // k = 0 leaves C = beta · C: the kernel's loop is empty and the epilogue still runs.
   ctx.dispatch({
     label,

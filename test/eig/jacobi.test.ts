@@ -4,6 +4,8 @@ import { EigConvergenceError } from '../../src/eig/input.js';
 import { jacobiEigReference } from '../../src/reference/eig.js';
 import { InputError, LimitError } from '../../src/gpu/errors.js';
 import { expectClose, gpuIt, testRng } from '../helpers/device.js';
+import { JACOBI_VARIANTS, jacobiVariantKey } from '../../src/internal.js';
+import type { JacobiVariant } from '../../src/eig/index.js';
 
 /** `batch` random symmetric n × n matrices (entries uniform in (−1, 1), symmetrized). */
 function randomSymmetric(batch: number, n: number, seed: number): Float32Array {
@@ -22,9 +24,11 @@ function randomSymmetric(batch: number, n: number, seed: number): Float32Array {
 }
 
 describe('jacobiEigBatched', () => {
-  for (const [batch, n, strategy] of [[7, 2, 'workgroup'], [5, 5, 'workgroup'], [3, 16, 'workgroup'], [2, 33, 'workgroup'],
-    [7, 3, 'thread'], [70, 9, 'thread'], [2, 21, 'thread']] as const) {
-    gpuIt(`matches the float64 Jacobi reference: ${batch} matrices of order ${n}, one ${strategy} each`, async (ctx, track) => {
+  // Every declared variant (and 'tuned': whatever this adapter's search picks) at odd sizes.
+  const variants: [string, JacobiVariant | undefined][] = [['tuned', undefined], ...JACOBI_VARIANTS.map((v): [string, JacobiVariant] => [jacobiVariantKey(v), v])];
+  const shapes = [[7, 2], [5, 5], [3, 16], [2, 33], [70, 9], [2, 21]] as const;
+  for (const [name, strategy] of variants) for (const [batch, n] of shapes.filter(([, n]) => strategy?.strategy !== 'private' || n <= 32)) {
+    gpuIt(`matches the float64 Jacobi reference: ${batch} matrices of order ${n} (${name})`, async (ctx, track) => {
       const a = randomSymmetric(batch, n, 100 + n);
       const result = track(await jacobiEigBatched(ctx, a, { n, batch, strategy }));
       const values = await result.values.read();
@@ -82,5 +86,8 @@ describe('jacobiEigBatched', () => {
     await expect(jacobiEigBatched(ctx, a, { n: 12, batch: 2, maxSweeps: 1, strategy: 'thread' })).rejects.toThrow(/did not reach tol/);
     await expect(jacobiEigBatched(ctx, new Float32Array(10))).rejects.toThrow(InputError);
     await expect(jacobiEigBatched(ctx, new Float32Array(300 * 300))).rejects.toThrow(LimitError);
+    await expect(jacobiEigBatched(ctx, a, { n: 12, batch: 2, strategy: { strategy: 'thread', wg: 3 } })).rejects.toThrow(/wg must be a power of two/);
+    await expect(jacobiEigBatched(ctx, randomSymmetric(1, 33, 4), { n: 33, strategy: 'private' })).rejects.toThrow(/'private' serves n ≤ 32, got n = 33/);
+    await expect(jacobiEigBatched(ctx, a, { n: 12, batch: 2, maxSweeps: 1, strategy: 'private' })).rejects.toThrow(/did not reach tol/);
   });
 });

@@ -15,7 +15,9 @@ let shared: Promise<Context | null> | null = null;
 
 /** One context per test file (and per runtime). Null only when a GPU is optional and absent. */
 export function testContext(): Promise<Context | null> {
-  shared ??= createContext().catch((err: unknown) => {
+  // Kernels tune on first use per shape class; a small budget keeps that from dominating test
+  // time (every variant is tested explicitly, so which one wins here does not matter).
+  shared ??= createContext({ tuning: { budgetMs: 250 } }).catch((err: unknown) => {
     if (inject('gpuOptional')) return null;
     throw err;
   });

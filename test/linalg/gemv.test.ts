@@ -1,15 +1,24 @@
 import { describe, expect } from 'vitest';
-import { gemv } from '../../src/linalg/index.js';
+import { gemv, type GemvVariant } from '../../src/linalg/index.js';
+import { GEMV_VARIANTS, gemvVariantKey } from '../../src/internal.js';
 import { gemvRef } from '../../src/reference/linalg.js';
 import { gpuIt, poisoned } from '../helpers/device.js';
 import { absOf, expectWithinDotBound, randomF32 } from './helpers.js';
 
 const shapes: [number, number][] = [[1, 1], [7, 13], [13, 7], [129, 257], [300, 3], [3, 300]];
 
+/** Every declared variant runs every shape, plus 'tuned' (whatever this adapter's search picks). */
+const variants: [string, boolean, GemvVariant | undefined][] = [
+  ['tuned', false, undefined],
+  ['tuned', true, undefined],
+  ...GEMV_VARIANTS.n.map((v): [string, boolean, GemvVariant] => [gemvVariantKey(v), false, v]),
+  ...GEMV_VARIANTS.t.map((v): [string, boolean, GemvVariant] => [gemvVariantKey(v), true, v]),
+];
+
 describe('gemv against the float64 reference', () => {
   for (const [rows, cols] of shapes) {
-    for (const [trans, rowPerInvocation] of [[false, false], [false, true], [true, false]] as const) {
-      gpuIt(`${rows}×${cols}${trans ? ' Aᵀx' : rowPerInvocation ? ' Ax (row per invocation)' : ' Ax (workgroup per 4 rows)'}`, async (ctx, track) => {
+    for (const [name, trans, variant] of variants) {
+      gpuIt(`${rows}×${cols}${trans ? ' Aᵀx' : ' Ax'} (${name})`, async (ctx, track) => {
         const a = randomF32(rows * cols, rows * 1000 + cols);
         const inLen = trans ? rows : cols;
         const outLen = trans ? cols : rows;
@@ -17,7 +26,7 @@ describe('gemv against the float64 reference', () => {
         const A = track(ctx.tensor([rows, cols], { data: a }));
         const X = track(ctx.tensor([inLen], { data: x }));
         const Y = track(poisoned(ctx, [outLen]));
-        await gemv(ctx, A, X, { trans, dst: Y, rowPerInvocation });
+        await gemv(ctx, A, X, { trans, dst: Y, variant });
         const terms = trans ? rows : cols;
         expectWithinDotBound(await Y.read(), gemvRef(a, x, rows, cols, { trans }), gemvRef(absOf(a), absOf(x), rows, cols, { trans }), terms, 'y');
       });
@@ -42,5 +51,7 @@ describe('gemv against the float64 reference', () => {
     await expect(gemv(ctx, A, track(ctx.tensor([4])))).rejects.toThrow(/A is 4 × 5.*x has 4 elements/);
     await expect(gemv(ctx, A, track(ctx.tensor([5])), { trans: true })).rejects.toThrow(/Aᵀ is 5 × 4/);
     await expect(gemv(ctx, A, track(ctx.tensor([5])), { dst: track(ctx.tensor([5])) })).rejects.toThrow(/expected \[4\]/);
+    await expect(gemv(ctx, A, track(ctx.tensor([5])), { variant: { layout: 'column', wg: 64 } })).rejects.toThrow(/options.variant .* A x needs layout/);
+    await expect(gemv(ctx, A, track(ctx.tensor([5])), { variant: { layout: 'row', wg: 48 } })).rejects.toThrow(/wg must be a power of two/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect } from 'vitest';
 import { InputError } from '../../src/gpu/errors.js';
 import { matmul } from '../../src/linalg/index.js';
-import { GEMM_TILING_CPU, GEMM_TILING_LARGE, GEMM_TILING_SMALL, type GemmTiling } from '../../src/internal.js';
+import { GEMM_TILING_LARGE, GEMM_TILING_SMALL, GEMM_VARIANTS, tilingKey, type GemmTiling } from '../../src/internal.js';
 import { matmulRef } from '../../src/reference/linalg.js';
 import { gpuIt, poisoned } from '../helpers/device.js';
 import { absOf, expectWithinDotBound, randomF32 } from './helpers.js';
@@ -39,15 +39,13 @@ const cases: Case[] = [
   { m: 5, n: 6, k: 7, batchA: 1, batchB: 3 },
 ];
 
-/** Every kernel variant runs every case, whatever this adapter picks by default. */
-const tilings: [string, GemmTiling | undefined][] = [
-  ['default', undefined],
-  ['staged 64×64', GEMM_TILING_LARGE],
-  ['staged 32×32', GEMM_TILING_SMALL],
-  ['direct 8×12 (CPU default)', GEMM_TILING_CPU],
-  ['direct 5×8', { wgX: 4, wgY: 2, tileK: 1, variant: 'direct', rows: 5, cols4: 2 }],
-  ['direct 1×4', { wgX: 4, wgY: 4, tileK: 1, variant: 'direct', rows: 1, cols4: 1 }],
-];
+/** Every declared variant runs every case, plus 'tuned' (whatever this adapter's search picks). */
+const tilings = ([
+  ['tuned', undefined],
+  ...[GEMM_TILING_LARGE, GEMM_TILING_SMALL, ...GEMM_VARIANTS].map((t): [string, GemmTiling] => [tilingKey(t), t]),
+  ['direct 5×8 wg 4×2', { wgX: 4, wgY: 2, tileK: 1, variant: 'direct', rows: 5, cols4: 2 }],
+  ['direct 1×4 wg 4×4 strided', { wgX: 4, wgY: 4, tileK: 1, variant: 'direct', rows: 1, cols4: 1, strided: true }],
+] as [string, GemmTiling | undefined][]).filter(([name], i, all) => all.findIndex(([other]) => other === name) === i);
 
 describe.each(tilings)('matmul (GEMM, %s) against the float64 reference', (_name, tiling) => {
   cases.forEach((c, index) => {
@@ -115,5 +113,8 @@ describe('matmul input checks', () => {
     await expect(matmul(ctx, track(ctx.tensor([2, 3, 4])), track(ctx.tensor([3, 4, 2])))).rejects.toThrow(/batch sizes differ/);
     await expect(matmul(ctx, track(ctx.tensor([4])), A)).rejects.toThrow(/must be a matrix/);
     await expect(matmul(ctx, track(ctx.tensor([3, 4], { dtype: 'u32' })), B)).rejects.toThrow(/must be f32/);
+    const B2 = track(ctx.tensor([4, 2]));
+    await expect(matmul(ctx, A, B2, { tiling: { wgX: 0, wgY: 8, tileK: 1 } })).rejects.toThrow(/options.tiling .* whole numbers/);
+    await expect(matmul(ctx, A, B2, { tiling: { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 17 } })).rejects.toThrow(/rows must be 1–16/);
   });
 });
