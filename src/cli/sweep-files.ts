@@ -18,24 +18,53 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { dump, parse, type DType } from 'npyjs';
 import { count, filePath, oneOf, parseInput, wholeNumber, z } from '../core/validate.js';
 import { InputError } from '../gpu/errors.js';
-import { readNpyHeader, tuple } from './npy.js';
-import { mergeShards, type ShardRecord, type SweepResult } from '../sweep/merge.js';
+import { readMatrixFile, readNpyHeader, tuple } from './npy.js';
+import { mergeShards, networkPopulations, type ShardRecord, type SweepResult } from '../sweep/merge.js';
 import { parseSweepPlan, planHash, type ShardId, type SweepPlan } from '../sweep/plan.js';
 import type { ShardData, SweepArray } from '../sweep/run.js';
 
 const SHARD_FORMAT = 'wgneuro-sweep-shard';
 const RESULT_FORMAT = 'wgneuro-sweep-result';
 
-/** Read a sweep file; a model given as a path is read relative to the sweep file. */
+/**
+ * Read a sweep file; a model or network given as a path is read relative to the sweep file, and a
+ * network's `.npy` weights relative to the network file (inlined as dense number lists, so the plan
+ * that shards carry and hash is self-contained).
+ */
 export async function loadPlanFile(path: string): Promise<{ plan: SweepPlan; hash: string }> {
   const json = readJSON(path, 'sweep file');
+  const target = (json as { target?: { kind?: unknown; network?: unknown } } | null)?.target;
+  const network = target && target.kind === 'network' && typeof target.network === 'string'
+    ? await loadNetworkJSON(resolve(dirname(path), target.network))
+    : undefined;
   const plan = parseSweepPlan(json, (modelPath) => {
     const full = resolve(dirname(path), modelPath);
     const model = readJSON(full, 'model file');
     if (!model || typeof model !== 'object' || Array.isArray(model)) throw new InputError(`model file '${full}' must hold a JSON object`);
     return model as Record<string, unknown>;
-  });
+  }, () => network!);
   return { plan, hash: await planHash(plan) };
+}
+
+/** A network file with its `.npy` weight paths replaced by `{ kind: 'dense', data, perTrial }`. */
+async function loadNetworkJSON(full: string): Promise<Record<string, unknown>> {
+  const net = readJSON(full, 'network file');
+  if (!net || typeof net !== 'object' || Array.isArray(net)) throw new InputError(`network file '${full}' must hold a JSON object`);
+  const projections = (net as { projections?: unknown }).projections;
+  if (!Array.isArray(projections)) return net as Record<string, unknown>;
+  const loaded = await Promise.all(projections.map(async (p: unknown, k) => {
+    const weights = (p as { weights?: unknown } | null)?.weights;
+    if (typeof weights !== 'string') return p;
+    let m: Awaited<ReturnType<typeof readMatrixFile>>;
+    try {
+      m = await readMatrixFile(resolve(dirname(full), weights), { ranks: [2, 3] });
+    } catch (err) {
+      if (err instanceof InputError) throw new InputError(`${full}: projections[${k}].weights: cannot read "${weights}": ${err.message.replace(/^cannot read \S+: /, '')}`);
+      throw err;
+    }
+    return { ...(p as object), weights: { kind: 'dense', data: Array.from(m.data), perTrial: m.shape.length === 3 } };
+  }));
+  return { ...(net as Record<string, unknown>), projections: loaded };
 }
 
 function readJSON(path: string, what: string): unknown {
@@ -218,6 +247,7 @@ export async function writeResultDir(path: string, result: SweepResult): Promise
     const meta = {
       format: RESULT_FORMAT, version: 1, planHash: result.planHash,
       points: result.plan.points, seeds: result.plan.seeds, trials: result.plan.trials, variables: result.variables,
+      ...(result.plan.target.kind === 'network' ? { populations: networkPopulations(result.plan) } : {}),
       arrays, results: result.results ? 'results.json' : null, plan: result.plan,
     };
     await writeFile(join(dir, 'sweep.json'), `${JSON.stringify(meta, null, 2)}\n`);

@@ -7,14 +7,14 @@
  * the merged result of any number of shards is bit-identical to the result of one.
  */
 import { InputError } from '../gpu/errors.js';
-import { planSize, shardRange, type SweepPlan } from './plan.js';
-import type { ShardData, SweepArray } from './run.js';
+import { planSize, planUnits, shardRange, type SweepPlan } from './plan.js';
+import { networkShardWidths, type ShardData, type SweepArray } from './run.js';
 
 /** One shard as read back, with where it came from (named in errors). */
 export interface ShardRecord {
   planHash: string;
   plan: SweepPlan;
-  /** State variables of a model target (the columns of `final`). */
+  /** State variables of a model target (the columns of `final`); `population.variable` of a network. */
   variables: string[];
   data: ShardData;
   /** Path or name shown in messages. */
@@ -91,6 +91,7 @@ export function mergeShards(shards: ShardRecord[]): SweepResult {
     });
     return { planHash, plan, variables, arrays: {}, results: experimentResults(plan, flat) };
   }
+  if (plan.target.kind === 'network') return mergeNetwork(ordered, plan, planHash, variables);
   const names = Object.keys(ordered[0]!.data.arrays);
   const joined: Record<string, SweepArray> = {};
   for (const name of names) {
@@ -114,6 +115,43 @@ export function mergeShards(shards: ShardRecord[]): SweepResult {
     joined[name] = out;
   }
   return { planHash, plan, variables, arrays: finishSweep(plan, variables, joined) };
+}
+
+/** Population names of a network plan, in the file's order (the `population` axis). */
+export function networkPopulations(plan: SweepPlan): string[] {
+  return plan.target.kind === 'network' ? Object.keys(plan.target.network.populations as Record<string, unknown>) : [];
+}
+
+/**
+ * Network shards hold whole points, so their rows join end to end into the rows of one shard:
+ * `spikes`, `rateHz` float64 [point, seed, population]; `mean`, `variance` float64
+ * [point, seed, variable] (variables `population.variable`); `nonFinite` uint32 [point, seed].
+ */
+function mergeNetwork(ordered: ShardRecord[], plan: SweepPlan, planHash: string, variables: string[]): SweepResult {
+  const P = plan.points.length;
+  const S = plan.seeds.length;
+  const pops = networkPopulations(plan).length;
+  const widths = networkShardWidths(plan, pops, variables.length);
+  const joined: Record<string, SweepArray> = {};
+  for (const [name, width] of Object.entries(widths)) {
+    const ctor = name === 'nonFinite' ? Uint32Array : Float64Array;
+    const out = new ctor(width * planUnits(plan));
+    for (const s of ordered) {
+      const a = s.data.arrays[name];
+      if (!a) throw new InputError(`merge: '${s.source}' has no '${name}' array, which a network shard holds`);
+      if (!(a instanceof ctor)) throw new InputError(`merge: '${s.source}': '${name}' is a ${a.constructor.name}, expected a ${ctor.name}`);
+      if (a.length !== width * (s.data.end - s.data.begin)) throw new InputError(`merge: '${s.source}': '${name}' has ${a.length} values for ${s.data.end - s.data.begin} points, expected ${width} per point`);
+      out.set(a as never, width * s.data.begin);
+    }
+    joined[name] = out;
+  }
+  const keep = new Set(plan.keep);
+  const arrays: Record<string, ResultArray> = { nonFinite: { data: joined.nonFinite!, shape: [P, S], axes: ['point', 'seed'] } };
+  if (keep.has('spikes')) arrays.spikes = { data: joined.spikes!, shape: [P, S, pops], axes: ['point', 'seed', 'population'] };
+  if (keep.has('rate')) arrays.rateHz = { data: joined.rateHz!, shape: [P, S, pops], axes: ['point', 'seed', 'population'] };
+  if (keep.has('mean')) arrays.mean = { data: joined.mean!, shape: [P, S, variables.length], axes: ['point', 'seed', 'variable'] };
+  if (keep.has('variance')) arrays.variance = { data: joined.variance!, shape: [P, S, variables.length], axes: ['point', 'seed', 'variable'] };
+  return { planHash, plan, variables, arrays };
 }
 
 function experimentResults(plan: SweepPlan, flat: unknown[]): SweepResult['results'] {

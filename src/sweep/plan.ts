@@ -1,5 +1,5 @@
 /**
- * Sweep plans: what to run (a model or an experiment), at which parameter points, with which seeds
+ * Sweep plans: what to run (a model, a network or an experiment), at which parameter points, with which seeds
  * and how many trials, and what to keep. A plan is checked with a zod schema (messages name the
  * field path, the value and what was expected), normalized, hashed, and cut into shards.
  *
@@ -7,6 +7,9 @@
  * is a contiguous range of that line, so trials of one point may be split across shards; the
  * counter-based random numbers (indexed by seed, trial and step) make any split reproduce the
  * unsplit run bit for bit.
+ *
+ * Networks are the exception: `simulateNetwork` has no trial ranges, so a network plan's work unit
+ * is a whole point (all its seeds and trials) and a point is never split across shards.
  *
  * No Node APIs here: files are read and written by src/cli/sweep-files.ts.
  */
@@ -30,11 +33,17 @@ const integratorNames = Object.keys(INTEGRATORS) as [IntegratorName, ...Integrat
 const pointValue = z.union([finiteNumber(), z.string(), z.boolean(), z.array(finiteNumber())], {
   error: 'a number, a string, true/false or a list of numbers',
 });
-/** `{ name: value }` keyed by parameter names (`__proto__` is refused before parsing: zod drops it). */
+/**
+ * `{ name: value }` keyed by parameter names (`__proto__` is refused before parsing: zod drops it).
+ * Network parameters are `population.param`; the target's check refuses a dotted name elsewhere.
+ */
 const byParam = <T extends z.ZodType>(value: T, what: string) =>
-  z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), value, {
-    error: (issue) => (issue.code === 'invalid_key' ? 'a parameter name (letters, digits, _)' : what),
+  z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/), value, {
+    error: (issue) => (issue.code === 'invalid_key' ? 'a parameter name (letters, digits, _; "population.param" for a network)' : what),
   });
+
+/** Units of a network target's `dt` (as `wgneuro network --time-unit`): rates are reported in Hz. */
+export const NETWORK_SWEEP_TIME_UNITS = ['ms', 's'] as const;
 
 const modelTarget = z.strictObject({
   kind: z.literal('model'),
@@ -52,6 +61,20 @@ const modelTarget = z.strictObject({
   friction: finiteNumber({ above: 0 }).default(1),
 }, { error: 'an object { kind: "model", model, steps, dt, … }' });
 
+const networkTarget = z.strictObject({
+  kind: z.literal('network'),
+  /** A network as `wgneuro network` takes it: a path (relative to the sweep file) or the object itself. */
+  network: z.union([
+    z.string().min(1),
+    // Checked against the network schema when the sweep is prepared.
+    z.custom<Record<string, unknown>>((v) => v !== null && typeof v === 'object' && !Array.isArray(v)),
+  ], { error: 'a network file path or the network object' }),
+  steps: wholeNumber({ min: 1, max: U32_MAX }),
+  dt: finiteNumber({ above: 0 }),
+  t0: finiteNumber().default(0),
+  timeUnit: oneOf(NETWORK_SWEEP_TIME_UNITS).default('ms'),
+}, { error: 'an object { kind: "network", network, steps, dt, … }' });
+
 const experimentTarget = z.strictObject({
   kind: z.literal('experiment'),
   /** A name from `wgneuro run --list`. */
@@ -61,12 +84,12 @@ const experimentTarget = z.strictObject({
 }, { error: 'an object { kind: "experiment", name, params? }' });
 
 /**
- * The sweep file. `target.kind` tells what runs; a new kind (a network) is a new member of this
- * union, so existing files keep their meaning.
+ * The sweep file. `target.kind` tells what runs; a new kind is a new member of this union, so
+ * existing files keep their meaning.
  */
 const sweepFileSchema = z.strictObject({
   version: z.literal(SWEEP_FORMAT_VERSION, { error: `${SWEEP_FORMAT_VERSION} (the sweep file version)` }).default(SWEEP_FORMAT_VERSION),
-  target: z.discriminatedUnion('kind', [modelTarget, experimentTarget], { error: "a target whose kind is 'model' or 'experiment'" }),
+  target: z.discriminatedUnion('kind', [modelTarget, networkTarget, experimentTarget], { error: "a target whose kind is 'model', 'network' or 'experiment'" }),
   /** Cartesian product of parameter values; the first parameter varies slowest. */
   grid: byParam(
     z.array(pointValue, { error: 'a list of values' }).min(1, { error: 'a list of at least 1 value' }),
@@ -76,7 +99,7 @@ const sweepFileSchema = z.strictObject({
   points: z.array(byParam(pointValue, 'a point { parameter: value }'), { error: 'a list of points' }).optional(),
   /** Random seeds; every point runs with each. Default [0]. */
   seeds: z.array(seedSchema, { error: 'a list of seeds' }).min(1, { error: 'a list of at least 1 seed' }).default([0]),
-  /** Trials per point and seed (models); experiments run once per point and seed. Default 1. */
+  /** Trials per point and seed (models, networks); experiments run once per point and seed. Default 1. */
   trials: count(U32_MAX).default(1),
   /** What to keep. Default mean and variance (models), result (experiments). */
   keep: z.array(oneOf(KEEP), { error: `a list of ${KEEP.join(', ')}` }).min(1, { error: 'a list of at least 1 entry' }).optional(),
@@ -94,6 +117,20 @@ export interface ModelTarget {
   friction: number;
 }
 
+/**
+ * A network target after normalization: the network is inline (weights read from `.npy` files are
+ * inlined as dense number lists by the loader). Points override population parameters by
+ * `"population.param"`.
+ */
+export interface NetworkTarget {
+  kind: 'network';
+  network: Record<string, unknown>;
+  steps: number;
+  dt: number;
+  t0: number;
+  timeUnit: (typeof NETWORK_SWEEP_TIME_UNITS)[number];
+}
+
 /** An experiment target after normalization. */
 export interface ExperimentTarget {
   kind: 'experiment';
@@ -104,7 +141,7 @@ export interface ExperimentTarget {
 /** A checked, normalized sweep plan: every default filled in and the points enumerated. */
 export interface SweepPlan {
   version: number;
-  target: ModelTarget | ExperimentTarget;
+  target: ModelTarget | NetworkTarget | ExperimentTarget;
   /** Parameter values of every point, in run order. */
   points: Record<string, PointValue>[];
   seeds: number[];
@@ -125,21 +162,46 @@ function refuseProtoParams(json: unknown): void {
   }
 }
 
+/** What a network target may keep, and its default. */
+const NETWORK_KEEP: Keep[] = ['spikes', 'rate', 'mean', 'variance'];
+
 /**
  * Check a parsed sweep file and normalize it. `loadModel` turns `target.model` given as a path into
  * the model object (the CLI reads it relative to the sweep file); without it only inline models work.
+ * `loadNetwork` does the same for `target.network`.
  * @throws InputError naming each bad field, its value and what was expected.
  */
-export function parseSweepPlan(json: unknown, loadModel?: (path: string) => Record<string, unknown>): SweepPlan {
+export function parseSweepPlan(
+  json: unknown,
+  loadModel?: (path: string) => Record<string, unknown>,
+  loadNetwork?: (path: string) => Record<string, unknown>,
+): SweepPlan {
   refuseProtoParams(json);
   const file = parseInput(sweepFileSchema, json, 'sweep file', filePath);
   if (!file.grid && !file.points) throw new InputError('sweep file: give a grid or points (or both), e.g. "grid": { "sigma": [0.1, 0.2] }');
   const points = enumeratePoints(file.grid, file.points);
   if (new Set(file.seeds).size !== file.seeds.length) throw new InputError(`sweep file: seeds: expected distinct seeds, got ${JSON.stringify(file.seeds)}`);
 
-  let target: ModelTarget | ExperimentTarget;
+  let target: ModelTarget | NetworkTarget | ExperimentTarget;
   let keep: Keep[];
-  if (file.target.kind === 'model') {
+  if (file.target.kind === 'network') {
+    const t = file.target;
+    let network: Record<string, unknown>;
+    if (typeof t.network === 'string') {
+      if (!loadNetwork) throw new InputError(`sweep file: target.network: expected the network object (paths are read by the command line), got '${t.network}'`);
+      network = loadNetwork(t.network);
+    } else network = t.network;
+    target = { kind: 'network', network, steps: t.steps, dt: t.dt, t0: t.t0, timeUnit: t.timeUnit };
+    keep = dedupe(file.keep ?? NETWORK_KEEP);
+    const other = keep.filter((k) => !NETWORK_KEEP.includes(k));
+    if (other.length) throw new InputError(`sweep file: keep: a network keeps ${NETWORK_KEEP.join(', ')} (per point, seed and population), got ${JSON.stringify(other)}`);
+    points.forEach((p, i) => {
+      for (const [name, value] of Object.entries(p)) {
+        if (!name.includes('.')) throw new InputError(`sweep file: point ${i} (${JSON.stringify(p)}): '${name}': expected "population.param" (a network parameter names its population)`);
+        if (typeof value !== 'number') throw new InputError(`sweep file: point ${i} (${JSON.stringify(p)}): ${name}: expected a number (a network parameter), got ${JSON.stringify(value)}`);
+      }
+    });
+  } else if (file.target.kind === 'model') {
     const t = file.target;
     let model: Record<string, unknown>;
     if (typeof t.model === 'string') {
@@ -177,9 +239,17 @@ function enumeratePoints(grid: Record<string, PointValue[]> | undefined, list: R
   return [...points, ...(list ?? [])];
 }
 
-/** Total work units of a plan: points × seeds × trials. */
+/** Total trials (runs, for experiments) of a plan: points × seeds × trials. */
 export function planSize(plan: SweepPlan): number {
   return plan.points.length * plan.seeds.length * plan.trials;
+}
+
+/**
+ * Work units of a plan, the line shards cut: trials (models), runs (experiments), or whole points
+ * (networks: `simulateNetwork` has no trial ranges, so a point is never split across shards).
+ */
+export function planUnits(plan: SweepPlan): number {
+  return plan.target.kind === 'network' ? plan.points.length : planSize(plan);
 }
 
 /**
@@ -210,16 +280,17 @@ export function parseShard(text: string): ShardId {
 
 /** Check a shard count against a plan. */
 export function checkShardCount(plan: SweepPlan, count: number): void {
-  const total = planSize(plan);
+  const total = planUnits(plan);
   if (!Number.isInteger(count) || count < 1 || count > total) {
-    throw new InputError(`shards: expected a whole number from 1 to ${total} (points × seeds × trials of this plan), got ${count}`);
+    const what = plan.target.kind === 'network' ? 'points of this network plan; a point is never split' : 'points × seeds × trials of this plan';
+    throw new InputError(`shards: expected a whole number from 1 to ${total} (${what}), got ${count}`);
   }
 }
 
 /** The work units [begin, end) of shard `index` of `count`: the line cut into near-equal parts. */
 export function shardRange(plan: SweepPlan, shard: ShardId): { begin: number; end: number } {
   checkShardCount(plan, shard.count);
-  const total = planSize(plan);
+  const total = planUnits(plan);
   // Exact in float64: total < 2^53 and count is small.
   return { begin: Math.floor((shard.index * total) / shard.count), end: Math.floor(((shard.index + 1) * total) / shard.count) };
 }

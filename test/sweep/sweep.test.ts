@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/gpu/errors.js';
 import { simulate, modelFromJSON } from '../../src/sde/index.js';
+import { networkSummary, simulateNetwork } from '../../src/network/index.js';
 import {
   checkCoverage, mergeShards, parseShard, shellQuote, slurmArrayScript, parseSweepPlan, planHash, planSize, prepareSweep, runShard, segmentsOf, shardRange,
   type ShardRecord, type SweepPlan, type SweepResult,
@@ -73,7 +74,7 @@ describe('sweep plans', () => {
     expect(bad({ target: { ...sweepFile.target, model: 7 } })).toMatch(/target\.model: expected a model file path or the model object, got 7/);
     expect(bad({ target: { ...sweepFile.target, dt: 0 } })).toMatch(/target\.dt: expected a finite number > 0, got 0/);
     expect(bad({ version: 2 })).toMatch(/version: expected 1 \(the sweep file version\), got 2/);
-    expect(bad({ target: { kind: 'netwrk' } })).toMatch(/target\.kind: expected a target whose kind is 'model' or 'experiment', got "netwrk"/);
+    expect(bad({ target: { kind: 'netwrk' } })).toMatch(/target\.kind: expected a target whose kind is 'model', 'network' or 'experiment', got "netwrk"/);
     expect(bad({ seeds: [1, 'two'] })).toMatch(/seeds\[1\]: expected a whole number ≥ 0 and below 2\^53, got "two"/);
     expect(bad({ grid: { mu: [] } })).toMatch(/grid\.mu: expected a list of at least 1 value, got \[\]/);
     expect(bad({ keep: ['mean', 'median'] })).toMatch(/keep\[1\]: expected one of final, flags, spikes, mean, variance, rate, result, got "median"/);
@@ -210,5 +211,110 @@ describe('sweep shards', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(runShard(ctx, prepareSweep(plan), { index: 1, count: 2 }, { signal: controller.signal })).rejects.toThrow(/shard 1\/2 was cancelled; nothing of it is returned/);
+  });
+});
+
+/** A noisy leaky integrate-and-fire population model (one variable, events). */
+const lif = (mu: number) => ({
+  state: { v: { init: 'rand() * 10' } },
+  params: { mu, tau: 10, sigma: 4 },
+  drift: { v: '(mu - v) / tau' },
+  diffusion: { v: 'sigma' },
+  event: { variable: 'v', threshold: 10, reset: 0, refractory: 2 },
+});
+
+/** Two small populations, E exciting I and I inhibiting E through spikes. */
+const tinyNetwork = {
+  name: 'tiny-ei',
+  populations: { E: { size: 6, model: lif(12) }, I: { size: 4, model: lif(9) } },
+  projections: [
+    { from: 'E', to: 'I', on: 'spike', target: 'v', weights: { kind: 'fixed-probability', p: 0.5, weight: 1.5, seed: 3 } },
+    { from: 'I', to: 'E', on: 'spike', target: 'v', weights: { kind: 'fixed-probability', p: 0.5, weight: -1, seed: 4 } },
+  ],
+};
+
+const networkSweepFile = {
+  target: { kind: 'network', network: tinyNetwork, steps: 60, dt: 0.5 },
+  grid: { 'E.mu': [8, 16] },
+  points: [{ 'E.mu': 20, 'I.mu': 4 }],
+  seeds: [2, 9],
+  trials: 3,
+};
+
+describe('network sweeps', () => {
+  it('name population parameters as "population.param" and refuse what a network cannot keep', () => {
+    const plan = parseSweepPlan(networkSweepFile);
+    expect(plan.points).toEqual([{ 'E.mu': 8 }, { 'E.mu': 16 }, { 'E.mu': 20, 'I.mu': 4 }]);
+    expect(plan.keep).toEqual(['spikes', 'rate', 'mean', 'variance']);
+    expect(plan.target).toMatchObject({ kind: 'network', t0: 0, timeUnit: 'ms' });
+    // Whole points are the shards' units: 3 points, never split.
+    expect(planSize(plan)).toBe(3 * 2 * 3);
+    expect(shardRange(plan, { index: 1, count: 2 })).toEqual({ begin: 1, end: 3 });
+    expect(() => shardRange(plan, { index: 0, count: 4 })).toThrow(/shards: expected a whole number from 1 to 3 \(points of this network plan; a point is never split\), got 4/);
+    const bad = (patch: Record<string, unknown>, prepare = false): string => {
+      try {
+        const p = parseSweepPlan({ ...networkSweepFile, ...patch });
+        if (prepare) prepareSweep(p);
+      } catch (err) {
+        expect(err).toBeInstanceOf(InputError);
+        return (err as Error).message;
+      }
+      throw new Error('no error');
+    };
+    expect(bad({ grid: { mu: [1] } })).toMatch(/point 0 \(\{"mu":1\}\): 'mu': expected "population\.param"/);
+    expect(bad({ grid: { 'E.mu': ['x'] } })).toMatch(/point 0 .*E\.mu: expected a number \(a network parameter\), got "x"/);
+    expect(bad({ keep: ['final'] })).toMatch(/keep: a network keeps spikes, rate, mean, variance .*got \["final"\]/);
+    expect(bad({ grid: { 'X.mu': [1] } }, true)).toMatch(/sweep point 0 \(\{"X\.mu":1\}\): 'X\.mu': 'X' is not a population of network 'tiny-ei' \(E, I\)/);
+    expect(bad({ grid: { 'E.nu': [1] } }, true)).toMatch(/'E\.nu': 'nu' is not a parameter of population 'E' \(mu, tau, sigma\)/);
+    expect(bad({ grid: { 'E.a.b': [1] } })).toMatch(/grid: expected a parameter name \(letters, digits, _; "population\.param" for a network\)/);
+    expect(bad({ target: { ...networkSweepFile.target, network: { ...tinyNetwork, populations: {} } } }, true)).toMatch(/^sweep file: target\.network: populations/);
+    expect(bad({ target: { ...networkSweepFile.target, network: 'net.json' } })).toMatch(/target\.network: expected the network object \(paths are read by the command line\), got 'net\.json'/);
+    expect(bad({ target: { ...networkSweepFile.target, timeUnit: 'min' } })).toMatch(/target\.timeUnit: expected one of ms, s, got "min"/);
+  });
+
+  gpuIt('shards of whole points merge bit-identically to one shard for N = 1, 2, 3, as networkSummary of direct runs', async (ctx) => {
+    const plan = parseSweepPlan(networkSweepFile);
+    const prepared = prepareSweep(plan);
+    if (prepared.kind !== 'network') throw new Error('expected a network sweep');
+    expect(prepared.variables).toEqual(['E.v', 'I.v']);
+    const merged: SweepResult[] = [];
+    for (const count of [1, 2, 3]) {
+      const shards: ShardRecord[] = [];
+      for (let index = count - 1; index >= 0; index--) {
+        const data = await runShard(ctx, prepared, { index, count });
+        shards.push({ planHash: await planHash(plan), plan, variables: prepared.variables, data, source: `shard ${index}/${count}` });
+      }
+      merged.push(mergeShards(shards));
+    }
+    expectSameResult(merged[1]!, merged[0]!, 'N = 2');
+    expectSameResult(merged[2]!, merged[0]!, 'N = 3');
+
+    const one = merged[0]!;
+    expect(one.arrays.spikes!.shape).toEqual([3, 2, 2]);
+    expect(one.arrays.rateHz!.axes).toEqual(['point', 'seed', 'population']);
+    expect(one.arrays.mean!.shape).toEqual([3, 2, 2]);
+    expect(one.arrays.nonFinite!.shape).toEqual([3, 2]);
+    const spikes = one.arrays.spikes!.data as Float64Array;
+    const rateHz = one.arrays.rateHz!.data as Float64Array;
+    const mean = one.arrays.mean!.data as Float64Array;
+    const variance = one.arrays.variance!.data as Float64Array;
+    // The layout [point, seed, population] equals networkSummary of a direct run of that point and seed.
+    for (const [p, s] of [[0, 1], [2, 0]] as const) {
+      const run = await simulateNetwork(ctx, prepared.networkAt(p), { trials: 3, steps: 60, dt: 0.5, seed: plan.seeds[s]! });
+      const summary = networkSummary(run, 'ms', 0);
+      ['E', 'I'].forEach((name, k) => {
+        const row = (p * 2 + s) * 2 + k;
+        expect(spikes[row]).toBe(summary.populations[name]!.spikes);
+        expect(rateHz[row]).toBe(summary.populations[name]!.rateHz);
+        expect(mean[row]).toBe(summary.populations[name]!.mean.v);
+        expect(variance[row]).toBe(summary.populations[name]!.var.v);
+      });
+    }
+    // The sweep varies what it says: E fires more at E.mu = 16 than at 8 (each seed), I less at I.mu = 4.
+    for (let s = 0; s < 2; s++) {
+      expect(spikes[(1 * 2 + s) * 2]!).toBeGreaterThan(spikes[(0 * 2 + s) * 2]!);
+      expect(spikes[(1 * 2 + s) * 2]!).toBeGreaterThan(0);
+    }
+    expect([...(one.arrays.nonFinite!.data as Uint32Array)]).toEqual([0, 0, 0, 0, 0, 0]);
   });
 });

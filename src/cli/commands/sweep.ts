@@ -12,7 +12,7 @@ import { CommanderError, type Command } from 'commander';
 import { createContext, type Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
 import type { Experiment } from '../../models/experiment.js';
-import { checkShardCount, parseShard, planSize, shardRange } from '../../sweep/plan.js';
+import { checkShardCount, parseShard, planSize, planUnits, shardRange } from '../../sweep/plan.js';
 import { estimateShardMemory, prepareSweep, runShard, type PreparedSweep } from '../../sweep/run.js';
 import { parseSbatchJobId, shellQuote, slurmArrayScript, slurmMergeScript } from '../../sweep/slurm.js';
 import { countOption } from '../options.js';
@@ -110,27 +110,34 @@ export function registerSweep(program: Command, options: SweepCommandOptions = {
 
   function printPlan(prepared: PreparedSweep, hash: string, shards: number, json: boolean): void {
     const plan = prepared.plan;
-    const total = planSize(plan);
+    const t = plan.target;
+    const total = planUnits(plan);
     const memory = estimateShardMemory(prepared, shards);
-    const target = plan.target.kind === 'model'
-      ? { kind: 'model', name: String(plan.target.model.name ?? 'sde'), steps: plan.target.steps, dt: plan.target.dt, integrator: plan.target.integrator }
-      : { kind: 'experiment', name: plan.target.name };
+    const target = t.kind === 'model'
+      ? { kind: 'model', name: String(t.model.name ?? 'sde'), steps: t.steps, dt: t.dt, integrator: t.integrator }
+      : t.kind === 'network'
+        ? { kind: 'network', name: String(t.network.name ?? 'network'), steps: t.steps, dt: t.dt, timeUnit: t.timeUnit }
+        : { kind: 'experiment', name: t.name };
     const summary = {
       planHash: hash, target, points: plan.points.length, seeds: plan.seeds.length, trials: plan.trials, units: total,
+      ...(t.kind === 'network' ? { trialsTotal: planSize(plan) } : {}),
       keep: plan.keep, shards, unitsPerShard: Math.ceil(total / shards), memoryPerShard: memory,
     };
     if (json) {
       stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       return;
     }
-    const unit = plan.target.kind === 'model' ? 'trials' : 'runs';
+    const unit = t.kind === 'model' ? 'trials' : t.kind === 'network' ? 'points' : 'runs';
+    const size = t.kind === 'network'
+      ? `${plan.points.length} point(s) × ${plan.seeds.length} seed(s) × ${plan.trials} trial(s) = ${planSize(plan)} trials in ${total} points (a point is never split)`
+      : `${plan.points.length} point(s) × ${plan.seeds.length} seed(s) × ${plan.trials} trial(s) = ${total} ${unit}`;
     const lines = [
-      `plan ${hash.slice(0, 12)}: ${target.kind} '${target.name}'${plan.target.kind === 'model' ? `, ${plan.target.steps} steps of dt = ${plan.target.dt} (${plan.target.integrator})` : ''}`,
-      `${plan.points.length} point(s) × ${plan.seeds.length} seed(s) × ${plan.trials} trial(s) = ${total} ${unit}; keep ${plan.keep.join(', ')}`,
+      `plan ${hash.slice(0, 12)}: ${target.kind} '${target.name}'${t.kind === 'model' ? `, ${t.steps} steps of dt = ${t.dt} (${t.integrator})` : t.kind === 'network' ? `, ${t.steps} steps of dt = ${t.dt} ${t.timeUnit}` : ''}`,
+      `${size}; keep ${plan.keep.join(', ')}`,
       `${shards} shard(s) of at most ${summary.unitsPerShard} ${unit}`,
       memory
         ? `memory per shard: about ${formatBytes(memory.hostBytes)} host, at most ${formatBytes(memory.gpuBytes)} GPU`
-        : 'memory per shard: as one run of the experiment',
+        : t.kind === 'network' ? 'memory per shard: as one wgneuro network run of the plan\'s trials' : 'memory per shard: as one run of the experiment',
       ...plan.points.slice(0, 8).map((p, i) => `  point ${i}: ${JSON.stringify(p)}`),
       ...(plan.points.length > 8 ? [`  … ${plan.points.length - 8} more`] : []),
     ];
@@ -169,7 +176,7 @@ export function registerSweep(program: Command, options: SweepCommandOptions = {
       const seconds = (performance.now() - t0) / 1000;
       bar?.stop();
       const adapter = ctx.info.adapter.description || ctx.info.adapter.vendor || 'unknown adapter';
-      const variables = prepared.kind === 'model' ? prepared.variables : [];
+      const variables = prepared.kind === 'model' || prepared.kind === 'network' ? prepared.variables : [];
       const path = await writeShardDir(out, prepared.plan, hash, variables, data, { seconds, adapter, host: hostname(), finished: new Date().toISOString() });
       const summary = { planHash: hash, shard, begin, end, path, seconds, adapter };
       stdout.write(json ? `${JSON.stringify(summary)}\n` : `shard ${shard.index}/${shard.count} of plan ${hash.slice(0, 12)}: units [${begin}, ${end}) in ${seconds.toFixed(2)} s on ${adapter} → ${path}\n`);
