@@ -1,7 +1,7 @@
 /**
  * `wgneuro sweep` with files: plan printing, shards written atomically and merged byte-identically
  * to one shard, reruns that replace only their shard, merge errors through the CLI, Slurm scripts,
- * and an experiment target.
+ * an experiment target and a network target.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -198,5 +198,50 @@ describe('wgneuro sweep', () => {
     expect((await cli(['sweep', wrong])).err).toMatch(/sweep file: target\.params: trials: expected a whole number ≥ 1, got 2\.5/);
     writeFileSync(wrong, JSON.stringify({ target: { kind: 'experiment', name: 'lif-rate' }, grid: { tauS: [[0.1, -1]] } }));
     expect((await cli(['sweep', wrong])).err).toMatch(/sweep file: point 0: tauS\[1\]: expected a finite number > 0, got -1/);
+  });
+
+  it('sweeps a network file over population parameters; shards of whole points merge byte-identically', async () => {
+    // The network and its .npy weights are read relative to the sweep file, then inlined into the plan.
+    mkdirSync(join(dir, 'networks'));
+    for (const f of ['rate.json', 'rate-W.npy']) writeFileSync(join(dir, 'networks', f), readFileSync(join('examples/networks', f)));
+    const netPlan = join(dir, 'net.json');
+    writeFileSync(netPlan, JSON.stringify({
+      target: { kind: 'network', network: 'networks/rate.json', steps: 40, dt: 0.05, timeUnit: 's' },
+      grid: { 'R.h': [0, 2] },
+      points: [{ 'R.h': 1, 'R.sigma': 0 }],
+      seeds: [1, 5],
+      trials: 4,
+    }));
+    const text = await ok(['sweep', netPlan, '--shards', '2']);
+    expect(text).toMatch(/network 'linear-rate', 40 steps of dt = 0\.05 s/);
+    expect(text).toMatch(/3 point\(s\) × 2 seed\(s\) × 4 trial\(s\) = 24 trials in 3 points \(a point is never split\)/);
+    expect(text).toMatch(/2 shard\(s\) of at most 2 points/);
+    expect(text).toMatch(/point 2: \{"R\.h":1,"R\.sigma":0\}/);
+    const tooMany = await cli(['sweep', netPlan, '--shards', '4']);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.err).toMatch(/shards: expected a whole number from 1 to 3 \(points of this network plan; a point is never split\), got 4/);
+    await ok(['sweep', netPlan, '--shard', '0/1', '--out', join(dir, 'n1')]);
+    await ok(['sweep', 'merge', join(dir, 'n1'), '-o', join(dir, 'nr1')]);
+    for (const i of [0, 1]) await ok(['sweep', netPlan, '--shard', `${i}/2`, '--out', join(dir, 'n2')]);
+    await ok(['sweep', 'merge', join(dir, 'n2'), '-o', join(dir, 'nr2')]);
+    expectSameFiles(join(dir, 'nr1'), join(dir, 'nr2'));
+    const meta = JSON.parse(readFileSync(join(dir, 'nr1', 'sweep.json'), 'utf8')) as { populations: string[]; variables: string[]; arrays: Record<string, { shape: number[]; axes: string[] }>; plan: { target: { network: { projections: { weights: { kind: string; data: number[] } }[] } } } };
+    expect(meta.populations).toEqual(['R']);
+    expect(meta.variables).toEqual(['R.x']);
+    expect(meta.arrays.mean).toEqual({ file: 'mean.npy', dtype: 'f8', shape: [3, 2, 1], axes: ['point', 'seed', 'variable'] });
+    expect(meta.plan.target.network.projections[0]!.weights.kind).toBe('dense');
+    expect(meta.plan.target.network.projections[0]!.weights.data).toHaveLength(64);
+    // A rate network has no events: zero spikes; the mean moves with the drive h (same seed, same noise).
+    expect([...npy(join(dir, 'nr1', 'spikes.npy')).data]).toEqual([0, 0, 0, 0, 0, 0]);
+    const mean = npy(join(dir, 'nr1', 'mean.npy')).data;
+    expect(mean[2]! - mean[0]!).toBeGreaterThan(0.5);
+    // The example in examples/sweeps plans as the README says (no GPU work: plan printing only).
+    const example = await ok(['sweep', 'examples/sweeps/network-grid.json', '--shards', '3']);
+    expect(example).toMatch(/network 'cuba', 1000 steps of dt = 0\.1 ms/);
+    expect(example).toMatch(/7 point\(s\) × 2 seed\(s\) × 4 trial\(s\) = 56 trials in 7 points \(a point is never split\); keep spikes, rate, mean, variance/);
+    expect(example).toMatch(/3 shard\(s\) of at most 3 points/);
+    const wrong = join(dir, 'net-bad.json');
+    writeFileSync(wrong, JSON.stringify({ target: { kind: 'network', network: 'networks/rate.json', steps: 10, dt: 0.1 }, grid: { 'R.tau': [1] } }));
+    expect((await cli(['sweep', wrong])).err).toMatch(/sweep point 0 \(\{"R\.tau":1\}\): 'R\.tau': 'tau' is not a parameter of population 'R' \(h, sigma\)/);
   });
 });
