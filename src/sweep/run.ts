@@ -277,6 +277,8 @@ async function runNetworkShard(
   const mean = new Float64Array(rows * V);
   const variance = new Float64Array(rows * V);
   const nonFinite = new Uint32Array(rows);
+  // Poisoned: a row the loop below failed to fill shows as NaN, not as a plausible zero.
+  for (const a of [spikes, rateHz, mean, variance]) a.fill(Number.NaN);
   for (let point = begin; point < end; point++) {
     const network = prepared.networkAt(point);
     for (let s = 0; s < S; s++) {

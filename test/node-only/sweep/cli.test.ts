@@ -232,7 +232,7 @@ describe('wgneuro sweep', () => {
     expect(meta.plan.target.network.projections[0]!.weights.kind).toBe('dense');
     expect(meta.plan.target.network.projections[0]!.weights.data).toHaveLength(64);
     // A rate network has no events: zero spikes; the mean moves with the drive h (same seed, same noise).
-    expect([...npy(join(dir, 'nr1', 'spikes.npy')).data]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Array.from(npy(join(dir, 'nr1', 'spikes.npy')).data)).toEqual([0, 0, 0, 0, 0, 0]);
     const mean = npy(join(dir, 'nr1', 'mean.npy')).data;
     expect(mean[2]! - mean[0]!).toBeGreaterThan(0.5);
     // The example in examples/sweeps plans as the README says (no GPU work: plan printing only).
