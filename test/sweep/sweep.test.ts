@@ -82,7 +82,9 @@ describe('sweep plans', () => {
     expect(bad({ seeds: [1, 1] })).toMatch(/seeds: expected distinct seeds, got \[1,1\]/);
     expect(bad({ grid: undefined, points: undefined })).toMatch(/give a grid or points/);
     expect(bad({ points: [{ mu: 'high' }] })).toMatch(/mu: expected a number \(a model parameter\), got "high"/);
-    expect(bad({ grid: { '1x': [1] } })).toMatch(/grid: expected a parameter name \(letters, digits, _\), got the key "1x"/);
+    expect(bad({ grid: { '1x': [1] } })).toMatch(/grid: expected a parameter name \(letters, digits, _; "population\.param" for a network\), got the key "1x"/);
+    // A network's "population.param" name is no model parameter.
+    expect(() => prepareSweep(parseSweepPlan({ ...sweepFile, grid: { 'E.mu': [1] }, points: undefined }))).toThrow(/sweep point 0 \(\{"E\.mu":1\}\): 'E\.mu' is not a parameter of model 'lif-ou'/);
     // zod drops a `__proto__` key silently; the plan refuses it instead of ignoring it.
     expect(bad(JSON.parse('{ "points": [{ "mu": 1 }, { "__proto__": { "mu": 2 } }] }'))).toMatch(/points\[1\]: expected a parameter name .*got the key "__proto__"/);
     expect(bad({ target: { ...sweepFile.target, integrator: 'rk4' } })).toMatch(/target\.integrator: expected one of em, .*got "rk4"/);
