@@ -26,13 +26,13 @@ function references(file: string): { static: string[]; dynamic: string[] } {
 function closure(start: string[]): { files: Set<string>; dynamic: Set<string> } {
   const files = new Set<string>();
   const dynamic = new Set<string>();
-  const todo = [...start];
-  while (todo.length) {
-    const f = todo.pop()!;
+  const pending = [...start];
+  while (pending.length) {
+    const f = pending.pop()!;
     if (files.has(f)) continue;
     files.add(f);
     const r = references(f);
-    todo.push(...r.static);
+    pending.push(...r.static);
     for (const d of r.dynamic) dynamic.add(d);
   }
   for (const f of files) dynamic.delete(f);

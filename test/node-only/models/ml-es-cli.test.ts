@@ -2,43 +2,18 @@
  * `wgneuro run ml-es` through the in-process CLI at tiny sizes: the documented JSON (loss and
  * accuracy per epoch), the files written with --out, `--task node-spiral`, and input errors.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { registerRun } from '../../../src/cli/commands/run.js';
 import type { Context } from '../../../src/core/context.js';
-import { experiments } from '../../../src/models/registry.js';
+import { runExperimentCli, withTempDir } from '../../helpers/cli.js';
 import { testContext } from '../../helpers/device.js';
 
-async function cli(ctx: Context, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const program = new Command('wgneuro').exitOverride().configureOutput({ writeOut: (s) => { out += s; }, writeErr: (s) => { err += s; } });
-  registerRun(program, {
-    experiments,
-    stdout: { write: (s: string) => { out += s; } },
-    stderr: { write: (s: string) => { err += s; }, isTTY: false },
-    context: async () => ctx,
-  });
-  try {
-    await program.parseAsync(['node', 'wgneuro', 'run', ...args]);
-    return { code: 0, out, err };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode, out, err };
-    throw e;
-  }
-}
+/** `wgneuro run …` in-process on the test's device. */
+const cli = (ctx: Context, args: string[]) => runExperimentCli(async () => ctx, args);
 
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'wgneuro-ml-es-'));
-  try {
-    await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (body: (dir: string) => Promise<void>): Promise<void> => withTempDir('wgneuro-ml-es-', body);
 
 describe('wgneuro run ml-es (tiny, real GPU run)', () => {
   it('evidence: per-epoch training/validation loss and accuracy, and its files', async () => {

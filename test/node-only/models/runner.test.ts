@@ -5,15 +5,14 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerRun } from '../../../src/cli/commands/run.js';
 import type { Context } from '../../../src/core/context.js';
 import { InputError } from '../../../src/gpu/errors.js';
 import type { Experiment, ParamValue } from '../../../src/models/experiment.js';
 import { parseParamValue, resolveParams } from '../../../src/cli/output/params.js';
 import { tableToCSV } from '../../../src/cli/output/output.js';
 import { experiments } from '../../../src/models/registry.js';
+import { runExperimentCli } from '../../helpers/cli.js';
 import { testContext } from '../../helpers/device.js';
 
 interface FakeResult {
@@ -59,27 +58,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   return cliWith([fake], async () => ({}) as Context, args); // the fake experiment does no GPU work
 }
 
-async function cliWith(list: Experiment<any>[], context: () => Promise<Context>, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const program = new Command('wgneuro').exitOverride().showHelpAfterError().configureOutput({
-    writeOut: (s) => { out += s; },
-    writeErr: (s) => { err += s; },
-  });
-  registerRun(program, {
-    experiments: list,
-    stdout: { write: (s: string) => { out += s; } },
-    stderr: { write: (s: string) => { err += s; }, isTTY: false },
-    context,
-  });
-  try {
-    await program.parseAsync(['node', 'wgneuro', 'run', ...args]);
-    return { code: 0, out, err };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode, out, err };
-    throw e;
-  }
-}
+const cliWith = (list: Experiment<any>[], context: () => Promise<Context>, args: string[]) => runExperimentCli(context, args, list);
 
 describe('runner parameters', () => {
   it('parse by the type of the default', () => {

@@ -2,44 +2,19 @@
  * `wgneuro run morris-lecar-fi` and `wgneuro run rsn` through the in-process CLI at tiny sizes:
  * the documented JSON, the files written with --out, and input errors in the user's terms.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { registerRun } from '../../../src/cli/commands/run.js';
 import type { Context } from '../../../src/core/context.js';
-import { experiments } from '../../../src/models/registry.js';
 import { restingPotential, DEFAULT_ML } from '../../../src/models/morris-lecar/reference.js';
+import { runExperimentCli, withTempDir } from '../../helpers/cli.js';
 import { testContext } from '../../helpers/device.js';
 
-async function cli(ctx: Context, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const program = new Command('wgneuro').exitOverride().configureOutput({ writeOut: (s) => { out += s; }, writeErr: (s) => { err += s; } });
-  registerRun(program, {
-    experiments,
-    stdout: { write: (s: string) => { out += s; } },
-    stderr: { write: (s: string) => { err += s; }, isTTY: false },
-    context: async () => ctx,
-  });
-  try {
-    await program.parseAsync(['node', 'wgneuro', 'run', ...args]);
-    return { code: 0, out, err };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode, out, err };
-    throw e;
-  }
-}
+/** `wgneuro run …` in-process on the test's device. */
+const cli = (ctx: Context, args: string[]) => runExperimentCli(async () => ctx, args);
 
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'wgneuro-seeds3-'));
-  try {
-    await body(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (body: (dir: string) => Promise<void>): Promise<void> => withTempDir('wgneuro-seeds3-', body);
 
 describe('wgneuro run morris-lecar-fi (tiny, real GPU run)', () => {
   it('prints rest, onset, block and the f–I points, and writes its files', async () => {
