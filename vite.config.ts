@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { puppeteerCommands, puppeteerProvider } from './test/browser/puppeteer-provider.js';
+// Vitest's reporter needs Map.groupBy / Object.groupBy, which Debian's Node 20 lacks.
+import './test/reporters/node20-groupby.js';
 
 // SwiftShader's Vulkan driver complains on stderr when XDG_RUNTIME_DIR is unset; test workers
 // inherit this private directory instead.
@@ -15,39 +17,6 @@ if (!process.env.XDG_RUNTIME_DIR) {
   const dir = join(tmpdir(), `wgneuro-xdg-${userInfo().uid}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   process.env.XDG_RUNTIME_DIR = dir;
-}
-
-// Vitest 5 declares Node >= 22.12 and its reporter calls Map.groupBy (Node 21+) when a test fails;
-// Debian's Node 20 lacks it, which would hide failure messages. Provide it for the main process.
-if (typeof (Map as { groupBy?: unknown }).groupBy !== 'function') {
-  Object.defineProperty(Map, 'groupBy', {
-    configurable: true,
-    writable: true,
-    value<K, T>(items: Iterable<T>, keyOf: (item: T, index: number) => K): Map<K, T[]> {
-      const groups = new Map<K, T[]>();
-      let index = 0;
-      for (const item of items) {
-        const key = keyOf(item, index++);
-        const group = groups.get(key);
-        if (group) group.push(item);
-        else groups.set(key, [item]);
-      }
-      return groups;
-    },
-  });
-}
-
-if (typeof (Object as { groupBy?: unknown }).groupBy !== 'function') {
-  Object.defineProperty(Object, 'groupBy', {
-    configurable: true,
-    writable: true,
-    value<T>(items: Iterable<T>, keyOf: (item: T, index: number) => PropertyKey): Record<PropertyKey, T[]> {
-      const groups: Record<PropertyKey, T[]> = Object.create(null);
-      let index = 0;
-      for (const item of items) (groups[keyOf(item, index++)] ??= []).push(item);
-      return groups;
-    },
-  });
 }
 
 // Tuning winners persist under the user's cache directory; tests keep theirs in a private

@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SingleBar } from 'cli-progress';
 import { CommanderError, type Command } from 'commander';
 import { createContext, type Context } from '../../core/context.js';
@@ -17,6 +16,7 @@ import { estimateShardMemory, prepareSweep, runShard, type PreparedSweep } from 
 import { parseSbatchJobId, shellQuote, slurmArrayScript, slurmMergeScript } from '../../sweep/slurm.js';
 import { countOption } from '../options.js';
 import { loadPlanFile, mergeShardDirs, writeResultDir, writeShardDir } from '../sweep-files.js';
+import { cliScriptPath } from '../version.js';
 
 /** Where `registerSweep` gets experiments, output streams and the GPU context (tests replace them). */
 export interface SweepCommandOptions {
@@ -193,7 +193,7 @@ export function registerSweep(program: Command, options: SweepCommandOptions = {
     const slurmDir = join(outDir, 'slurm');
     const logDir = join(outDir, 'logs');
     await mkdir(logDir, { recursive: true });
-    const bin = fileURLToPath(new URL('../../../bin/wgneuro.mjs', import.meta.url));
+    const bin = cliScriptPath();
     const scriptOptions = {
       command: flags.wgneuro ?? `${shellQuote(process.execPath)} ${shellQuote(bin)}`,
       planPath: resolve(planPath), outDir, resultPath: resolve(result), logDir, workDir: process.cwd(), shards,

@@ -4,6 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+// Vitest's reporter needs Map.groupBy, which Debian's Node 20 lacks.
+import '../../reporters/node20-groupby.js';
 
 export default defineConfig({
   root: fileURLToPath(new URL('../../..', import.meta.url)),
