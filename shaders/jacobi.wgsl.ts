@@ -167,6 +167,52 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 `;
 }
 
+/**
+ * The body of the one-matrix-per-invocation cyclic Jacobi kernels after `b`, `n`, `nn`, `src`, `wa`
+ * and `wv` are set: copy A in and V = I into `m` (at `wa` and `wv`), sweep until the off-diagonal
+ * mass is below tol·‖A‖_F, then write values in descending order with their vectors. `m` is the
+ * working array (the storage scratch or the private copy); `jacobiFunctionsWGSL(m)` must be present.
+ */
+function serialJacobiBody(m: string): string {
+  return /* wgsl */ `  var fro2 = 0.0;
+  for (var e = 0u; e < nn; e++) {
+    let x = a[src + e];
+    ${m}[wa + e] = x;
+    ${m}[wv + e] = select(0.0, 1.0, e / n == e % n);
+    fro2 += x * x;
+  }
+  var used = params.max_sweeps + 1u;
+  for (var sweep = 0u; sweep <= params.max_sweeps; sweep++) {
+    var off2 = 0.0;
+    for (var i = 0u; i < n; i++) {
+      for (var j = 0u; j < n; j++) {
+        if (i != j) { let x = ${m}[wa + i * n + j]; off2 += x * x; }
+      }
+    }
+    if (off2 <= params.tol * params.tol * fro2) { used = sweep; break; }
+    if (sweep == params.max_sweeps) { break; }
+    for (var p = 0u; p + 1u < n; p++) {
+      for (var q = p + 1u; q < n; q++) {
+        if (${m}[wa + p * n + q] == 0.0) { continue; }
+        let cs = jacobi_rotation(wa, n, p, q);
+        for (var i = 0u; i < n; i++) {
+          jacobi_rotate(cs, wa + i * n + p, wa + i * n + q);
+          jacobi_rotate(cs, wv + i * n + p, wv + i * n + q);
+        }
+        for (var j = 0u; j < n; j++) { jacobi_rotate(cs, wa + p * n + j, wa + q * n + j); }
+      }
+    }
+  }
+  // Descending order; ties broken by index so the ranks form a permutation.
+  for (var i = 0u; i < n; i++) {
+    let pos = jacobi_descending_rank(wa, n, i);
+    values[b * n + pos] = ${m}[wa + i * n + i];
+    for (var row = 0u; row < n; row++) { vectors[src + row * n + pos] = ${m}[wv + row * n + i]; }
+  }
+  sweeps[b] = used;
+`;
+}
+
 /** One invocation per matrix: cyclic-by-row Jacobi without barriers (same bindings as `jacobiWGSL`). */
 export function jacobiSerialWGSL(): string {
   return /* wgsl */ `
@@ -182,43 +228,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let src = b * nn;
   let wa = b * 2u * nn;
   let wv = wa + nn;
-  var fro2 = 0.0;
-  for (var e = 0u; e < nn; e++) {
-    let x = a[src + e];
-    work[wa + e] = x;
-    work[wv + e] = select(0.0, 1.0, e / n == e % n);
-    fro2 += x * x;
-  }
-  var used = params.max_sweeps + 1u;
-  for (var sweep = 0u; sweep <= params.max_sweeps; sweep++) {
-    var off2 = 0.0;
-    for (var i = 0u; i < n; i++) {
-      for (var j = 0u; j < n; j++) {
-        if (i != j) { let x = work[wa + i * n + j]; off2 += x * x; }
-      }
-    }
-    if (off2 <= params.tol * params.tol * fro2) { used = sweep; break; }
-    if (sweep == params.max_sweeps) { break; }
-    for (var p = 0u; p + 1u < n; p++) {
-      for (var q = p + 1u; q < n; q++) {
-        if (work[wa + p * n + q] == 0.0) { continue; }
-        let cs = jacobi_rotation(wa, n, p, q);
-        for (var i = 0u; i < n; i++) {
-          jacobi_rotate(cs, wa + i * n + p, wa + i * n + q);
-          jacobi_rotate(cs, wv + i * n + p, wv + i * n + q);
-        }
-        for (var j = 0u; j < n; j++) { jacobi_rotate(cs, wa + p * n + j, wa + q * n + j); }
-      }
-    }
-  }
-  // Descending order; ties broken by index so the ranks form a permutation.
-  for (var i = 0u; i < n; i++) {
-    let pos = jacobi_descending_rank(wa, n, i);
-    values[b * n + pos] = work[wa + i * n + i];
-    for (var row = 0u; row < n; row++) { vectors[src + row * n + pos] = work[wv + row * n + i]; }
-  }
-  sweeps[b] = used;
-}
+${serialJacobiBody('work')}}
 `;
 }
 
@@ -265,41 +275,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let src = b * nn;
   let wa = 0u;
   let wv = nn;
-  var fro2 = 0.0;
-  for (var e = 0u; e < nn; e++) {
-    let x = a[src + e];
-    pw[wa + e] = x;
-    pw[wv + e] = select(0.0, 1.0, e / n == e % n);
-    fro2 += x * x;
-  }
-  var used = params.max_sweeps + 1u;
-  for (var sweep = 0u; sweep <= params.max_sweeps; sweep++) {
-    var off2 = 0.0;
-    for (var i = 0u; i < n; i++) {
-      for (var j = 0u; j < n; j++) {
-        if (i != j) { let x = pw[wa + i * n + j]; off2 += x * x; }
-      }
-    }
-    if (off2 <= params.tol * params.tol * fro2) { used = sweep; break; }
-    if (sweep == params.max_sweeps) { break; }
-    for (var p = 0u; p + 1u < n; p++) {
-      for (var q = p + 1u; q < n; q++) {
-        if (pw[wa + p * n + q] == 0.0) { continue; }
-        let cs = jacobi_rotation(wa, n, p, q);
-        for (var i = 0u; i < n; i++) {
-          jacobi_rotate(cs, wa + i * n + p, wa + i * n + q);
-          jacobi_rotate(cs, wv + i * n + p, wv + i * n + q);
-        }
-        for (var j = 0u; j < n; j++) { jacobi_rotate(cs, wa + p * n + j, wa + q * n + j); }
-      }
-    }
-  }
-  for (var i = 0u; i < n; i++) {
-    let pos = jacobi_descending_rank(wa, n, i);
-    values[b * n + pos] = pw[wa + i * n + i];
-    for (var row = 0u; row < n; row++) { vectors[src + row * n + pos] = pw[wv + row * n + i]; }
-  }
-  sweeps[b] = used;
-}
+${serialJacobiBody('pw')}}
 `;
 }
