@@ -1,5 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/cli.js';
 
 /**
  * `bench train` at toy sizes with the TF.js wasm peer: both contenders solve the same problem (the
@@ -8,20 +8,8 @@ import { main } from '../../../src/cli/main.js';
  */
 describe('wgneuro bench train --json', () => {
   it('times our tape and TF.js on the same MLP and BPTT problems', async () => {
-    let stdout = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    let code: number;
-    try {
-      code = await main(['node', 'wgneuro', 'bench', 'train', '--json', '--batch', '5', '--mlp', '7,6,3', '--rnn-batch', '3',
-        '--units', '5', '--inputs', '2', '--steps', '4', '--reps', '1', '--peers', 'tfjs-wasm']);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
+    const { code, out: stdout } = await runCli(['bench', 'train', '--json', '--batch', '5', '--mlp', '7,6,3', '--rnn-batch', '3',
+      '--units', '5', '--inputs', '2', '--steps', '4', '--reps', '1', '--peers', 'tfjs-wasm']);
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result.rows.map((r: { problem: string }) => r.problem)).toEqual(['mlp', 'rnn-bptt']);

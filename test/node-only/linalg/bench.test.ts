@@ -1,23 +1,11 @@
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../helpers/cli.js';
 
 /** Runs the benchmark at toy sizes and checks the JSON it prints (structure only, never timings). */
 describe('wgneuro bench linalg --json', () => {
   it('reports peak, bandwidth, every shape and the JS peer', async () => {
-    let stdout = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    let code: number;
-    try {
-      code = await main(['node', 'wgneuro', 'bench', 'linalg', '--json', '--sizes', '16', '--odd', '5x3x7', '--gemv', '64',
-        '--reps', '1', '--peers', 'js', '--peak-gflop', '0.002']);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
+    const { code, out: stdout } = await runCli(['bench', 'linalg', '--json', '--sizes', '16', '--odd', '5x3x7', '--gemv', '64',
+      '--reps', '1', '--peers', 'js', '--peak-gflop', '0.002']);
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result.peak.gflops).toBeGreaterThan(0);
@@ -35,19 +23,7 @@ describe('wgneuro bench linalg --json', () => {
 /** `bench fft` at toy sizes: structure, accuracy and both peers (never timings). */
 describe('wgneuro bench fft --json', () => {
   it('reports every size, its error and the fft.js and plain-JS peers', async () => {
-    let stdout = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    let code: number;
-    try {
-      code = await main(['node', 'wgneuro', 'bench', 'fft', '--json', '--sizes', '8,32', '--reps', '1']);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
+    const { code, out: stdout } = await runCli(['bench', 'fft', '--json', '--sizes', '8,32', '--reps', '1']);
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result.rows.map((r: { size: number }) => r.size)).toEqual([8, 32]);

@@ -1,6 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cubaStats } from '../../../bench/network.js';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../helpers/cli.js';
 
 describe('wgneuro bench network', () => {
   it('computes CUBA rate statistics by hand: rates per population and the mean CV of inter-spike intervals', () => {
@@ -17,19 +17,7 @@ describe('wgneuro bench network', () => {
   });
 
   it('runs the dense rate part at a toy size and prints every implementation (structure only, never timings)', async () => {
-    let stdout = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    let code: number;
-    try {
-      code = await main(['node', 'wgneuro', 'bench', 'network', '--json', '--no-cuba', '--no-tfjs', '--sizes', '17', '--rate-trials', '3', '--rate-steps', '3']);
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-    }
+    const { code, out: stdout } = await runCli(['bench', 'network', '--json', '--no-cuba', '--no-tfjs', '--sizes', '17', '--rate-trials', '3', '--rate-steps', '3']);
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
     expect(result.cuba).toBeNull();
