@@ -237,7 +237,8 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void, 
     log('measuring FMA peak and copy bandwidth...');
     const peakBefore = await measureFmaPeak(ctx, { flopsPerRun: opts.peakGflop * 1e9 });
     const copy = await measureCopyBandwidth(ctx, { bytes: Math.min(64 * 2 ** 20, opts.peakGflop * 2 ** 27) });
-    log(`  FMA peak ${peakBefore.gflops.toFixed(2)} GFLOP/s (${peakBefore.shape.chains} × ${peakBefore.shape.width === 4 ? 'vec4' : 'f32'} chains), copy ${copy.gbps.toFixed(2)} GB/s`);
+    log(`  FMA peak ${peakBefore.gflops.toFixed(2)} GFLOP/s (${peakBefore.shape.chains} × ${peakBefore.shape.width === 4 ? 'vec4' : 'f32'} chains, ` +
+      `${peakBefore.invocations} invocations), copy ${copy.gbps.toFixed(2)} GB/s`);
 
     const rows: Row[] = [];
     const gemmShapes: Shape[] = [...sizes.map((n) => ({ m: n, n, k: n })), ...odd];
@@ -343,7 +344,10 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void, 
       runtime: ctx.info.runtime,
       timing: ctx.hasTimestamps ? 'timestamp-query' : 'wall-clock',
       reps: opts.reps,
-      peak: { gflops: peak, bestGflops: bestPeak, before: peakBefore.gflops, after: peakAfter.gflops, tried: peakBefore.tried },
+      peak: {
+        gflops: peak, bestGflops: bestPeak, before: peakBefore.gflops, after: peakAfter.gflops,
+        invocations: { before: peakBefore.invocations, after: peakAfter.invocations }, tried: peakBefore.tried,
+      },
       copy: { gbps: copy.gbps, bestGbps: copy.bestGbps, bytes: copy.bytes, ms: copy.ms },
       rows,
       notes,

@@ -73,7 +73,8 @@ export function registerBenchLinalg(bench: Command): void {
       const peers = opts.peers.split(',').map((s) => s.trim()).filter(Boolean);
       process.stdout.write(
         `linalg roofline on ${result.adapter.description || result.adapter.vendor} (${result.runtime}), ${result.timing}, median of ${result.reps}\n` +
-          `FMA peak ${result.peak.gflops.toFixed(3)} GFLOP/s (before ${result.peak.before.toFixed(3)}, after ${result.peak.after.toFixed(3)}; ` +
+          `FMA peak ${result.peak.gflops.toFixed(3)} GFLOP/s (before ${result.peak.before.toFixed(3)}, after ${result.peak.after.toFixed(3)}, ` +
+          `on ${result.peak.invocations.before} / ${result.peak.invocations.after} invocations; ` +
           `fastest run ${result.peak.bestGflops.toFixed(3)}); copy bandwidth ${result.copy.gbps.toFixed(3)} GB/s (fastest run ${result.copy.bestGbps.toFixed(3)})\n\n` +
           `${formatTable(result, peers)}\n` +
           `\n% of peak: medians over the larger of the peaks measured before and after; (best runs): fastest run over fastest peak run.\n` +

@@ -180,7 +180,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 
 /** Register block of the direct GEMM: `rows` rows × `4·cols4` columns of C per invocation. */
 export interface GemmDirectOptions extends Pick<GemmShaderOptions, 'transA' | 'transB'> {
-  /** Rows of C per invocation (1–16). */
+  /** Rows of C per invocation (1–32). */
   rows: number;
   /** Column groups of 4 per invocation (1–4). */
   cols4: number;
@@ -192,6 +192,16 @@ export interface GemmDirectOptions extends Pick<GemmShaderOptions, 'transA' | 't
    * instead of four scalar ones. Default false.
    */
   strided?: boolean;
+  /**
+   * Share A's loads across each quad of the subgroup (needs `strided`, WG_X a multiple of 4 and the
+   * `subgroups` feature). The four invocations of a quad own the same rows, so on a CPU adapter a
+   * load of A fetches one value four times (SwiftShader gathers every storage load with a
+   * lane-dependent address lane by lane). Instead lane q loads A[row, l + q] and `quadBroadcast`
+   * hands each of the four k values to the whole quad, so the k loop runs in steps of 4 with a
+   * quarter of the A loads. A quad whose invocations do not share rows (a subgroup layout that does
+   * not follow local_invocation_index) is detected once and takes the plain loop. Default false.
+   */
+  quadA?: boolean;
 }
 
 /**
@@ -207,7 +217,9 @@ export interface GemmDirectOptions extends Pick<GemmShaderOptions, 'transA' | 't
 export function gemmDirectWGSL(options: GemmDirectOptions): string {
   const { transA, transB, rows, cols4 } = options;
   const strided = options.strided === true;
-  if (!Number.isInteger(rows) || rows < 1 || rows > 16 || !Number.isInteger(cols4) || cols4 < 1 || cols4 > 4) {
+  const quadA = options.quadA === true;
+  if (quadA && !strided) throw new Error('gemmDirectWGSL: quadA needs strided columns (a quad must own the same rows)');
+  if (!Number.isInteger(rows) || rows < 1 || rows > 32 || !Number.isInteger(cols4) || cols4 < 1 || cols4 > 4) {
     throw new Error(`gemmDirectWGSL: unsupported register block ${rows} × ${4 * cols4}`);
   }
   const R = [...Array(rows).keys()];
@@ -217,16 +229,31 @@ export function gemmDirectWGSL(options: GemmDirectOptions): string {
   lines.push(...R.map((i) => `  let r${i} = min(row + ${i}u, last_r);`));
   lines.push(...C.map((j) => `  let c${j} = min(col + ${strided ? `${j}u * WG_X` : `${j}u`}, last_c);`));
   lines.push(...R.flatMap((i) => C4.map((q) => `  var acc${i}_${q} = vec4f(0.0);   // C[row + ${i}, col + ${4 * q}..${4 * q + 3}]`)));
-  const body: string[] = [];
-  body.push(...C4.map((q) => `    let b${q} = vec4f(${[0, 1, 2, 3].map((j) => `eb(base_b, l, c${4 * q + j})`).join(', ')});`));
-  for (const i of R) {
-    body.push(`    let a${i} = vec4f(ea(base_a, r${i}, l));`);
-    body.push(...C4.map((q) => `    acc${i}_${q} = fma(a${i}, b${q}, acc${i}_${q});`));
+  /** One rank-1 update at k index `l` (a WGSL expression), A's values from `a(i)`. */
+  const update = (indent: string, l: string, a: (i: number) => string): string[] => {
+    const out = C4.map((q) => `${indent}let b${q} = vec4f(${[0, 1, 2, 3].map((j) => `eb(base_b, ${l}, c${4 * q + j})`).join(', ')});`);
+    for (const i of R) {
+      out.push(`${indent}let a${i} = vec4f(${a(i)});`);
+      out.push(...C4.map((q) => `${indent}acc${i}_${q} = fma(a${i}, b${q}, acc${i}_${q});`));
+    }
+    return out;
+  };
+  const body = update('    ', 'l', (i) => `ea(base_a, r${i}, l)`);
+  // The quad-shared loop: lane q holds A[r_i, l + q]; step s of 4 broadcasts lane s's value.
+  const quadBody: string[] = R.map((i) => `      let x${i} = ea(base_a, r${i}, l + lane);`);
+  for (let s = 0; s < 4; s++) {
+    quadBody.push(`      {`, ...update('        ', `l + ${s}u`, (i) => `quadBroadcast(x${i}, ${s}u)`), `      }`);
   }
   const stores = R.flatMap((i) => C4.map((q) => strided
     ? `  store_strided(base_c, row + ${i}u, col + ${4 * q}u * WG_X, acc${i}_${q});`
     : `  store_row(base_c, row + ${i}u, col + ${4 * q}u, acc${i}_${q});`));
   return wgsl`
+#if ${quadA}
+enable subgroups;
+// The quad loop runs only where the whole subgroup agreed (subgroupAll) that its quads share rows,
+// which the uniformity analysis cannot see.
+diagnostic(off, subgroup_uniformity);
+#endif
 ${gemmParams.wgslStruct('Params')}
 
 override WG_X: u32 = 8u;    // invocations along n (${4 * cols4} columns each)
@@ -258,19 +285,31 @@ fn eb(base: u32, l: u32, col: u32) -> f32 {
 ${STORE_ROW_WGSL}
 ${strided ? STORE_STRIDED_WGSL : ''}
 @compute @workgroup_size(WG_X, WG_Y, 1)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u${quadA ? ',\n        @builtin(subgroup_invocation_id) sid: u32' : ''}) {
   let batch = wid.z;
   let row = (wid.y * WG_Y + lid.y) * ${rows}u;   // first of this invocation's rows
 ${strided
     ? `  let col = wid.x * WG_X * ${4 * cols4}u + lid.x;   // first of this invocation's columns (then every WG_X-th)`
     : `  let col = (wid.x * WG_X + lid.x) * ${4 * cols4}u;   // first of this invocation's columns`}
-  if (row >= params.m || col >= params.n) { return; }
+${quadA
+    ? '  // No early return: every invocation of a quad must reach the broadcasts; stores skip what is outside.'
+    : '  if (row >= params.m || col >= params.n) { return; }'}
   let base_a = batch * params.stride_a;
   let base_b = batch * params.stride_b;
   let last_r = params.m - 1u;
   let last_c = params.n - 1u;
 ${lines.join('\n')}
-  for (var l = 0u; l < params.k; l++) {
+  var l = 0u;
+#if ${quadA}
+  let lane = sid & 3u;                                          // this invocation's place in its quad
+  let quad_shares_rows = subgroupAll(quadBroadcast(row, 0u) == row);
+  if (quad_shares_rows) {
+    for (; l + 4u <= params.k; l += 4u) {
+${quadBody.join('\n')}
+    }
+  }
+#endif
+  for (; l < params.k; l++) {
 ${body.join('\n')}
   }
   let base_c = batch * params.stride_c;

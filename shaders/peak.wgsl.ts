@@ -60,7 +60,8 @@ ${init}
 ${step}
   }
   let total = ${sum};
-  out[i] = ${reduce};
+  // A grid folded into 2-D can overshoot the invocation count by part of a row of workgroups.
+  if (i < arrayLength(&out)) { out[i] = ${reduce}; }
 }
 `;
 }

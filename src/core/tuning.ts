@@ -72,8 +72,8 @@ export interface Tunable<P, V, H extends TunerHost = TunerHost> {
   shapeClass(problem: P): string;
   /** The variant used when tuning is off or a search cannot run; always a candidate. */
   fallback(problem: P): V;
-  /** Candidates valid on this device for this problem, the fallback among them. */
-  candidates(problem: P, limits: GPUSupportedLimits): V[];
+  /** Candidates valid on this device (its limits; `host` for its features) for this problem, the fallback among them. */
+  candidates(problem: P, limits: GPUSupportedLimits, host: H): V[];
   /** Stable id of a variant, e.g. `'direct 8×12 wg 8×8'`; the cache stores it. */
   key(variant: V): string;
   /** Set up a timing of a problem of this class (scratch inputs, possibly a smaller representative). */
@@ -242,7 +242,7 @@ async function ensureLoaded(host: TunerHost, adapter: string): Promise<Map<strin
 export async function chooseVariant<P, V, H extends TunerHost>(host: H, tunable: Tunable<P, V, H>, problem: P, limits: GPUSupportedLimits): Promise<V> {
   const fallback = tunable.fallback(problem);
   if (!host.tuning.enabled) return fallback;
-  const candidates = tunable.candidates(problem, limits);
+  const candidates = tunable.candidates(problem, limits, host);
   const byKey = new Map(candidates.map((v) => [tunable.key(v), v]));
   const adapter = adapterKey(host);
   const table = await ensureLoaded(host, adapter);
@@ -296,7 +296,7 @@ async function timeCandidates<P, V, H extends TunerHost>(host: H, tunable: Tunab
   const fallback = tunable.fallback(problem);
   const fallbackKey = tunable.key(fallback);
   // The fallback first: it is always timed, so a winner never loses to an untimed default.
-  const candidates = [fallback, ...tunable.candidates(problem, limits).filter((v) => tunable.key(v) !== fallbackKey)];
+  const candidates = [fallback, ...tunable.candidates(problem, limits, host).filter((v) => tunable.key(v) !== fallbackKey)];
   const results: TuningCandidate[] = candidates.map((v) => ({ variant: tunable.key(v), runs: 0 }));
   const trial = tunable.trial(host, problem);
   let timing = 'wall-clock';

@@ -55,12 +55,18 @@ export interface GemmTiling {
   tileK: number;
   /** `'staged'`: k panels in workgroup memory; `'direct'`: straight from storage. Default `'staged'`. */
   variant?: 'staged' | 'direct';
-  /** Direct variant: rows of C per invocation (1–16). Default 4. */
+  /** Direct variant: rows of C per invocation (1–32). Default 4. */
   rows?: number;
   /** Direct variant: groups of 4 columns of C per invocation (1–4). Default 1. */
   cols4?: number;
   /** Direct variant: an invocation's columns are WG_X apart rather than adjacent (see `gemmDirectWGSL`). Default false. */
   strided?: boolean;
+  /**
+   * Direct variant: A's loads shared across each quad of a subgroup, k in steps of 4 (see
+   * `gemmDirectWGSL`); needs `strided`, wgX a multiple of 4 and the device feature `subgroups`.
+   * Default false.
+   */
+  quadA?: boolean;
 }
 
 /** Tiling used for large products: 64 × 64 outputs per workgroup of 256 invocations. */
@@ -170,11 +176,15 @@ function gemmGrid(p: { m: number; n: number }, t: GemmTiling): [number, number] 
 }
 
 /** Why a tiling cannot run on this device, or null. */
-function tilingError(limits: GPUSupportedLimits, t: GemmTiling): string | null {
+function tilingError(limits: GPUSupportedLimits, features: ReadonlySet<string>, t: GemmTiling): string | null {
   const whole = (v: unknown, lo: number, hi: number) => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
   if (![t.wgX, t.wgY, t.tileK].every((v) => whole(v, 1, 1 << 16))) return 'wgX, wgY and tileK must be whole numbers ≥ 1';
   if (t.variant !== undefined && t.variant !== 'staged' && t.variant !== 'direct') return `variant must be 'staged' or 'direct'`;
-  if (t.variant === 'direct' && (!whole(t.rows ?? 4, 1, 16) || !whole(t.cols4 ?? 1, 1, 4))) return 'rows must be 1–16 and cols4 1–4';
+  if (t.variant === 'direct' && (!whole(t.rows ?? 4, 1, 32) || !whole(t.cols4 ?? 1, 1, 4))) return 'rows must be 1–32 and cols4 1–4';
+  if (t.quadA) {
+    if (t.variant !== 'direct' || !t.strided || t.wgX % 4 !== 0) return 'quadA needs the direct variant, strided: true and wgX a multiple of 4';
+    if (!features.has('subgroups')) return `quadA needs the device feature 'subgroups', which this device does not have`;
+  }
   if (t.wgX * t.wgY > limits.maxComputeInvocationsPerWorkgroup) return `wgX·wgY must be ≤ ${limits.maxComputeInvocationsPerWorkgroup}`;
   if (t.wgX > limits.maxComputeWorkgroupSizeX || t.wgY > limits.maxComputeWorkgroupSizeY) {
     return `wgX ≤ ${limits.maxComputeWorkgroupSizeX} and wgY ≤ ${limits.maxComputeWorkgroupSizeY}`;
@@ -187,7 +197,7 @@ function tilingError(limits: GPUSupportedLimits, t: GemmTiling): string | null {
 }
 
 function validateTiling(ctx: Context, t: GemmTiling): void {
-  const error = tilingError(ctx.limits, t);
+  const error = tilingError(ctx.limits, ctx.device.features, t);
   if (error) throw new InputError(`matmul: options.tiling ${JSON.stringify(t)} is invalid: ${error}`);
 }
 
@@ -225,7 +235,7 @@ export const GEMM_VARIANTS: readonly GemmTiling[] = [
 /** A tiling's id in tuning records, e.g. `'direct 8×12 wg 8×8 strided'` or `'staged 64×64 k16'`. */
 export function tilingKey(t: GemmTiling): string {
   if (t.variant === 'direct') {
-    return `direct ${t.rows ?? 4}×${4 * (t.cols4 ?? 1)} wg ${t.wgX}×${t.wgY}${t.strided ? ' strided' : ''}`;
+    return `direct ${t.rows ?? 4}×${4 * (t.cols4 ?? 1)} wg ${t.wgX}×${t.wgY}${t.strided ? ' strided' : ''}${t.quadA ? ' quad-A' : ''}`;
   }
   return `staged ${4 * t.wgY}×${4 * t.wgX} k${t.tileK}`;
 }
@@ -249,7 +259,7 @@ export const gemmTunable: Tunable<GemmProblemClass, GemmTiling, Context> = {
   shapeClass: (p) =>
     `${p.transA ? 't' : 'n'}${p.transB ? 't' : 'n'} m${sizeBucket(p.m)} n${sizeBucket(p.n)} k${sizeBucket(p.k)}${p.batch > 1 ? ` b${sizeBucket(p.batch)}` : ''}`,
   fallback: (p) => chooseTiling(p.m, p.n),
-  candidates: (p, limits) => [chooseTiling(p.m, p.n), ...GEMM_VARIANTS].filter((t) => tilingError(limits, t) === null),
+  candidates: (p, limits, ctx) => [chooseTiling(p.m, p.n), ...GEMM_VARIANTS].filter((t) => tilingError(limits, ctx.device.features, t) === null),
   key: tilingKey,
   trial(ctx, p) {
     const k = Math.min(p.k, TUNING_MAX_K);
@@ -276,7 +286,7 @@ export const gemmTunable: Tunable<GemmProblemClass, GemmTiling, Context> = {
 };
 
 function gemmLabel(o: { transA: boolean; transB: boolean }, tiling: GemmTiling): string {
-  return `gemm.${tiling.variant === 'direct' ? 'direct.' : ''}${o.transA ? 't' : 'n'}${o.transB ? 't' : 'n'}`;
+  return `gemm.${tiling.variant === 'direct' ? (tiling.quadA ? 'direct-quad.' : 'direct.') : ''}${o.transA ? 't' : 'n'}${o.transB ? 't' : 'n'}`;
 }
 
 function gemmPipeline(ctx: Context, o: { transA: boolean; transB: boolean }, tiling: GemmTiling): Promise<GPUComputePipeline> {
@@ -284,7 +294,7 @@ function gemmPipeline(ctx: Context, o: { transA: boolean; transB: boolean }, til
   return ctx.kernel({
     label: gemmLabel(o, tiling),
     code: direct
-      ? gemmDirectWGSL({ transA: o.transA, transB: o.transB, rows: tiling.rows ?? 4, cols4: tiling.cols4 ?? 1, strided: tiling.strided ?? false })
+      ? gemmDirectWGSL({ transA: o.transA, transB: o.transB, rows: tiling.rows ?? 4, cols4: tiling.cols4 ?? 1, strided: tiling.strided ?? false, quadA: tiling.quadA ?? false })
       : gemmWGSL({ transA: o.transA, transB: o.transB }),
     constants: direct ? { WG_X: tiling.wgX, WG_Y: tiling.wgY } : { WG_X: tiling.wgX, WG_Y: tiling.wgY, TILE_K: tiling.tileK },
   });

@@ -4,6 +4,7 @@
  */
 import { copyParams, copyWGSL, fmaFlopsPerIteration, fmaPeakParams, fmaPeakWGSL, type FmaPeakOptions } from '../../shaders/peak.wgsl.js';
 import type { Context, Timing } from '../core/context.js';
+import type { Tensor } from '../core/tensor.js';
 import { InputError } from '../gpu/errors.js';
 
 /** A median over repeated timed runs. */
@@ -51,16 +52,18 @@ export async function measure(ctx: Context, body: () => Promise<void> | void, re
 
 /** Result of {@link measureFmaPeak}. */
 export interface PeakResult extends Measurement {
-  /** Median-based GFLOP/s of the best shape. */
+  /** Median-based GFLOP/s of the best shape at the chosen dispatch size. */
   gflops: number;
-  /** GFLOP/s of the fastest single run over all shapes (least disturbed by other processes). */
+  /** GFLOP/s of the fastest single run over all shapes and sizes (least disturbed by other processes). */
   bestGflops: number;
   /** FLOPs per run. */
   flops: number;
   /** The kernel shape that was fastest. */
   shape: FmaPeakOptions;
-  /** GFLOP/s of every shape tried. */
-  tried: { shape: FmaPeakOptions; gflops: number; bestGflops: number }[];
+  /** Invocations per dispatch of the reported run (see `FmaPeakOptions` of {@link measureFmaPeak}). */
+  invocations: number;
+  /** GFLOP/s of every shape and dispatch size tried, in the order tried. */
+  tried: { shape: FmaPeakOptions; invocations: number; iterations: number; gflops: number; bestGflops: number }[];
 }
 
 /** Result of {@link measureCopyBandwidth}. */
@@ -81,46 +84,127 @@ const FMA_SHAPES: FmaPeakOptions[] = [
   { chains: 8, width: 4 },
 ];
 
+/** Options of {@link measureFmaPeak}. */
+export interface FmaPeakMeasureOptions {
+  /**
+   * Invocations per dispatch. Given: exactly this many (no sizing). Default: sized by measurement,
+   * starting at `startInvocations` (16384, enough for a CPU adapter) and growing 4× while the throughput improves by
+   * more than `growthGain` — a large GPU needs hundreds of thousands of invocations to fill its
+   * cores (an H200 keeps 132 SMs × 2048 threads resident) — up to `maxInvocations`.
+   */
+  invocations?: number;
+  /** Where the sizing starts. Default 16384. */
+  startInvocations?: number;
+  /** FLOPs per run at the starting size; each invocation still runs ≥ 128 iterations. Default 5e8. */
+  flopsPerRun?: number;
+  /** Timed runs per shape and size (after one warm-up). Default 3. */
+  reps?: number;
+  /** Relative gain that justifies another 4× growth of the dispatch. Default 0.05. */
+  growthGain?: number;
+  /** Largest dispatch the sizing tries. Default 2^22 invocations (capped by the device's limits). */
+  maxInvocations?: number;
+  /**
+   * Wall-clock budget of the sizing in ms (the first size is always measured). A run shorter than
+   * 2 ms is lengthened first, so launch overhead does not pass for a low peak. Default 20000.
+   */
+  budgetMs?: number;
+}
+
+const FMA_WORKGROUP = 64;
+const FMA_START_INVOCATIONS = 16384;
+/** Iterations per invocation below which per-invocation start-up would show in the rate. */
+const FMA_MIN_ITERATIONS = 128;
+/** Runs shorter than this are lengthened (GPU launch overhead and timer resolution). */
+const FMA_MIN_RUN_MS = 2;
+
 /**
  * FMA throughput of the adapter in GFLOP/s (an FMA counts as 2 FLOPs): the best of a few kernel
- * shapes (4 or 8 chains of f32 or vec4). Defaults: 16384 invocations, about 0.5 GFLOP per run,
- * median of 3 runs per shape.
+ * shapes (4 or 8 chains of f32 or vec4), on a dispatch sized by measurement (see
+ * `FmaPeakMeasureOptions.invocations`). Sizing first picks the shape at 16384 invocations, grows
+ * the dispatch with that shape, and when it grew, times the other shapes once more at the final
+ * size. Defaults: about 0.5 GFLOP per run, median of 3 runs per shape and size.
  */
-export async function measureFmaPeak(
-  ctx: Context,
-  options: { invocations?: number; flopsPerRun?: number; reps?: number } = {},
-): Promise<PeakResult> {
-  const workgroupSize = 64;
-  const invocations = options.invocations ?? 16384;
-  const workgroups = Math.ceil(invocations / workgroupSize);
-  const out = ctx.tensor([workgroups * workgroupSize], { label: 'peak.fma.out' });
+export async function measureFmaPeak(ctx: Context, options: FmaPeakMeasureOptions = {}): Promise<PeakResult> {
+  const start = performance.now();
+  const flopsPerRun = options.flopsPerRun ?? 5e8;
+  const reps = options.reps ?? 3;
+  const budgetMs = options.budgetMs ?? 20_000;
+  const growthGain = options.growthGain ?? 0.05;
+  // One f32 written per invocation: the output buffer bounds the dispatch, as does the grid.
+  const deviceMax = Math.min(ctx.limits.maxStorageBufferBindingSize, ctx.limits.maxBufferSize) / 4;
+  const maxInvocations = Math.min(options.maxInvocations ?? 2 ** 22, deviceMax, FMA_WORKGROUP * ctx.limits.maxComputeWorkgroupsPerDimension ** 2);
+  const fixed = options.invocations !== undefined;
+  const first = roundToWorkgroups(Math.min(options.invocations ?? options.startInvocations ?? FMA_START_INVOCATIONS, maxInvocations));
+  const tried: PeakResult['tried'] = [];
+  const outputs = new Map<number, Tensor>();
+  const output = (invocations: number) => {
+    let t = outputs.get(invocations);
+    if (!t) outputs.set(invocations, t = ctx.tensor([invocations], { label: 'peak.fma.out' }));
+    return t;
+  };
   try {
+    const time = async (shape: FmaPeakOptions, invocations: number): Promise<PeakResult> => {
+      const r = await timeFma(ctx, shape, invocations, flopsPerRun, reps, output(invocations));
+      tried.push({ shape, invocations, iterations: r.iterations, gflops: r.gflops, bestGflops: r.bestGflops });
+      return r;
+    };
     let best: PeakResult | null = null;
-    const tried: PeakResult['tried'] = [];
     for (const shape of FMA_SHAPES) {
-      const perIteration = workgroups * workgroupSize * fmaFlopsPerIteration(shape);
-      const iterations = Math.max(1, Math.round((options.flopsPerRun ?? 5e8) / perIteration));
-      const label = `peak.fma.${shape.chains}x${shape.width}`;
-      const pipeline = await ctx.kernel({ label, code: fmaPeakWGSL(shape), constants: { WG_SIZE: workgroupSize } });
-      const m = await measure(ctx, () => {
-        ctx.dispatch({
-          label,
-          pipeline,
-          bindings: [fmaPeakParams.pack({ iterations, seed: 0.5 }), out],
-          workgroups,
-          workgroupSize,
-        });
-      }, options.reps ?? 3);
-      const flops = perIteration * iterations;
-      const gflops = flops / (m.ms * 1e6);
-      tried.push({ shape, gflops, bestGflops: flops / (m.bestMs * 1e6) });
-      if (!best || gflops > best.gflops) best = { ...m, flops, gflops, bestGflops: 0, shape, tried };
+      const r = await time(shape, first);
+      if (!best || r.gflops > best.gflops) best = r;
     }
-    best!.bestGflops = Math.max(...tried.map((t) => t.bestGflops));
-    return best!;
+    let atSize = best!;
+    for (let n = first * 4; !fixed && n <= maxInvocations && performance.now() - start < budgetMs; n *= 4) {
+      const r = await time(best!.shape, n);
+      if (r.gflops <= atSize.gflops * (1 + growthGain)) break;
+      atSize = r;
+    }
+    best = atSize;
+    if (atSize.invocations !== first) {
+      for (const shape of FMA_SHAPES.filter((s) => s !== atSize.shape)) {
+        if (performance.now() - start > budgetMs) break;
+        const r = await time(shape, atSize.invocations);
+        if (r.gflops > best.gflops) best = r;
+      }
+    }
+    return { ...best, bestGflops: Math.max(...tried.map((t) => t.bestGflops)), tried };
   } finally {
-    out.destroy();
+    for (const t of outputs.values()) t.destroy();
   }
+}
+
+function roundToWorkgroups(invocations: number): number {
+  return Math.max(1, Math.floor(invocations / FMA_WORKGROUP)) * FMA_WORKGROUP;
+}
+
+/** Median of `reps` runs of one shape at one size; a run under 2 ms is lengthened first. */
+async function timeFma(
+  ctx: Context,
+  shape: FmaPeakOptions,
+  invocations: number,
+  flopsPerRun: number,
+  reps: number,
+  out: Tensor,
+): Promise<PeakResult & { iterations: number }> {
+  const label = `peak.fma.${shape.chains}x${shape.width}`;
+  const pipeline = await ctx.kernel({ label, code: fmaPeakWGSL(shape), constants: { WG_SIZE: FMA_WORKGROUP } });
+  const perIteration = invocations * fmaFlopsPerIteration(shape);
+  let iterations = Math.max(FMA_MIN_ITERATIONS, Math.round(flopsPerRun / perIteration));
+  const body = () => {
+    ctx.dispatch({
+      label,
+      pipeline,
+      bindings: [fmaPeakParams.pack({ iterations, seed: 0.5 }), out],
+      workgroups: invocations / FMA_WORKGROUP,
+      workgroupSize: FMA_WORKGROUP,
+    });
+  };
+  // The warm-up run doubles as the probe of the run length.
+  const probe = await ctx.time(body);
+  if (probe.ms < FMA_MIN_RUN_MS) iterations = Math.ceil(iterations * Math.min(1000, FMA_MIN_RUN_MS / Math.max(probe.ms, 1e-3)));
+  const m = await measure(ctx, body, reps, probe.ms < FMA_MIN_RUN_MS ? 1 : 0);
+  const flops = perIteration * iterations;
+  return { ...m, flops, gflops: flops / (m.ms * 1e6), bestGflops: flops / (m.bestMs * 1e6), shape, invocations, iterations, tried: [] };
 }
 
 /**
