@@ -220,6 +220,11 @@ export function chooseTiling(m: number, n: number): GemmTiling {
  * the tests against the float64 reference, so whichever wins computes the same product.
  */
 export const GEMM_VARIANTS: readonly GemmTiling[] = [
+  // A's loads shared across a quad (devices with 'subgroups'); first, so a tight budget still times
+  // them: on SwiftShader 2× the throughput of the 8×12 blocks below (bench/README.md).
+  { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 16, cols4: 2, strided: true, quadA: true },
+  { wgX: 4, wgY: 16, tileK: 1, variant: 'direct', rows: 16, cols4: 2, strided: true, quadA: true },
+  { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 16, cols4: 4, strided: true, quadA: true },
   { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 8, cols4: 3, strided: true },
   GEMM_TILING_CPU,
   // Fewer A loads (the same for all SIMD lanes of a CPU adapter) per vector load of B.

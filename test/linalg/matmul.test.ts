@@ -1,4 +1,6 @@
 import { describe, expect } from 'vitest';
+import type { Context } from '../../src/core/context.js';
+import type { Tensor } from '../../src/core/tensor.js';
 import { InputError } from '../../src/gpu/errors.js';
 import { matmul } from '../../src/linalg/index.js';
 import { GEMM_TILING_LARGE, GEMM_TILING_SMALL, GEMM_VARIANTS, tilingKey, type GemmTiling } from '../../src/internal.js';
@@ -45,9 +47,18 @@ const tilings = ([
   ...[GEMM_TILING_LARGE, GEMM_TILING_SMALL, ...GEMM_VARIANTS].map((t): [string, GemmTiling] => [tilingKey(t), t]),
   ['direct 5×8 wg 4×2', { wgX: 4, wgY: 2, tileK: 1, variant: 'direct', rows: 5, cols4: 2 }],
   ['direct 1×4 wg 4×4 strided', { wgX: 4, wgY: 4, tileK: 1, variant: 'direct', rows: 1, cols4: 1, strided: true }],
+  // Odd quad-A blocks: three quads per row of the workgroup, k remainders of 1–3 after the steps of 4.
+  ['direct 3×4 wg 12×1 strided quad-A', { wgX: 12, wgY: 1, tileK: 1, variant: 'direct', rows: 3, cols4: 1, strided: true, quadA: true }],
+  ['direct 5×8 wg 4×2 strided quad-A', { wgX: 4, wgY: 2, tileK: 1, variant: 'direct', rows: 5, cols4: 2, strided: true, quadA: true }],
 ] as [string, GemmTiling | undefined][]).filter(([name], i, all) => all.findIndex(([other]) => other === name) === i);
 
 describe.each(tilings)('matmul (GEMM, %s) against the float64 reference', (_name, tiling) => {
+  /** Quad-A tilings need 'subgroups': without it the call must refuse, and the case ends there. */
+  const unsupported = async (ctx: Context, A: Tensor, B: Tensor): Promise<boolean> => {
+    if (!tiling?.quadA || ctx.device.features.has('subgroups')) return false;
+    await expect(matmul(ctx, A, B, { tiling })).rejects.toThrow(/quadA needs the device feature 'subgroups'/);
+    return true;
+  };
   cases.forEach((c, index) => {
     const name = `${c.batchA ?? c.batchB ? `batch ${c.batchA ?? 1}/${c.batchB ?? 1} ` : ''}${c.m}×${c.k} · ${c.k}×${c.n}` +
       `${c.transA ? ' Aᵀ' : ''}${c.transB ? ' Bᵀ' : ''}`;
@@ -62,6 +73,7 @@ describe.each(tilings)('matmul (GEMM, %s) against the float64 reference', (_name
       const batched = c.batchA !== undefined || c.batchB !== undefined;
       const outShape = batched ? [batch, c.m, c.n] : [c.m, c.n];
       const C = track(poisoned(ctx, outShape, 'C'));
+      if (await unsupported(ctx, A, B)) return;
       const result = await matmul(ctx, A, B, { transA: c.transA, transB: c.transB, dst: C, tiling });
       expect(result).toBe(C);
       const opts = { transA: c.transA, transB: c.transB, batchA: c.batchA ?? 1, batchB: c.batchB ?? 1 };
@@ -79,6 +91,7 @@ describe.each(tilings)('matmul (GEMM, %s) against the float64 reference', (_name
     const A = track(ctx.tensor([m, k], { data: a }));
     const B = track(ctx.tensor([k, n], { data: b }));
     const C = track(ctx.tensor([m, n], { data: c0 }));
+    if (await unsupported(ctx, A, B)) return;
     await matmul(ctx, A, B, { alpha: -0.75, beta: 2.5, dst: C, tiling });
     const expected = matmulRef(a, b, m, n, k, { alpha: -0.75, beta: 2.5, c: c0 });
     // Bound on |alpha|·Σ|ab| plus the rounding of beta·C and the final add.
@@ -95,6 +108,7 @@ describe.each(tilings)('matmul (GEMM, %s) against the float64 reference', (_name
     const A = track(ctx.tensor([3, 0]));
     const B = track(ctx.tensor([0, 4]));
     const C = track(poisoned(ctx, [3, 4]));
+    if (await unsupported(ctx, A, B)) return;
     await matmul(ctx, A, B, { dst: C, tiling });
     expect([...(await C.read())]).toEqual(new Array(12).fill(0));
   });
@@ -116,5 +130,7 @@ describe('matmul input checks', () => {
     const B2 = track(ctx.tensor([4, 2]));
     await expect(matmul(ctx, A, B2, { tiling: { wgX: 0, wgY: 8, tileK: 1 } })).rejects.toThrow(/options.tiling .* whole numbers/);
     await expect(matmul(ctx, A, B2, { tiling: { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 33 } })).rejects.toThrow(/rows must be 1–32/);
+    await expect(matmul(ctx, A, B2, { tiling: { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', quadA: true } })).rejects.toThrow(/quadA needs the direct variant, strided: true/);
+    await expect(matmul(ctx, A, B2, { tiling: { wgX: 6, wgY: 8, tileK: 1, variant: 'direct', strided: true, quadA: true } })).rejects.toThrow(/wgX a multiple of 4/);
   });
 });
