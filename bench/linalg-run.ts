@@ -17,7 +17,7 @@ import { gemv } from '../src/linalg/gemv.js';
 import { matmul } from '../src/linalg/matmul.js';
 import { importPeer } from './peers.js';
 import { medianWallMs } from './timing.js';
-import { gemmTunable, gemvTunable, measure, measureCopyBandwidth, measureFmaPeak, tuningReport, type Tunable } from '../src/internal.js';
+import { gemmTunable, gemvTunable, measure, measureCopyBandwidth, measureFmaPeak, search, tuningReport, type Tunable } from '../src/internal.js';
 
 /** One GEMM or GEMV shape. */
 interface Shape {
@@ -70,6 +70,8 @@ export interface BenchOptions {
   peakGflop: number;
   /** Also time each kernel's fixed default variant (what runs with tuning off), for the ratio. */
   vsDefault?: boolean;
+  /** Search each shape's variants first with this budget in ms, replacing any kept winner. */
+  tuneBudget?: number;
 }
 
 export const PEERS = ['tfjs-webgpu', 'tfjs-wasm', 'js'] as const;
@@ -210,6 +212,13 @@ async function tunedVariant<P, V>(ctx: Context, tunable: Tunable<P, V, Context>,
   return record ? record.winner : `${tunable.key(tunable.fallback(problem))} (default)`;
 }
 
+/** With `--tune-budget`: run the kernel's search for this shape class now, with that budget. */
+async function searchFirst<P, V>(ctx: Context, tunable: Tunable<P, V, Context>, problem: P, budgetMs: number | undefined, log: (line: string) => void): Promise<void> {
+  if (budgetMs === undefined || !ctx.tuning.enabled) return;
+  const record = await search(ctx, tunable, problem, ctx.limits, budgetMs);
+  log(`  tuned ${tunable.name} ${tunable.shapeClass(problem)}: ${record.winner} (${record.tuningMs.toFixed(0)} ms)`);
+}
+
 /** What the runtime provides: the TF.js wasm files' location, and optionally a context to use. */
 export interface LinalgBenchEnv {
   wasmPaths: () => Promise<WasmPaths>;
@@ -248,8 +257,9 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void, 
       const B = filled(ctx, [shape.k, shape.n], 'bench.B', 2);
       const C = ctx.tensor([shape.m, shape.n], { label: 'bench.C' });
       try {
-        const m = await measure(ctx, () => matmul(ctx, A, B, { dst: C }).then(() => undefined), opts.reps);
         const problem = { m: shape.m, n: shape.n, k: shape.k, batch: 1, transA: false, transB: false };
+        await searchFirst(ctx, gemmTunable, problem, opts.tuneBudget, log);
+        const m = await measure(ctx, () => matmul(ctx, A, B, { dst: C }).then(() => undefined), opts.reps);
         const variant = await tunedVariant(ctx, gemmTunable, problem);
         let vsDefault: number | undefined;
         if (opts.vsDefault) {
@@ -274,8 +284,9 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void, 
       const x = filled(ctx, [n], 'bench.x', 4);
       const y = ctx.tensor([n], { label: 'bench.y' });
       try {
-        const m = await measure(ctx, () => gemv(ctx, A, x, { dst: y }).then(() => undefined), opts.reps);
         const problem = { rows: n, cols: n, trans: false };
+        await searchFirst(ctx, gemvTunable, problem, opts.tuneBudget, log);
+        const m = await measure(ctx, () => gemv(ctx, A, x, { dst: y }).then(() => undefined), opts.reps);
         const variant = await tunedVariant(ctx, gemvTunable, problem);
         let vsDefault: number | undefined;
         if (opts.vsDefault) {

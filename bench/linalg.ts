@@ -59,6 +59,8 @@ export function registerBenchLinalg(bench: Command): void {
     .option('--peer-max-size <n>', 'largest GEMM dimension given to TF.js peers', intOption('peer-max-size', { min: 0 }), 1024)
     .option('--peak-gflop <x>', 'work per run of the FMA peak kernel, in GFLOP', numberOption('peak-gflop', { above: 0 }), 0.5)
     .option('--vs-default', 'also time each kernel\'s fixed default variant (tuning off) and print the ratio')
+    .option('--tune-budget <ms>', 'search every shape\'s variants first with this budget (ms), even if a winner is kept (e.g. for --browser, whose first-use searches get 3000 ms)',
+      numberOption('tune-budget', { min: 0 }))
     .option('--js-max-size <n>', 'largest GEMM dimension given to the plain JS loop', intOption('js-max-size', { min: 0 }), 1024)
     .action(async (opts: BenchOptions) => {
       // Progress goes to stderr so stdout holds only the table or the JSON.

@@ -263,9 +263,16 @@ export async function chooseVariant<P, V, H extends TunerHost>(host: H, tunable:
 
 /**
  * Run the search for `problem`'s class now (even if a winner is cached) and keep its record.
- * `wgneuro tune` calls this for every kernel's standard classes.
+ * `wgneuro tune` calls this for every kernel's standard classes; `budgetMs` overrides the host's
+ * `tuning.budgetMs` for this search (default: the host's).
  */
-export async function search<P, V, H extends TunerHost>(host: H, tunable: Tunable<P, V, H>, problem: P, limits: GPUSupportedLimits): Promise<TuningRecord> {
+export async function search<P, V, H extends TunerHost>(
+  host: H,
+  tunable: Tunable<P, V, H>,
+  problem: P,
+  limits: GPUSupportedLimits,
+  budgetMs = host.tuning.budgetMs,
+): Promise<TuningRecord> {
   const adapter = adapterKey(host);
   const recordKey = `${tunable.name}|${tunable.shapeClass(problem)}`;
   const flightKey = `${adapter}|${recordKey}`;
@@ -273,7 +280,7 @@ export async function search<P, V, H extends TunerHost>(host: H, tunable: Tunabl
   if (inFlight) return inFlight;
   const promise = (async () => {
     const table = await ensureLoaded(host, adapter);
-    const record = await timeCandidates(host, tunable, problem, limits);
+    const record = await timeCandidates(host, tunable, problem, limits, budgetMs);
     table.set(recordKey, record);
     await host.tuning.store.save(adapter, record).catch((err: unknown) => {
       saveErrors.push(`could not save tuning results: ${String(err)}`);
@@ -290,9 +297,14 @@ export async function search<P, V, H extends TunerHost>(host: H, tunable: Tunabl
 
 const clock = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
-async function timeCandidates<P, V, H extends TunerHost>(host: H, tunable: Tunable<P, V, H>, problem: P, limits: GPUSupportedLimits): Promise<TuningRecord> {
+async function timeCandidates<P, V, H extends TunerHost>(
+  host: H,
+  tunable: Tunable<P, V, H>,
+  problem: P,
+  limits: GPUSupportedLimits,
+  budgetMs: number,
+): Promise<TuningRecord> {
   const start = clock();
-  const budgetMs = host.tuning.budgetMs;
   const fallback = tunable.fallback(problem);
   const fallbackKey = tunable.key(fallback);
   // The fallback first: it is always timed, so a winner never loses to an untimed default.
