@@ -221,7 +221,7 @@ export function chooseTiling(m: number, n: number): GemmTiling {
  */
 export const GEMM_VARIANTS: readonly GemmTiling[] = [
   // A's loads shared across a quad (devices with 'subgroups'); first, so a tight budget still times
-  // them: on SwiftShader 2× the throughput of the 8×12 blocks below (bench/README.md).
+  // them: on SwiftShader 1.4–3.9× the throughput of the 8×12 blocks below (bench/README.md).
   { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 16, cols4: 2, strided: true, quadA: true },
   { wgX: 4, wgY: 16, tileK: 1, variant: 'direct', rows: 16, cols4: 2, strided: true, quadA: true },
   { wgX: 8, wgY: 8, tileK: 1, variant: 'direct', rows: 16, cols4: 4, strided: true, quadA: true },
