@@ -2,27 +2,13 @@
  * `wgneuro bench linalg` on the command line; the benchmark itself is in linalg-run.ts
  * (browser-safe).
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { countOption, intOption, numberOption } from '../src/cli/options.js';
 import { checkOutputFile, writeFileAtomic } from '../src/cli/output/files.js';
+import { nodeWasmPaths } from './tfjs-wasm-node.js';
 import { PEERS, runBench, type BenchOptions, type BenchResult } from './linalg-run.js';
 
 export * from './linalg-run.js';
-
-/**
- * The .wasm files of TF.js's wasm backend: beside this module in the device kit's bundle (which has
- * no node_modules), else from the installed package.
- */
-async function nodeWasmPaths(): Promise<string> {
-  const beside = fileURLToPath(new URL('./tfjs-backend-wasm/', import.meta.url));
-  if (existsSync(join(beside, 'tfjs-backend-wasm.wasm'))) return beside;
-  const require = createRequire(import.meta.url);
-  return `${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`;
-}
 
 function formatTable(r: BenchResult, peers: string[]): string {
   const withDefault = r.rows.some((row) => row.vsDefault !== undefined);

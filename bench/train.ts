@@ -7,8 +7,6 @@
  * layer's gradient are on the CPU (the same readback for every contender); the losses and gradient
  * sums of all contenders are compared, so a bench of different problems cannot pass unnoticed.
  */
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { createContext, type Context } from '../src/core/context.js';
 import type { Tensor } from '../src/core/tensor.js';
@@ -18,6 +16,7 @@ import { checkOutputFile, writeFileAtomic } from '../src/cli/output/files.js';
 import { createTape, rnnRollout, type Tape, type Var } from '../src/autodiff/index.js';
 import { sum } from '../src/linalg/index.js';
 import { importPeer } from './peers.js';
+import { nodeWasmPaths } from './tfjs-wasm-node.js';
 import { medianWallMs } from './timing.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
@@ -201,8 +200,7 @@ async function loadTf(ctx: Context, backend: 'tfjs-webgpu' | 'tfjs-wasm'): Promi
     if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed');
   } else {
     const wasm = await importPeer('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'));
-    const require = createRequire(import.meta.url);
-    wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`);
+    wasm.setWasmPaths(await nodeWasmPaths());
     if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed');
   }
   await tf.ready();
