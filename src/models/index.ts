@@ -54,3 +54,4 @@ export {
   type KrotovHopfieldResult, type KhLayer, type KhLayerOptions, type TrainKhOptions, type KhEpochPoint, type FeatureStats, type SoftmaxLoss,
 } from './krotov-hopfield/index.js';
 export { richLazyExperiment, type RichLazyResult, type RichLazyRun } from './rich-lazy/index.js';
+export { flatnessExperiment, type FlatnessResult, type FlatnessCheckpoint, type FlatnessCorrelations } from './flatness/index.js';
