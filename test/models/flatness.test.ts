@@ -1,7 +1,8 @@
 /**
  * flatness: the representation statistics against an independent float64 reference (log det by
  * Cholesky, participation ratio from trace moments — no eigen-decomposition) on random data at odd
- * sizes, the correlation helpers on known cases, the checkpoint rules; on the GPU the ReLU MLP's
+ * sizes, the input Jacobian of the last hidden layer against central differences and the local
+ * statistics built on it against eigenvalues of J Jᵀ, the correlation helpers on known cases, the checkpoint rules; on the GPU the ReLU MLP's
  * loss and gradient against a float64 replay and central differences, its top Hessian eigenvalue
  * and Hutchinson trace against the exact (finite-difference) Hessian, and a tiny end-to-end run
  * (shapes, finite values, the same numbers for the same seed) and its bad input.
@@ -12,29 +13,10 @@ import { createTape, finiteDifferenceGradient, finiteDifferenceHessian, leafValu
 import { resolveParams } from '../../src/cli/output/params.js';
 import { jacobiEigReference } from '../../src/reference/eig.js';
 import {
-  checkpointSteps, covariance, flatnessExperiment, initialMlp, latePhase, mlpLoss, pearson, ranks, representationStats, sharpness, spearman,
-  uploadBatch, uploadMlp,
+  checkpointSteps, covariance, flatnessExperiment, hiddenJacobian, initialMlp, latePhase, localRepresentationStats, logDetCholesky, mlpLoss, pearson,
+  ranks, representationStats, sharpness, spearman, uploadBatch, uploadMlp,
 } from '../../src/models/flatness/index.js';
 import { expectClose, gpuIt, runtime, testRng } from '../helpers/device.js';
-
-/** log det of a symmetric positive definite n × n matrix by Cholesky (float64). */
-function logDetCholesky(A: Float64Array, n: number): number {
-  const L = new Float64Array(n * n);
-  let logDet = 0;
-  for (let j = 0; j < n; j++) {
-    let d = A[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= L[j * n + k]! ** 2;
-    if (!(d > 0)) throw new Error(`not positive definite at column ${j}`);
-    L[j * n + j] = Math.sqrt(d);
-    logDet += Math.log(d);
-    for (let i = j + 1; i < n; i++) {
-      let s = A[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= L[i * n + k]! * L[j * n + k]!;
-      L[i * n + j] = s / L[j * n + j]!;
-    }
-  }
-  return logDet;
-}
 
 /** Covariance by the textbook two-pass formula, entry by entry. */
 function naiveCovariance(rows: Float64Array, count: number, dim: number): Float64Array {
@@ -111,6 +93,68 @@ describe(`flatness statistics (${runtime})`, () => {
     expect(() => representationStats([1, 2, 3, 4], 2, 2, -1)).toThrow(/ridge must be a finite number ≥ 0, got -1/);
   });
 
+  it('log det by Cholesky on known matrices', () => {
+    expect(logDetCholesky([4, 2, 2, 3], 2)).toBeCloseTo(Math.log(8), 14);
+    expect(logDetCholesky([2, 0, 0, 0, 3, 0, 0, 0, 5], 3)).toBeCloseTo(Math.log(30), 14);
+    expect(logDetCholesky([1, 2, 2, 1], 2)).toBe(-Infinity); // indefinite
+  });
+
+  it('input Jacobian of the last hidden layer matches central differences; local statistics match eigenvalues of J Jᵀ', () => {
+    for (const [sizes, seed] of [[[7, 5, 4, 3], 4], [[6, 3, 2], 5], [[5, 4, 6, 3, 2], 6]] as [number[], number][]) {
+      const rng = testRng(seed);
+      const weights = initialMlp(sizes, seed).map((w, i) => (i % 2 === 1 ? w.map(() => 0.4 * (2 * rng() - 1)) : w));
+      const hidden = (x: Float64Array): Float64Array => {
+        let a = x;
+        for (let l = 0; l + 2 < sizes.length; l++) {
+          const [fanIn, fanOut] = [sizes[l]!, sizes[l + 1]!];
+          a = Float64Array.from({ length: fanOut }, (_, o) => {
+            let z = weights[2 * l + 1]![o]!;
+            for (let i = 0; i < fanIn; i++) z += a[i]! * weights[2 * l]![i * fanOut + o]!;
+            return Math.max(z, 0);
+          });
+        }
+        return a;
+      };
+      const d = sizes[0]!;
+      const H = sizes[sizes.length - 2]!;
+      const count = 3;
+      const inputs = Float64Array.from({ length: count * d }, () => 2 * rng() - 1);
+      const ridge = 1e-3;
+      let logVolume = 0;
+      let participation = 0;
+      let sensitivity = 0;
+      for (let p = 0; p < count; p++) {
+        const x = inputs.subarray(p * d, (p + 1) * d);
+        const J = hiddenJacobian(weights, sizes, x);
+        const h = 1e-6;
+        const fd = new Float64Array(H * d);
+        for (let k = 0; k < d; k++) {
+          const plus = Float64Array.from(x);
+          const minus = Float64Array.from(x);
+          plus[k] = plus[k]! + h;
+          minus[k] = minus[k]! - h;
+          const [hp, hm] = [hidden(plus), hidden(minus)];
+          for (let a = 0; a < H; a++) fd[a * d + k] = (hp[a]! - hm[a]!) / (2 * h);
+        }
+        // central differences of a piecewise-linear map: exact up to rounding away from kinks
+        expectClose(J, fd, { atol: 1e-7, rtol: 1e-7 }, `∂h/∂x, sizes [${sizes.join(', ')}], input ${p}`);
+        const G = new Float64Array(H * H);
+        for (let a = 0; a < H; a++) for (let b = 0; b < H; b++) for (let k = 0; k < d; k++) G[a * H + b] = G[a * H + b]! + fd[a * d + k]! * fd[b * d + k]!;
+        const eig = jacobiEigReference(G, H).values.map((v) => Math.max(v, 0));
+        logVolume += eig.reduce((acc, v) => acc + Math.log(v + ridge), 0);
+        const sum = eig.reduce((acc, v) => acc + v, 0);
+        participation += sum > 0 ? sum ** 2 / eig.reduce((acc, v) => acc + v * v, 0) : 0;
+        sensitivity += sum;
+      }
+      const local = localRepresentationStats(weights, sizes, inputs, count, ridge);
+      expect(local.logVolume).toBeCloseTo(logVolume / count, 6);
+      expect(local.participationRatio).toBeCloseTo(participation / count, 6);
+      expect(local.sensitivity).toBeCloseTo(sensitivity / count, 6);
+    }
+    expect(() => hiddenJacobian([new Float32Array(6), new Float32Array(2)], [3, 2], [1, 2, 3])).toThrow(/has no hidden layer/);
+    expect(() => localRepresentationStats(initialMlp([3, 2, 2], 1), [3, 2, 2], new Float64Array(3), 2, 0)).toThrow(/expected 2 × 3 input values, got 3/);
+  });
+
   it('Pearson and Spearman correlations on known cases', () => {
     expect(pearson([1, 2, 3, 4], [3, 5, 7, 9])).toBeCloseTo(1, 14);
     expect(pearson([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 14);
@@ -141,6 +185,7 @@ describe(`flatness statistics (${runtime})`, () => {
     await expect(run({ batch: '64', train: '50', evalBatch: '10' })).rejects.toThrow(/--batch 64 is larger than --train 50/);
     await expect(run({ evalBatch: '300', train: '200' })).rejects.toThrow(/--evalBatch 300 is larger than --train 200/);
     await expect(run({ steps: '5', checkpoints: '6' })).rejects.toThrow(/--checkpoints 6 exceeds --steps 5/);
+    await expect(run({ evalBatch: '32', localProbes: '33' })).rejects.toThrow(/--localProbes 33 exceeds --evalBatch 32/);
     expect(() => resolveParams(flatnessExperiment, { lr: '0' })).toThrow(/--lr/);
   });
 });
@@ -211,12 +256,12 @@ describe(`flatness MLP on the GPU (${runtime})`, () => {
   gpuIt('a tiny run: series of one length per checkpoint, finite, the same for the same seed', async (ctx) => {
     const params = resolveParams(flatnessExperiment, {
       hidden: '4', layers: '1', train: '64', test: '32', batch: '16', steps: '6', checkpoints: '3', lateFrom: '0',
-      evalBatch: '24', lanczosNcv: '8', lanczosTol: '1e-2', traceSamples: '2', seed: '5',
+      evalBatch: '24', localProbes: '5', lanczosNcv: '8', lanczosTol: '1e-2', traceSamples: '2', seed: '5',
     });
     const result = await flatnessExperiment.run(ctx, params, () => undefined);
     const json = flatnessExperiment.toJSON(result) as Record<string, any>;
     expect(json.steps).toEqual([0, 2, 4, 6]);
-    for (const key of ['topEigenvalue', 'trace', 'traceStandardError', 'logVolume', 'participationRatio', 'trainLoss', 'testAccuracy']) {
+    for (const key of ['topEigenvalue', 'trace', 'traceStandardError', 'logVolume', 'participationRatio', 'localLogVolume', 'localParticipationRatio', 'sensitivity', 'trainLoss', 'testAccuracy']) {
       expect(json[key], key).toHaveLength(4);
       for (const v of json[key]) expect(Number.isFinite(v), `${key}: ${v}`).toBe(true);
     }
@@ -227,7 +272,7 @@ describe(`flatness MLP on the GPU (${runtime})`, () => {
     expect(Math.abs(json.correlationFlatnessVolume)).toBeLessThanOrEqual(1);
     expect(json.trainLoss[3]).toBeLessThan(json.trainLoss[0]);
     const again = flatnessExperiment.toJSON(await flatnessExperiment.run(ctx, params, () => undefined)) as Record<string, any>;
-    for (const key of ['topEigenvalue', 'trace', 'logVolume', 'participationRatio', 'trainLoss']) expect(again[key], key).toEqual(json[key]);
+    for (const key of ['topEigenvalue', 'trace', 'logVolume', 'participationRatio', 'localLogVolume', 'trainLoss']) expect(again[key], key).toEqual(json[key]);
     expect(flatnessExperiment.figures(result).map((f) => f.name)).toEqual(['sharpness-volume', 'volume-vs-sharpness']);
     expect(flatnessExperiment.summary(result)).toMatch(/paper: volume correlates positively with sharpness/);
   }, 300_000);

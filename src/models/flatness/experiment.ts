@@ -5,7 +5,10 @@
  * sharpness of the training loss on a fixed batch of training digits (its top Hessian eigenvalue
  * by Lanczos on double-backward Hessian-vector products, and Hutchinson's trace estimate) and the
  * last hidden layer's representations of the same digits: the log-volume of their covariance
- * ellipsoid and its participation ratio. The paper's claim: in the late phase of training, volume
+ * ellipsoid and its participation ratio (global measures), and, from the input Jacobian
+ * J = ∂h/∂x at each of the first `--localProbes` digits, the paper's local ones: the log-volume of
+ * the image of a small input ball (log det J Jᵀ), its participation ratio, and the sensitivity
+ * ‖J‖²_F. The paper's claim: in the late phase of training, volume
  * falls with sharpness (flatter minima bound the representation's volume), while the local
  * dimensionality has no such direct tie to sharpness. We report the correlations over the
  * late-phase checkpoints (those at or after `--lateFrom`·steps) and over all of them.
@@ -16,7 +19,7 @@ import { createOptimizer } from '../../autodiff/index.js';
 import { numberParam, type Experiment, type Figure, type ParamValue } from '../experiment.js';
 import { loadMnist, seededPermutation, selectDigits, splitMnist, MNIST_CLASSES, MNIST_PIXELS, type MnistDigits } from '../mnist/data.js';
 import { evaluateMlp, initialMlp, lossGradient, sharpness, uploadBatch, uploadMlp, type GpuBatch, type GpuMlp } from './mlp.js';
-import { checkpointSteps, latePhase, pearson, representationStats, spearman } from './stats.js';
+import { checkpointSteps, latePhase, localRepresentationStats, pearson, representationStats, spearman } from './stats.js';
 
 /** Philox tag (counter word 3) of the per-epoch minibatch shuffles. */
 const TAG_SHUFFLE = 0x464c0002; // 'FL' 2
@@ -36,6 +39,12 @@ export interface FlatnessCheckpoint {
   logVolume: number;
   /** (Σλ)²/Σλ² of that covariance. */
   participationRatio: number;
+  /** Mean over the first `localProbes` evaluation digits of log det(J Jᵀ + ridge·I), J = ∂h/∂x (the paper's local volume). */
+  localLogVolume: number;
+  /** Mean of the local participation ratio (tr J Jᵀ)²/tr((J Jᵀ)²). */
+  localParticipationRatio: number;
+  /** Mean of ‖∂h/∂x‖²_F (the representation's sensitivity to its input). */
+  sensitivity: number;
   /** Mean cross-entropy on the evaluation batch (training digits). */
   trainLoss: number;
   /** Accuracy on the evaluation batch. */
@@ -56,9 +65,20 @@ export interface FlatnessCorrelations {
   eigenvalueParticipation: number;
   /** r(trace, participation ratio). */
   traceParticipation: number;
+  /** r(top eigenvalue, local log-volume). */
+  eigenvalueLocalVolume: number;
+  /** r(top eigenvalue, local participation ratio). */
+  eigenvalueLocalParticipation: number;
+  /** r(top eigenvalue, sensitivity). */
+  eigenvalueSensitivity: number;
   /** Spearman's ρ of the same pairs. */
-  spearman: { eigenvalueVolume: number; traceVolume: number; eigenvalueParticipation: number; traceParticipation: number };
+  spearman: Record<CorrelationName, number>;
 }
+
+/** The pairs whose correlations are reported. */
+export type CorrelationName =
+  | 'eigenvalueVolume' | 'traceVolume' | 'eigenvalueParticipation' | 'traceParticipation'
+  | 'eigenvalueLocalVolume' | 'eigenvalueLocalParticipation' | 'eigenvalueSensitivity';
 
 /** Result of `flatness`. */
 export interface FlatnessResult {
@@ -83,18 +103,18 @@ export function flatnessCorrelations(checkpoints: readonly FlatnessCheckpoint[],
   const lambda = pick((c) => c.topEigenvalue);
   const trace = pick((c) => c.trace);
   const volume = pick((c) => c.logVolume);
-  const pr = pick((c) => c.participationRatio);
-  return {
-    steps: pick((c) => c.step),
-    eigenvalueVolume: pearson(lambda, volume),
-    traceVolume: pearson(trace, volume),
-    eigenvalueParticipation: pearson(lambda, pr),
-    traceParticipation: pearson(trace, pr),
-    spearman: {
-      eigenvalueVolume: spearman(lambda, volume), traceVolume: spearman(trace, volume),
-      eigenvalueParticipation: spearman(lambda, pr), traceParticipation: spearman(trace, pr),
-    },
+  const pairs: Record<CorrelationName, [number[], number[]]> = {
+    eigenvalueVolume: [lambda, volume],
+    traceVolume: [trace, volume],
+    eigenvalueParticipation: [lambda, pick((c) => c.participationRatio)],
+    traceParticipation: [trace, pick((c) => c.participationRatio)],
+    eigenvalueLocalVolume: [lambda, pick((c) => c.localLogVolume)],
+    eigenvalueLocalParticipation: [lambda, pick((c) => c.localParticipationRatio)],
+    eigenvalueSensitivity: [lambda, pick((c) => c.sensitivity)],
   };
+  const names = Object.keys(pairs) as CorrelationName[];
+  const r = Object.fromEntries(names.map((k) => [k, pearson(...pairs[k])])) as Record<CorrelationName, number>;
+  return { steps: pick((c) => c.step), ...r, spearman: Object.fromEntries(names.map((k) => [k, spearman(...pairs[k])])) as Record<CorrelationName, number> };
 }
 
 /** Resolved settings of one run. */
@@ -109,6 +129,7 @@ interface FlatnessSettings {
   checkpoints: number;
   lateFrom: number;
   evalBatch: number;
+  localProbes: number;
   ridge: number;
   lanczosNcv: number;
   lanczosTol: number;
@@ -120,6 +141,7 @@ function settingsFrom(params: Record<string, ParamValue>, names: readonly string
   const p = Object.fromEntries(names.map((k) => [k, numberParam(params, k)])) as Record<string, number>;
   if (p.batch! > p.train!) throw new InputError(`flatness: --batch ${p.batch} is larger than --train ${p.train}`);
   if (p.evalBatch! > p.train!) throw new InputError(`flatness: --evalBatch ${p.evalBatch} is larger than --train ${p.train} (it is a batch of training digits)`);
+  if (p.localProbes! > p.evalBatch!) throw new InputError(`flatness: --localProbes ${p.localProbes} exceeds --evalBatch ${p.evalBatch} (they are its first digits)`);
   if (p.checkpoints! > p.steps!) throw new InputError(`flatness: --checkpoints ${p.checkpoints} exceeds --steps ${p.steps}`);
   const late = latePhase(checkpointSteps(p.steps!, p.checkpoints!), p.steps!, p.lateFrom!);
   if (late.length < 3) {
@@ -128,7 +150,7 @@ function settingsFrom(params: Record<string, ParamValue>, names: readonly string
   return {
     sizes: [MNIST_PIXELS, ...new Array<number>(p.layers!).fill(p.hidden!), MNIST_CLASSES],
     train: p.train!, test: p.test!, batch: p.batch!, lr: p.lr!, momentum: p.momentum!, steps: p.steps!,
-    checkpoints: p.checkpoints!, lateFrom: p.lateFrom!, evalBatch: p.evalBatch!, ridge: p.ridge!,
+    checkpoints: p.checkpoints!, lateFrom: p.lateFrom!, evalBatch: p.evalBatch!, localProbes: p.localProbes!, ridge: p.ridge!,
     lanczosNcv: p.lanczosNcv!, lanczosTol: p.lanczosTol!, traceSamples: p.traceSamples!, seed: p.seed!,
   };
 }
@@ -146,17 +168,22 @@ function minibatch(train: MnistDigits, batch: number, step: number, seed: number
 }
 
 /** All measures at the current parameters. */
-async function measure(ctx: Context, net: GpuMlp, evalSet: GpuBatch, testSet: GpuBatch, s: FlatnessSettings, step: number): Promise<{ point: FlatnessCheckpoint; products: number }> {
+async function measure(
+  ctx: Context, net: GpuMlp, evalSet: GpuBatch, evalImages: Float32Array, testSet: GpuBatch, s: FlatnessSettings, step: number,
+): Promise<{ point: FlatnessCheckpoint; products: number }> {
   const hidden = s.sizes[s.sizes.length - 2]!;
   const onTrain = await evaluateMlp(ctx, net, evalSet);
   const onTest = await evaluateMlp(ctx, net, testSet);
   const rep = representationStats(onTrain.hidden, evalSet.count, hidden, s.ridge);
+  const weights = await Promise.all(net.params.map((p) => p.read()));
+  const local = localRepresentationStats(weights, s.sizes, evalImages, s.localProbes, s.ridge);
   // the same Lanczos start and probes at every checkpoint, so differences are the Hessian's own
   const sharp = await sharpness(ctx, net, evalSet, { ncv: s.lanczosNcv, tol: s.lanczosTol, samples: s.traceSamples, seed: s.seed });
   return {
     point: {
       step, topEigenvalue: sharp.topEigenvalue, eigenResidual: sharp.residual, trace: sharp.trace, traceStandardError: sharp.traceStandardError,
       logVolume: rep.logVolume, participationRatio: rep.participationRatio,
+      localLogVolume: local.logVolume, localParticipationRatio: local.participationRatio, sensitivity: local.sensitivity,
       trainLoss: onTrain.loss, trainAccuracy: onTrain.accuracy, testAccuracy: onTest.accuracy,
     },
     products: sharp.products,
@@ -178,6 +205,7 @@ export const flatnessExperiment: Experiment<FlatnessResult> = {
     checkpoints: { default: 12, min: 2, integer: true, description: 'intervals between measurements: checkpoints at 0, steps/c, 2·steps/c, …, steps' },
     lateFrom: { default: 0.5, min: 0, max: 1, description: 'late phase: checkpoints at or after this fraction of the steps (the correlations use these)' },
     evalBatch: { default: 256, min: 2, integer: true, description: 'fixed training digits on which the Hessian and the representations are measured' },
+    localProbes: { default: 64, min: 1, integer: true, description: 'first evaluation digits at which the local measures (input Jacobian of the last hidden layer) are averaged' },
     ridge: { default: 1e-4, min: 0, description: 'added to each covariance eigenvalue inside log det (keeps dead units finite)' },
     lanczosNcv: { default: 16, min: 3, integer: true, description: 'Lanczos basis size (Hessian-vector products per restart)' },
     lanczosTol: { default: 1e-3, above: 0, description: 'relative tolerance of the top Hessian eigenvalue' },
@@ -206,7 +234,7 @@ export const flatnessExperiment: Experiment<FlatnessResult> = {
         if (step === stepsAt[checkpoints.length]) {
           progress(step / s.steps, `step ${step}: Hessian and representations`);
           const t = performance.now();
-          const m = await measure(ctx, net, evalSet, testSet, s, step);
+          const m = await measure(ctx, net, evalSet, evalDigits.images, testSet, s, step);
           measuring += performance.now() - t;
           checkpoints.push(m.point);
           products += m.products;
@@ -228,9 +256,8 @@ export const flatnessExperiment: Experiment<FlatnessResult> = {
     }
     progress(1);
     const total = performance.now() - started;
-    const { sizes, ...numbers } = s;
     return {
-      params: numbers, sizes, parameterCount: net.count, checkpoints,
+      params: Object.fromEntries(Object.keys(this.params).map((k) => [k, numberParam(params, k)])), sizes: s.sizes, parameterCount: net.count, checkpoints,
       late: flatnessCorrelations(checkpoints, lateIdx),
       all: flatnessCorrelations(checkpoints, checkpoints.map((_, i) => i)),
       hessianProducts: products,
@@ -243,10 +270,7 @@ export const flatnessExperiment: Experiment<FlatnessResult> = {
     const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
     const correlations = (c: FlatnessCorrelations) => ({
       steps: c.steps,
-      pearson: {
-        eigenvalueVolume: finite(c.eigenvalueVolume), traceVolume: finite(c.traceVolume),
-        eigenvalueParticipation: finite(c.eigenvalueParticipation), traceParticipation: finite(c.traceParticipation),
-      },
+      pearson: Object.fromEntries(Object.keys(c.spearman).map((k) => [k, finite(c[k as CorrelationName])])),
       spearman: Object.fromEntries(Object.entries(c.spearman).map(([k, v]) => [k, finite(v)])),
     });
     return {
@@ -256,12 +280,16 @@ export const flatnessExperiment: Experiment<FlatnessResult> = {
       traceStandardError: series('traceStandardError'),
       logVolume: series('logVolume'),
       participationRatio: series('participationRatio'),
+      localLogVolume: series('localLogVolume'),
+      localParticipationRatio: series('localParticipationRatio'),
+      sensitivity: series('sensitivity'),
       trainLoss: series('trainLoss'),
       trainAccuracy: series('trainAccuracy'),
       testAccuracy: series('testAccuracy'),
       eigenResidual: series('eigenResidual'),
       correlationFlatnessVolume: finite(r.late.eigenvalueVolume),
       correlationFlatnessParticipation: finite(r.late.eigenvalueParticipation),
+      correlationFlatnessLocalVolume: finite(r.late.eigenvalueLocalVolume),
       correlations: { late: correlations(r.late), all: correlations(r.all) },
       lateFrom: r.params.lateFrom,
       sizes: r.sizes,
@@ -293,6 +321,8 @@ export const flatnessExperiment: Experiment<FlatnessResult> = {
         `log-volume ${f(late.logVolume, 2)} → ${f(last.logVolume, 2)}, participation ratio ${f(late.participationRatio, 2)} → ${f(last.participationRatio, 2)}`,
       `late phase (${r.late.steps.length} checkpoints): r(sharpness, volume) = ${f(r.late.eigenvalueVolume)} (trace: ${f(r.late.traceVolume)}), ` +
         `r(sharpness, participation ratio) = ${f(r.late.eigenvalueParticipation)} (trace: ${f(r.late.traceParticipation)}); Spearman ρ(sharpness, volume) = ${f(r.late.spearman.eigenvalueVolume)}`,
+      `local measures, late phase: r(sharpness, local log-volume) = ${f(r.late.eigenvalueLocalVolume)}, r(sharpness, local participation ratio) = ${f(r.late.eigenvalueLocalParticipation)}, ` +
+        `r(sharpness, sensitivity) = ${f(r.late.eigenvalueSensitivity)}; local log-volume ${f(late.localLogVolume, 2)} → ${f(last.localLogVolume, 2)}, sensitivity ${f(late.sensitivity, 2)} → ${f(last.sensitivity, 2)}`,
       `all checkpoints: r(sharpness, volume) = ${f(r.all.eigenvalueVolume)}, r(sharpness, participation ratio) = ${f(r.all.eigenvalueParticipation)}`,
       `paper: volume correlates positively with sharpness in the late phase — ${r.late.eigenvalueVolume > 0 ? 'seen' : 'not seen'} here (r = ${f(r.late.eigenvalueVolume)})`,
     ];
@@ -310,6 +340,9 @@ function alongTrainingFigure(r: FlatnessResult): Figure {
     ['Hessian trace (Hutchinson)', (c) => c.trace],
     ['log-volume of representations', (c) => c.logVolume],
     ['participation ratio', (c) => c.participationRatio],
+    ['local log-volume (input Jacobian)', (c) => c.localLogVolume],
+    ['local participation ratio', (c) => c.localParticipationRatio],
+    ['sensitivity ‖∂h/∂x‖²', (c) => c.sensitivity],
     ['training loss (evaluation batch)', (c) => c.trainLoss],
     ['test accuracy', (c) => c.testAccuracy],
   ];

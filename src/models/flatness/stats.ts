@@ -1,6 +1,7 @@
 /**
  * The pieces of `flatness` that run on the CPU in float64: statistics of a set of representations
- * (the log-volume of their covariance ellipsoid and its participation ratio), Pearson and Spearman
+ * (the log-volume of their covariance ellipsoid and its participation ratio), the local ones from
+ * the input Jacobian of the last hidden layer, Pearson and Spearman
  * correlations, and the rule that picks the late-phase checkpoints. Chen, Recanatesi &
  * Shea-Brown, "A simple connection from loss flatness to compressed representations in neural
  * networks" (arXiv 2310.01770).
@@ -71,6 +72,124 @@ export function representationStats(rows: ArrayLike<number>, count: number, dim:
     sumSquares += v * v;
   }
   return { eigenvalues, logVolume, participationRatio: sumSquares > 0 ? (sum * sum) / sumSquares : 0 };
+}
+
+/**
+ * log det of a symmetric positive definite n × n row-major matrix by Cholesky in float64;
+ * −∞ when a pivot is not positive (a singular or indefinite matrix).
+ */
+export function logDetCholesky(A: ArrayLike<number>, n: number): number {
+  const L = new Float64Array(n * n);
+  let logDet = 0;
+  for (let j = 0; j < n; j++) {
+    let d = A[j * n + j]!;
+    for (let k = 0; k < j; k++) d -= L[j * n + k]! ** 2;
+    if (!(d > 0)) return -Infinity;
+    const ljj = Math.sqrt(d);
+    L[j * n + j] = ljj;
+    logDet += Math.log(d);
+    for (let i = j + 1; i < n; i++) {
+      let v = A[i * n + j]!;
+      for (let k = 0; k < j; k++) v -= L[i * n + k]! * L[j * n + k]!;
+      L[i * n + j] = v / ljj;
+    }
+  }
+  return logDet;
+}
+
+/**
+ * ∂h/∂x of the last hidden layer h of a ReLU MLP at input `x`, in float64: a [H, inputs]
+ * row-major matrix, J = D_L W_Lᵀ ⋯ D_1 W_1ᵀ with D_l the ReLU masks at x. `weights` as
+ * `initialMlp` orders them (W [in, out] row-major, then b), `sizes` input first.
+ */
+export function hiddenJacobian(weights: readonly ArrayLike<number>[], sizes: readonly number[], x: ArrayLike<number>): Float64Array {
+  const inputs = sizes[0]!;
+  let a = Float64Array.from({ length: inputs }, (_, i) => x[i]!);
+  let J: Float64Array | null = null; // [width, inputs]; null stands for the identity
+  for (let l = 0; l + 2 < sizes.length; l++) {
+    const [fanIn, fanOut] = [sizes[l]!, sizes[l + 1]!];
+    const W = weights[2 * l]!;
+    const b = weights[2 * l + 1]!;
+    const z = new Float64Array(fanOut);
+    for (let o = 0; o < fanOut; o++) {
+      let v = b[o]!;
+      for (let i = 0; i < fanIn; i++) v += a[i]! * W[i * fanOut + o]!;
+      z[o] = v;
+    }
+    const next = new Float64Array(fanOut * inputs);
+    for (let o = 0; o < fanOut; o++) {
+      if (!(z[o]! > 0)) continue; // an inactive unit's row is zero
+      const row = next.subarray(o * inputs, (o + 1) * inputs);
+      if (J === null) {
+        for (let i = 0; i < inputs; i++) row[i] = W[i * fanOut + o]!;
+      } else {
+        for (let i = 0; i < fanIn; i++) {
+          const w = W[i * fanOut + o]!;
+          if (w === 0) continue;
+          const Ji = J.subarray(i * inputs, (i + 1) * inputs);
+          for (let k = 0; k < inputs; k++) row[k] = row[k]! + w * Ji[k]!;
+        }
+      }
+    }
+    a = z.map((v) => Math.max(v, 0));
+    J = next;
+  }
+  if (J === null) throw new InputError(`hiddenJacobian: the network [${sizes.join(', ')}] has no hidden layer`);
+  return J;
+}
+
+/** Local statistics of the last hidden layer around inputs, averaged over them. */
+export interface LocalStats {
+  /**
+   * Mean over the inputs of log det(J Jᵀ + ridge·I): the log-volume of the image of a small
+   * isotropic input ball (its covariance is σ² J Jᵀ; the σ term is a constant and dropped).
+   */
+  logVolume: number;
+  /** Mean of (tr J Jᵀ)² / tr((J Jᵀ)²): the local dimensionality. */
+  participationRatio: number;
+  /** Mean of ‖J‖²_F = tr J Jᵀ: the sensitivity of the representation to its input. */
+  sensitivity: number;
+}
+
+/**
+ * Local volume, dimensionality and sensitivity of the last hidden layer (Chen, Recanatesi &
+ * Shea-Brown's local measures, from the input Jacobian) averaged over `count` inputs (row-major,
+ * `sizes[0]` values each). Float64; log det by Cholesky.
+ */
+export function localRepresentationStats(
+  weights: readonly ArrayLike<number>[], sizes: readonly number[], inputs: Float32Array | Float64Array, count: number, ridge: number,
+): LocalStats {
+  if (!Number.isInteger(count) || count < 1) throw new InputError(`localRepresentationStats: count must be a whole number ≥ 1, got ${count}`);
+  if (!(Number.isFinite(ridge) && ridge >= 0)) throw new InputError(`localRepresentationStats: ridge must be a finite number ≥ 0, got ${ridge}`);
+  const d = sizes[0]!;
+  const H = sizes[sizes.length - 2]!;
+  if (inputs.length < count * d) throw new InputError(`localRepresentationStats: expected ${count} × ${d} input values, got ${inputs.length}`);
+  let logVolume = 0;
+  let participation = 0;
+  let sensitivity = 0;
+  const G = new Float64Array(H * H);
+  for (let p = 0; p < count; p++) {
+    const J = hiddenJacobian(weights, sizes, inputs.subarray(p * d, (p + 1) * d));
+    for (let a = 0; a < H; a++) {
+      for (let b = a; b < H; b++) {
+        let v = 0;
+        for (let k = 0; k < d; k++) v += J[a * d + k]! * J[b * d + k]!;
+        G[a * H + b] = v;
+        G[b * H + a] = v;
+      }
+    }
+    let trace = 0;
+    let trace2 = 0;
+    for (let a = 0; a < H; a++) {
+      trace += G[a * H + a]!;
+      for (let b = 0; b < H; b++) trace2 += G[a * H + b]! ** 2;
+    }
+    for (let a = 0; a < H; a++) G[a * H + a] = G[a * H + a]! + ridge;
+    logVolume += logDetCholesky(G, H);
+    participation += trace2 > 0 ? (trace * trace) / trace2 : 0;
+    sensitivity += trace;
+  }
+  return { logVolume: logVolume / count, participationRatio: participation / count, sensitivity: sensitivity / count };
 }
 
 /** Pearson's correlation coefficient of two equally long series; NaN when either is constant or has fewer than 2 values. */
