@@ -344,7 +344,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void, 
       timing: ctx.hasTimestamps ? 'timestamp-query' : 'wall-clock',
       reps: opts.reps,
       peak: { gflops: peak, bestGflops: bestPeak, before: peakBefore.gflops, after: peakAfter.gflops, tried: peakBefore.tried },
-      copy: { gbps: copy.gbps, bestGbps: copy.bestGbps, bytes: copy.bytes, ms: copy.ms },
+      copy: { gbps: copy.gbps, bestGbps: copy.bestGbps, bytes: copy.bytes, ms: copy.ms, shape: copy.shape, tried: copy.tried },
       rows,
       notes,
     };

@@ -8,6 +8,12 @@ import { checkOutputFile, writeFileAtomic } from '../src/cli/output/files.js';
 import { nodeWasmPaths } from './tfjs-wasm-node.js';
 import { PEERS, runBench, type BenchOptions, type BenchResult } from './linalg-run.js';
 
+/** One copy kernel shape and its median GB/s, e.g. `'mat4x4f runs over 2048 invocations 0.31 GB/s'`. */
+function copyShapeText(t: BenchResult['copy']['tried'][number]): string {
+  const how = t.shape.invocations === 0 ? `one ${t.shape.element} per invocation` : `${t.shape.element} runs over ${t.shape.invocations} invocations`;
+  return `${how} ${t.gbps.toFixed(3)} GB/s`;
+}
+
 export * from './linalg-run.js';
 
 function formatTable(r: BenchResult, peers: string[]): string {
@@ -60,7 +66,7 @@ export function registerBenchLinalg(bench: Command): void {
       process.stdout.write(
         `linalg roofline on ${result.adapter.description || result.adapter.vendor} (${result.runtime}), ${result.timing}, median of ${result.reps}\n` +
           `FMA peak ${result.peak.gflops.toFixed(3)} GFLOP/s (before ${result.peak.before.toFixed(3)}, after ${result.peak.after.toFixed(3)}; ` +
-          `fastest run ${result.peak.bestGflops.toFixed(3)}); copy bandwidth ${result.copy.gbps.toFixed(3)} GB/s (fastest run ${result.copy.bestGbps.toFixed(3)})\n\n` +
+          `fastest run ${result.peak.bestGflops.toFixed(3)}); copy bandwidth ${result.copy.gbps.toFixed(3)} GB/s (fastest run ${result.copy.bestGbps.toFixed(3)}; shapes: ${result.copy.tried.map(copyShapeText).join(', ')})\n\n` +
           `${formatTable(result, peers)}\n` +
           `\n% of peak: medians over the larger of the peaks measured before and after; (best runs): fastest run over fastest peak run.\n` +
           `vs peer = our wall-clock GFLOP/s ÷ the peer's (peers: wall clock until the result is on the CPU).\n` +
