@@ -8,7 +8,7 @@
  *   strided partial dot products (neighbouring invocations read neighbouring elements), combined by
  *   a tree reduction in workgroup memory.
  * - `y = A x`, `rowsPerInvocation` R: each invocation owns R consecutive rows and streams them
- *   side by side, one x load feeding R FMAs. Suits CPU implementations such as SwiftShader, which
+ *   side by side, one x load feeding R rows. Suits CPU implementations such as SwiftShader, which
  *   runs four invocations as the lanes of one SIMD register: every load whose address differs per
  *   lane becomes one scalar load per lane, so what counts is the number of load instructions per
  *   byte, which vec4 loads (when cols % 4 = 0) and the x load shared by R rows cut, and barriers
@@ -111,26 +111,32 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 /**
  * Entry point of the row-block variant: invocation i owns rows R·i … R·i + R − 1. Rows past the end
  * re-read the last row (clamped index) so the loop has no per-row branch; only their stores are
- * skipped. Four partial sums per row (the vec4 lanes) hide FMA latency.
+ * skipped. Each row keeps one scalar sum fed by a chain of four FMAs per vec4: a vec4 sum per row
+ * would hold four SIMD registers per row on SwiftShader (one per component, across lanes) and spill
+ * at four or more rows (measured 1.2× slower there, bench/README.md); the R rows are R independent
+ * chains, which hides FMA latency.
  */
 function rowBlockWGSL(rowsPerInvocation: number, vec4: boolean): string {
   const rows = [...Array(rowsPerInvocation).keys()];
   const each = (f: (r: number) => string, sep = ' ') => rows.map(f).join(sep);
+  const dot4 = (r: number, el: (k: number) => string, xk: (k: number) => string) =>
+    `s${r} = fma(${el(3)}, ${xk(3)}, fma(${el(2)}, ${xk(2)}, fma(${el(1)}, ${xk(1)}, fma(${el(0)}, ${xk(0)}, s${r}))));`;
+  const xyzw = 'xyzw';
   const loop = vec4
     ? `  let stride = params.cols / 4u;   // vec4s per row
   ${each((r) => `let base${r} = min(first + ${r}u, last) * stride;`, '\n  ')}
   for (var c = 0u; c < stride; c++) {
     let xv = x[c];
-    ${each((r) => `s${r} = fma(a[base${r} + c], xv, s${r});`, '\n    ')}
+    ${each((r) => `let a${r} = a[base${r} + c]; ${dot4(r, (k) => `a${r}.${xyzw[k]}`, (k) => `xv.${xyzw[k]}`)}`, '\n    ')}
   }`
     : `  let cols4 = params.cols / 4u * 4u;
   ${each((r) => `let base${r} = min(first + ${r}u, last) * params.cols;`, '\n  ')}
   for (var c = 0u; c < cols4; c += 4u) {
     let xv = vec4f(x[c], x[c + 1u], x[c + 2u], x[c + 3u]);
-    ${each((r) => `s${r} = fma(vec4f(a[base${r} + c], a[base${r} + c + 1u], a[base${r} + c + 2u], a[base${r} + c + 3u]), xv, s${r});`, '\n    ')}
+    ${each((r) => dot4(r, (k) => `a[base${r} + c + ${k}u]`, (k) => `xv.${xyzw[k]}`), '\n    ')}
   }
   for (var c = cols4; c < params.cols; c++) {
-    ${each((r) => `s${r}.x = fma(a[base${r} + c], x[c], s${r}.x);`, '\n    ')}
+    ${each((r) => `s${r} = fma(a[base${r} + c], x[c], s${r});`, '\n    ')}
   }`;
   return `@compute @workgroup_size(WG_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -138,15 +144,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let first = (wg_linear_index(wid, nwg) * WG_SIZE + lid) * ${rowsPerInvocation}u;
   if (first >= params.rows) { return; }
   let last = params.rows - 1u;
-  ${each((r) => `var s${r} = vec4f(0.0);`)}
+  ${each((r) => `var s${r} = 0.0;`)}
 ${loop}
   ${each((r) => `store_row(first + ${r}u, s${r});`, '\n  ')}
 }
 
-// y[row] = alpha · (sum of the four partial sums) + beta · y[row], for rows that exist.
-fn store_row(row: u32, s: vec4f) {
+// y[row] = alpha · sum + beta · y[row], for rows that exist.
+fn store_row(row: u32, sum: f32) {
   if (row >= params.rows) { return; }
-  var value = params.alpha * ((s.x + s.y) + (s.z + s.w));
+  var value = params.alpha * sum;
   if (params.beta != 0.0) { value += params.beta * y[row]; }
   y[row] = value;
 }`;
