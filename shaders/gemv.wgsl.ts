@@ -10,9 +10,10 @@
  * - `y = A x`, `rowsPerInvocation` R: each invocation owns R consecutive rows and streams them
  *   side by side, one x load feeding R rows. Suits CPU implementations such as SwiftShader, which
  *   runs four invocations as the lanes of one SIMD register: every load whose address differs per
- *   lane becomes one scalar load per lane, so what counts is the number of load instructions per
- *   byte, which vec4 loads (when cols % 4 = 0) and the x load shared by R rows cut, and barriers
- *   are fibre switches. The tuner in src/linalg/gemv.ts picks the variant per adapter.
+ *   lane becomes one scalar load per lane, so load instructions, not bytes, set the speed there.
+ *   One x load shared by R rows cuts them (4–8 rows measured 2.3–2.8× the one-row kernel in Node,
+ *   bench/README.md); A and x are read as vec4 when cols % 4 = 0. No barriers (on SwiftShader
+ *   they are fibre switches). The tuner in src/linalg/gemv.ts picks the variant per adapter.
  * - `y = Aᵀ x`: each invocation owns one column and walks down the rows, so an invocation group
  *   reads one contiguous run of a row per step.
  */
