@@ -1,5 +1,5 @@
 /**
- * The bench page: runs `wgneuro bench linalg|eig|sde` in the lab's Worker on this browser's
+ * The bench page: runs `wgneuro bench linalg|eig|sde|train` in the lab's Worker on this browser's
  * adapter and shows the rows as a table; `#suite=NAME&options=<JSON>&run=1` starts a run on load
  * (how `wgneuro bench <suite> --browser` drives it). `#result-json` then holds the suite's JSON.
  */
