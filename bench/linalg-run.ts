@@ -359,7 +359,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void, 
         gflops: peak, bestGflops: bestPeak, before: peakBefore.gflops, after: peakAfter.gflops,
         invocations: { before: peakBefore.invocations, after: peakAfter.invocations }, tried: peakBefore.tried,
       },
-      copy: { gbps: copy.gbps, bestGbps: copy.bestGbps, bytes: copy.bytes, ms: copy.ms },
+      copy: { gbps: copy.gbps, bestGbps: copy.bestGbps, bytes: copy.bytes, ms: copy.ms, shape: copy.shape, tried: copy.tried },
       rows,
       notes,
     };

@@ -2,27 +2,19 @@
  * `wgneuro bench linalg` on the command line; the benchmark itself is in linalg-run.ts
  * (browser-safe).
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { countOption, intOption, numberOption } from '../src/cli/options.js';
 import { checkOutputFile, writeFileAtomic } from '../src/cli/output/files.js';
+import { nodeWasmPaths } from './tfjs-wasm-node.js';
 import { PEERS, runBench, type BenchOptions, type BenchResult } from './linalg-run.js';
 
-export * from './linalg-run.js';
-
-/**
- * The .wasm files of TF.js's wasm backend: beside this module in the device kit's bundle (which has
- * no node_modules), else from the installed package.
- */
-async function nodeWasmPaths(): Promise<string> {
-  const beside = fileURLToPath(new URL('./tfjs-backend-wasm/', import.meta.url));
-  if (existsSync(join(beside, 'tfjs-backend-wasm.wasm'))) return beside;
-  const require = createRequire(import.meta.url);
-  return `${dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'))}/`;
+/** One copy kernel shape and its median GB/s, e.g. `'mat4x4f runs over 2048 invocations 0.31 GB/s'`. */
+function copyShapeText(t: BenchResult['copy']['tried'][number]): string {
+  const how = t.shape.invocations === 0 ? `one ${t.shape.element} per invocation` : `${t.shape.element} runs over ${t.shape.invocations} invocations`;
+  return `${how} ${t.gbps.toFixed(3)} GB/s`;
 }
+
+export * from './linalg-run.js';
 
 function formatTable(r: BenchResult, peers: string[]): string {
   const withDefault = r.rows.some((row) => row.vsDefault !== undefined);
@@ -77,7 +69,7 @@ export function registerBenchLinalg(bench: Command): void {
         `linalg roofline on ${result.adapter.description || result.adapter.vendor} (${result.runtime}), ${result.timing}, median of ${result.reps}\n` +
           `FMA peak ${result.peak.gflops.toFixed(3)} GFLOP/s (before ${result.peak.before.toFixed(3)}, after ${result.peak.after.toFixed(3)}, ` +
           `on ${result.peak.invocations.before} / ${result.peak.invocations.after} invocations; ` +
-          `fastest run ${result.peak.bestGflops.toFixed(3)}); copy bandwidth ${result.copy.gbps.toFixed(3)} GB/s (fastest run ${result.copy.bestGbps.toFixed(3)})\n\n` +
+          `fastest run ${result.peak.bestGflops.toFixed(3)}); copy bandwidth ${result.copy.gbps.toFixed(3)} GB/s (fastest run ${result.copy.bestGbps.toFixed(3)}; shapes: ${result.copy.tried.map(copyShapeText).join(', ')})\n\n` +
           `${formatTable(result, peers)}\n` +
           `\n% of peak: medians over the larger of the peaks measured before and after; (best runs): fastest run over fastest peak run.\n` +
           `vs peer = our wall-clock GFLOP/s ÷ the peer's (peers: wall clock until the result is on the CPU).\n` +

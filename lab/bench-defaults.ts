@@ -14,4 +14,5 @@ export const BENCH_DEFAULTS: Record<BenchSuite, Record<string, unknown>> = {
   },
   eig: { sizes: [256, 512, 1024], k: 8, reps: 3, theta: 1.5, mlMax: 1024 },
   sde: { trajectories: 16384, lifTrials: 4096, lifSteps: 1000, jsTrajectories: 2048, reps: 3, tfjs: true },
+  train: { batch: 128, mlp: '784,128,10', rnnBatch: 16, units: 64, inputs: 4, steps: 20, reps: 5, peers: 'tfjs-webgpu,tfjs-wasm' },
 };

@@ -1,24 +1,21 @@
 /**
- * The bench page: runs `wgneuro bench linalg|eig|sde` in the lab's Worker on this browser's
+ * The bench page: runs `wgneuro bench linalg|eig|sde|train` in the lab's Worker on this browser's
  * adapter and shows the rows as a table; `#suite=NAME&options=<JSON>&run=1` starts a run on load
  * (how `wgneuro bench <suite> --browser` drives it). `#result-json` then holds the suite's JSON.
  */
-import { hasWebGPU, LabWorker, pageChrome } from './client.js';
+import { $, startPage } from './client.js';
 import { download } from './downloads.js';
 import { BENCH_DEFAULTS } from './bench-defaults.js';
 import type { BenchSuite } from './protocol.js';
 
 
-const $ = <T extends HTMLElement>(selector: string): T => document.querySelector<T>(selector)!;
 const suiteEl = $<HTMLSelectElement>('#suite');
 const optionsEl = $<HTMLTextAreaElement>('#options');
-const statusEl = $<HTMLDivElement>('#status');
 const logEl = $<HTMLPreElement>('#log');
 const runButton = $<HTMLButtonElement>('#run');
 const jsonButton = $<HTMLButtonElement>('#dl-json');
 
-const worker = hasWebGPU() ? new LabWorker() : null;
-pageChrome(worker);
+const { worker, setStatus } = startPage();
 
 const params = new URLSearchParams(location.hash.replace(/^#/, ''));
 const initialSuite = params.get('suite');
@@ -32,11 +29,6 @@ suiteEl.addEventListener('change', showDefaults);
 
 let current: number | null = null;
 let lastJSON = '';
-
-function setStatus(text: string, error = false): void {
-  statusEl.textContent = text;
-  statusEl.classList.toggle('err', error);
-}
 
 function run(): void {
   if (!worker) return;

@@ -69,13 +69,64 @@ const NO_WEBGPU_HTML = `
   <p>Headless Chromium (tests, <code>wgneuro bench --browser</code>) needs <code>--enable-unsafe-webgpu --enable-features=Vulkan</code>.
      Without a GPU, Chromium's SwiftShader still runs everything, slowly.</p>`;
 
-/** Fill the shared header: navigation and the adapter line (updated when the Worker is ready). */
-export function pageChrome(worker: LabWorker | null): { adapter: HTMLElement } {
-  const adapter = document.querySelector<HTMLElement>('#adapter')!;
+/**
+ * The element `selector` finds on this page; throws naming it when the page has none (its HTML and
+ * its script disagree), instead of failing later on `null`.
+ */
+export function $<T extends HTMLElement = HTMLElement>(selector: string): T {
+  const el = document.querySelector<T>(selector);
+  if (!el) throw new Error(`lab page ${location.pathname}: no element ${selector}`);
+  return el;
+}
+
+/** What every page starts with: its Worker (none without WebGPU) and its status line. */
+export interface LabPage {
+  worker: LabWorker | null;
+  statusEl: HTMLElement;
+  /** Show `text` in the status line (`#status`), marked as an error when `error`. */
+  setStatus(text: string, error?: boolean): void;
+}
+
+/** Start the page: its Worker, the shared header's adapter line and failure panels, its status line. */
+export function startPage(): LabPage {
+  const worker = hasWebGPU() ? new LabWorker() : null;
+  pageChrome(worker);
+  const statusEl = $('#status');
+  return {
+    worker,
+    statusEl,
+    setStatus(text, error = false) {
+      statusEl.textContent = text;
+      statusEl.classList.toggle('err', error);
+    },
+  };
+}
+
+/** The controls of a page that runs a model or an experiment. */
+export interface RunControls {
+  progressEl: HTMLProgressElement;
+  runButton: HTMLButtonElement;
+  cancelButton: HTMLButtonElement;
+  /** `#result-json`: the run's JSON, for scripts and tests. */
+  resultEl: HTMLPreElement;
+  summaryEl: HTMLElement;
+}
+
+/** The page's {@link RunControls} (`#progress`, `#run`, `#cancel`, `#result-json`, `#summary`). */
+export function runControls(): RunControls {
+  return {
+    progressEl: $<HTMLProgressElement>('#progress'), runButton: $<HTMLButtonElement>('#run'), cancelButton: $<HTMLButtonElement>('#cancel'),
+    resultEl: $<HTMLPreElement>('#result-json'), summaryEl: $('#summary'),
+  };
+}
+
+/** Fill the shared header's adapter line (updated when the Worker is ready) and watch for a lost device. */
+function pageChrome(worker: LabWorker | null): void {
+  const adapter = $('#adapter');
   if (!hasWebGPU()) {
     showNoWebGPU();
     adapter.textContent = 'no WebGPU in this browser';
-    return { adapter };
+    return;
   }
   adapter.textContent = 'starting the GPU worker…';
   worker?.on((msg) => {
@@ -90,7 +141,6 @@ export function pageChrome(worker: LabWorker | null): { adapter: HTMLElement } {
       showLost(worker, msg.message);
     }
   });
-  return { adapter };
 }
 
 export function showNoWebGPU(): void {

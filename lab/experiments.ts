@@ -8,21 +8,14 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { formatParamValue, paramKind, parseParamValue } from '../src/cli/output/params.js';
 import type { Experiment, ParamValue } from '../src/models/experiment.js';
 import { experiments } from '../src/models/registry.js';
-import { hasWebGPU, LabWorker, pageChrome } from './client.js';
+import { $, runControls, startPage } from './client.js';
 import { download } from './downloads.js';
 
-const $ = <T extends HTMLElement>(selector: string): T => document.querySelector<T>(selector)!;
-const statusEl = $<HTMLDivElement>('#status');
-const progressEl = $<HTMLProgressElement>('#progress');
-const runButton = $<HTMLButtonElement>('#run');
-const cancelButton = $<HTMLButtonElement>('#cancel');
+const { worker, setStatus } = startPage();
+const { progressEl, runButton, cancelButton, resultEl, summaryEl } = runControls();
 const jsonButton = $<HTMLButtonElement>('#dl-json');
 const figuresEl = $<HTMLDivElement>('#figures');
-const summaryEl = $<HTMLPreElement>('#summary');
 const controlsEl = $<HTMLFormElement>('#controls');
-
-const worker = hasWebGPU() ? new LabWorker() : null;
-pageChrome(worker);
 
 const list = $<HTMLParagraphElement>('#experiment-list');
 list.append('Experiments: ', ...experiments.flatMap((e, k) => {
@@ -36,11 +29,6 @@ let experiment: Experiment<unknown> = experiments[0]!;
 let current: number | null = null;
 let lastJSON = '';
 const views: vega.View[] = [];
-
-function setStatus(text: string, error = false): void {
-  statusEl.textContent = text;
-  statusEl.classList.toggle('err', error);
-}
 
 function show(): void {
   const name = decodeURIComponent(location.hash.replace(/^#/, ''));
@@ -75,7 +63,7 @@ function show(): void {
   for (const v of views.splice(0)) v.finalize();
   figuresEl.replaceChildren();
   summaryEl.hidden = true;
-  $('#result-json').textContent = '';
+  resultEl.textContent = '';
   jsonButton.disabled = true;
   progressEl.value = 0;
   setStatus('');
@@ -151,7 +139,7 @@ worker?.on((msg) => {
     runButton.disabled = false;
     cancelButton.disabled = true;
     lastJSON = msg.json;
-    $('#result-json').textContent = msg.json;
+    resultEl.textContent = msg.json;
     jsonButton.disabled = false;
     progressEl.value = 1;
     summaryEl.hidden = false;

@@ -12,7 +12,7 @@ import { dump } from 'npyjs';
 import { stringify } from 'csv-stringify/browser/esm/sync';
 import { NETWORK_TIME_UNITS } from '../src/network/summary.js';
 import { rangeAt, type ModelProblem } from './check.js';
-import { hasWebGPU, LabWorker, pageChrome } from './client.js';
+import { $, runControls, startPage } from './client.js';
 import { download } from './downloads.js';
 import { formatNetworkHash, parseNetworkHash } from './hash.js';
 import { checkNetworkText, locateNetworkMessage, npyName, type NetworkCheck } from './network-check.js';
@@ -34,19 +34,11 @@ const exampleNpy = Object.fromEntries(
 );
 const DEFAULT_EXAMPLE = 'cuba';
 
-const $ = <T extends HTMLElement>(selector: string): T => document.querySelector<T>(selector)!;
-const statusEl = $<HTMLDivElement>('#status');
-const problemsEl = $<HTMLDivElement>('#problems');
-const progressEl = $<HTMLProgressElement>('#progress');
-const runButton = $<HTMLButtonElement>('#run');
-const cancelButton = $<HTMLButtonElement>('#cancel');
-const resultEl = $<HTMLPreElement>('#result-json');
-const summaryEl = $<HTMLDivElement>('#summary');
+const { worker, setStatus } = startPage();
+const { progressEl, runButton, cancelButton, resultEl, summaryEl } = runControls();
+const problemsEl = $('#problems');
 const exampleEl = $<HTMLSelectElement>('#example');
 const filesEl = $<HTMLInputElement>('#files');
-
-const worker = hasWebGPU() ? new LabWorker() : null;
-pageChrome(worker);
 exampleEl.append(new Option('(your network)', ''), ...Object.keys(exampleJSON).map((n) => new Option(n, n)));
 
 // ---- files the visitor chose (.npy weights by name)
@@ -168,11 +160,6 @@ let current: { id: number; settings: NetworkSettings; text: string } | null = nu
 const runTimes: { id: number; start: number; end: number }[] = [];
 let liveUpdates = 0;
 let last: { summary: Extract<FromWorker, { type: 'network-done' }>['summary']; data: NetworkPopulationData[]; text: string; rates: { name: string; times: number[]; hz: number[] }[] } | null = null;
-
-function setStatus(text: string, error = false): void {
-  statusEl.textContent = text;
-  statusEl.classList.toggle('err', error);
-}
 
 function setDownloads(enabled: boolean): void {
   for (const id of ['#dl-json', '#dl-spikes', '#dl-rates']) $<HTMLButtonElement>(id).disabled = !enabled;

@@ -7,7 +7,7 @@ import { forceLinting, linter, lintGutter, type Diagnostic } from '@codemirror/l
 import { EditorView, basicSetup } from 'codemirror';
 import { INTEGRATORS, resolveIntegrator } from '../src/sde/index.js';
 import { checkModelText, type CheckResult } from './check.js';
-import { hasWebGPU, LabWorker, pageChrome } from './client.js';
+import { $, runControls, startPage } from './client.js';
 import { download, finalStateCSV, finalStateNpy } from './downloads.js';
 import { formatHash, parseHash } from './hash.js';
 import { HistogramPlot, RasterPlots, StatsPlots } from './plots.js';
@@ -23,19 +23,11 @@ const examples = Object.fromEntries(
 );
 const DEFAULT_EXAMPLE = 'ou';
 
-const $ = <T extends HTMLElement>(selector: string): T => document.querySelector<T>(selector)!;
-const statusEl = $<HTMLDivElement>('#status');
-const problemsEl = $<HTMLDivElement>('#problems');
-const progressEl = $<HTMLProgressElement>('#progress');
-const runButton = $<HTMLButtonElement>('#run');
-const cancelButton = $<HTMLButtonElement>('#cancel');
-const resultEl = $<HTMLPreElement>('#result-json');
-const summaryEl = $<HTMLDivElement>('#summary');
+const { worker, setStatus } = startPage();
+const { progressEl, runButton, cancelButton, resultEl, summaryEl } = runControls();
+const problemsEl = $('#problems');
 const integratorEl = $<HTMLSelectElement>('#integrator');
 const exampleEl = $<HTMLSelectElement>('#example');
-
-const worker = hasWebGPU() ? new LabWorker() : null;
-pageChrome(worker);
 
 for (const name of Object.keys(INTEGRATORS)) integratorEl.append(new Option(name, name));
 exampleEl.append(new Option('(your model)', ''), ...Object.keys(examples).map((n) => new Option(n, n)));
@@ -146,11 +138,6 @@ const runTimes: { id: number; start: number; end: number }[] = [];
 /** Plot updates received (one per finished batch of trials), for tests. */
 let liveUpdates = 0;
 let lastResult: { summary: ResultSummary; final: Float32Array; variables: string[]; model: string } | null = null;
-
-function setStatus(text: string, error = false): void {
-  statusEl.textContent = text;
-  statusEl.classList.toggle('err', error);
-}
 
 /** Start a run if the model and settings check out; nothing reaches the GPU otherwise. */
 function run(confirmedWGSL = false): void {

@@ -15,7 +15,7 @@ export interface RunSettings {
 }
 
 /** The suites of `wgneuro bench`. */
-export type BenchSuite = 'linalg' | 'eig' | 'sde';
+export type BenchSuite = 'linalg' | 'eig' | 'sde' | 'train';
 
 /** What the adapter is, shown on every page. */
 export interface AdapterSummary {

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defaultClientConditions, defineConfig } from 'vite';
+import { labPageChrome } from './html-chrome.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -11,6 +12,7 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 export default defineConfig({
   root,
   base: './',
+  plugins: [labPageChrome()],
   // The library's sources, not a built dist/, where package.json "imports" offers the choice.
   resolve: { conditions: ['wgneuro-source', ...defaultClientConditions] },
   // Examples and the library live above lab/.

@@ -16,6 +16,7 @@ import { findExperiment } from '../src/models/registry.js';
 import {
   finalMoments, finishMoments, histogram, mergeBatch, newAccumulator, populationRate, spikesFromSnapshots,
 } from './ensemble.js';
+import { useBundledMnist } from './mnist-assets.js';
 import { batchSize, TRIAL_RANGES } from './worker-plan.js';
 import type {
   BenchSuite, FromWorker, LiveHistogram, LiveRaster, NetworkPopulationData, NetworkSettings, RunSettings, ToWorker,
@@ -153,6 +154,7 @@ async function runRaster(ctx: Context, model: SDEModel, settings: RunSettings, s
 async function runExperiment(id: number, name: string, params: Record<string, ParamValue>, signal: AbortSignal): Promise<void> {
   const experiment = findExperiment(name);
   if (!experiment) throw new Error(`unknown experiment '${name}'`);
+  await useBundledMnist();
   const ctx = await context();
   const result = await experiment.run(ctx, params, (fraction, message = '') => post({ type: 'experiment-progress', id, fraction, message }), signal);
   post({
@@ -193,8 +195,13 @@ async function runBenchSuite(id: number, suite: BenchSuite, options: Record<stri
   } else if (suite === 'linalg') {
     const { runBench } = await import('../bench/linalg-run.js');
     result = await runBench(options as never, log, { context: ctx, wasmPaths: bundledWasmPaths });
+  } else if (suite === 'train') {
+    const { runTrainBench } = await import('../bench/train-run.js');
+    // The bundler resolves tfjs-core's extensionless imports, which Node needs a loader hook for.
+    const registerTfGradients = async (): Promise<void> => { await import('@tensorflow/tfjs-core/dist/register_all_gradients'); };
+    result = await runTrainBench(options as never, log, { context: ctx, wasmPaths: bundledWasmPaths, registerTfGradients });
   } else {
-    throw new Error(`unknown bench suite '${String(suite)}' (linalg, eig, sde)`);
+    throw new Error(`unknown bench suite '${String(suite)}' (linalg, eig, sde, train)`);
   }
   post({ type: 'bench-done', id, json: JSON.stringify(result, null, 2) });
 }

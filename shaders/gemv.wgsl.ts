@@ -7,8 +7,13 @@
  * - `y = A x`: each workgroup owns ROWS rows; its WG_SIZE invocations split every row into
  *   strided partial dot products (neighbouring invocations read neighbouring elements), combined by
  *   a tree reduction in workgroup memory.
- * - `y = A x`, `rowPerInvocation`: each invocation owns one row (measured fastest on SwiftShader;
- *   the tuner in src/linalg/gemv.ts picks per adapter).
+ * - `y = A x`, `rowsPerInvocation` R: each invocation owns R consecutive rows and streams them
+ *   side by side, one x load feeding R rows. Suits CPU implementations such as SwiftShader, which
+ *   runs four invocations as the lanes of one SIMD register: every load whose address differs per
+ *   lane becomes one scalar load per lane, so load instructions, not bytes, set the speed there.
+ *   One x load shared by R rows cuts them (4–8 rows measured 2.3–2.8× the one-row kernel in Node,
+ *   bench/README.md); A and x are read as vec4 when cols % 4 = 0. No barriers (on SwiftShader
+ *   they are fibre switches). The tuner in src/linalg/gemv.ts picks the variant per adapter.
  * - `y = Aᵀ x`: each invocation owns one column and walks down the rows, so an invocation group
  *   reads one contiguous run of a row per step.
  */
@@ -22,11 +27,12 @@ export interface GemvShaderOptions {
   /** Compute Aᵀ x instead of A x. */
   trans: boolean;
   /**
-   * A x only: one invocation per row, walking it with four partial sums, instead of a workgroup
-   * per ROWS rows with a tree reduction. Suits CPU implementations, where each invocation streams
-   * its own row through the cache and barriers are expensive fibre switches.
+   * A x only: each invocation owns this many consecutive rows (1–8), instead of a workgroup per
+   * ROWS rows with a tree reduction.
    */
-  rowPerInvocation?: boolean;
+  rowsPerInvocation?: number;
+  /** With `rowsPerInvocation`: read A and x as vec4 (needs cols % 4 = 0). Default false. */
+  vec4?: boolean;
 }
 
 /** Uniforms of the GEMV kernel. */
@@ -39,37 +45,25 @@ export const gemvParams = uniformLayout({
 
 /** WGSL of the GEMV kernel; overrides WG_SIZE = 64 (a power of two), ROWS = 4. */
 export function gemvWGSL(options: GemvShaderOptions): string {
+  const rowBlock = !options.trans && options.rowsPerInvocation !== undefined;
+  if (rowBlock && !(Number.isInteger(options.rowsPerInvocation) && options.rowsPerInvocation! >= 1 && options.rowsPerInvocation! <= 8)) {
+    throw new Error(`gemvWGSL: rowsPerInvocation must be 1–8, got ${options.rowsPerInvocation}`);
+  }
+  const elem = rowBlock && options.vec4 === true ? 'vec4f' : 'f32';
   return wgsl`
 ${WGSL_LINEAR_INDEX}
 ${gemvParams.wgslStruct('Params')}
 
 override WG_SIZE: u32 = 64u;   // invocations per workgroup (a power of two for the tree reduction)
-override ROWS: u32 = 4u;       // rows per workgroup in the A x variant
+override ROWS: u32 = 4u;       // rows per workgroup in the A x workgroup variant
 
 @group(0) @binding(0) var<uniform> params: Params;              // sizes, alpha, beta
-@group(0) @binding(1) var<storage, read> a: array<f32>;         // A, rows × cols, row-major
-@group(0) @binding(2) var<storage, read> x: array<f32>;         // input vector
+@group(0) @binding(1) var<storage, read> a: array<${elem}>;${elem === 'f32' ? '       ' : '     '}// A, rows × cols, row-major
+@group(0) @binding(2) var<storage, read> x: array<${elem}>;${elem === 'f32' ? '       ' : '     '}// input vector
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;   // output vector
 
-#if ${!options.trans && options.rowPerInvocation === true}
-@compute @workgroup_size(WG_SIZE)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let row = wg_linear_index(wid, nwg) * WG_SIZE + lid;
-  if (row >= params.rows) { return; }
-  let base = row * params.cols;
-  let cols4 = params.cols / 4u * 4u;
-  var s = vec4f(0.0);   // four independent partial sums (latency hiding)
-  for (var c = 0u; c < cols4; c += 4u) {
-    s = fma(vec4f(a[base + c], a[base + c + 1u], a[base + c + 2u], a[base + c + 3u]),
-            vec4f(x[c], x[c + 1u], x[c + 2u], x[c + 3u]), s);
-  }
-  var tail = 0.0;
-  for (var c = cols4; c < params.cols; c++) { tail = fma(a[base + c], x[c], tail); }
-  var value = params.alpha * ((s.x + s.y) + (s.z + s.w) + tail);
-  if (params.beta != 0.0) { value += params.beta * y[row]; }
-  y[row] = value;
-}
+#if ${rowBlock}
+${rowBlock ? rowBlockWGSL(options.rowsPerInvocation!, options.vec4 === true) : ''}
 #elif ${!options.trans}
 var<workgroup> partial: array<f32, WG_SIZE * ROWS>;             // per-invocation partial sums, per row
 
@@ -113,4 +107,54 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 }
 #endif
 `;
+}
+
+/**
+ * Entry point of the row-block variant: invocation i owns rows R·i … R·i + R − 1. Rows past the end
+ * re-read the last row (clamped index) so the loop has no per-row branch; only their stores are
+ * skipped. Each row keeps one scalar sum fed by a chain of four FMAs per vec4: a vec4 sum per row
+ * would hold four SIMD registers per row on SwiftShader (one per component, across lanes) and spill
+ * at four or more rows (measured 1.2× slower there, bench/README.md); the R rows are R independent
+ * chains, which hides FMA latency.
+ */
+function rowBlockWGSL(rowsPerInvocation: number, vec4: boolean): string {
+  const rows = [...Array(rowsPerInvocation).keys()];
+  const each = (f: (r: number) => string, sep = ' ') => rows.map(f).join(sep);
+  const dot4 = (r: number, el: (k: number) => string, xk: (k: number) => string) =>
+    `s${r} = fma(${el(3)}, ${xk(3)}, fma(${el(2)}, ${xk(2)}, fma(${el(1)}, ${xk(1)}, fma(${el(0)}, ${xk(0)}, s${r}))));`;
+  const xyzw = 'xyzw';
+  const loop = vec4
+    ? `  let stride = params.cols / 4u;   // vec4s per row
+  ${each((r) => `let base${r} = min(first + ${r}u, last) * stride;`, '\n  ')}
+  for (var c = 0u; c < stride; c++) {
+    let xv = x[c];
+    ${each((r) => `let a${r} = a[base${r} + c]; ${dot4(r, (k) => `a${r}.${xyzw[k]}`, (k) => `xv.${xyzw[k]}`)}`, '\n    ')}
+  }`
+    : `  let cols4 = params.cols / 4u * 4u;
+  ${each((r) => `let base${r} = min(first + ${r}u, last) * params.cols;`, '\n  ')}
+  for (var c = 0u; c < cols4; c += 4u) {
+    let xv = vec4f(x[c], x[c + 1u], x[c + 2u], x[c + 3u]);
+    ${each((r) => dot4(r, (k) => `a[base${r} + c + ${k}u]`, (k) => `xv.${xyzw[k]}`), '\n    ')}
+  }
+  for (var c = cols4; c < params.cols; c++) {
+    ${each((r) => `s${r} = fma(a[base${r} + c], x[c], s${r});`, '\n    ')}
+  }`;
+  return `@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let first = (wg_linear_index(wid, nwg) * WG_SIZE + lid) * ${rowsPerInvocation}u;
+  if (first >= params.rows) { return; }
+  let last = params.rows - 1u;
+  ${each((r) => `var s${r} = 0.0;`)}
+${loop}
+  ${each((r) => `store_row(first + ${r}u, s${r});`, '\n  ')}
+}
+
+// y[row] = alpha · sum + beta · y[row], for rows that exist.
+fn store_row(row: u32, sum: f32) {
+  if (row >= params.rows) { return; }
+  var value = params.alpha * sum;
+  if (params.beta != 0.0) { value += params.beta * y[row]; }
+  y[row] = value;
+}`;
 }

@@ -5,7 +5,11 @@
  *   (independent work hides FMA latency and fills SIMD lanes), all in registers, and stores one
  *   value so the compiler cannot drop the loop. The best of a few chain counts is the peak, since
  *   the right number depends on the adapter's register file and latency.
- * - `copyWGSL`: out[i] = in[i] over vec4s, one vec4 per invocation; bytes moved = 2 · size.
+ * - `copyWGSL`: out[i] = in[i], each invocation copying a run of `perInvocation` consecutive
+ *   elements (vec4 or mat4x4, 16 or 64 bytes); bytes moved = 2 · size. One element per invocation
+ *   suits GPUs (neighbouring invocations touch neighbouring addresses); long runs suit CPU
+ *   implementations, where per-invocation overhead would otherwise be measured instead of memory.
+ *   The best of a few shapes is the bandwidth, as for the FMA peak.
  */
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
@@ -66,28 +70,41 @@ ${step}
 `;
 }
 
+/** Shape of the copy kernel. */
+export interface CopyOptions {
+  /** What one load and one store move: a vec4f (16 bytes) or a mat4x4f (64 bytes). */
+  element: 'vec4f' | 'mat4x4f';
+}
+
+/** Bytes of one element of the copy kernel. */
+export function copyElementBytes(o: CopyOptions): number {
+  return o.element === 'vec4f' ? 16 : 64;
+}
+
 /** Uniforms of the copy kernel. */
 export const copyParams = uniformLayout({
-  count4: 'u32', // vec4s to copy
+  count: 'u32', // elements to copy
+  perInvocation: 'u32', // consecutive elements each invocation copies
 });
 
-/** WGSL of the vec4 copy kernel; override WG_SIZE = 64. */
-export function copyWGSL(): string {
+/** WGSL of the copy kernel; override WG_SIZE = 64. */
+export function copyWGSL(o: CopyOptions): string {
   return /* wgsl */ `
 ${WGSL_LINEAR_INDEX}
 ${copyParams.wgslStruct('Params')}
 
 override WG_SIZE: u32 = 64u;   // invocations per workgroup
 
-@group(0) @binding(0) var<uniform> params: Params;                // size
-@group(0) @binding(1) var<storage, read> src: array<vec4f>;       // source
-@group(0) @binding(2) var<storage, read_write> dst: array<vec4f>; // destination
+@group(0) @binding(0) var<uniform> params: Params;                // size, run length
+@group(0) @binding(1) var<storage, read> src: array<${o.element}>;       // source
+@group(0) @binding(2) var<storage, read_write> dst: array<${o.element}>; // destination
 
 @compute @workgroup_size(WG_SIZE)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  let i = wg_linear_index(wid, nwg) * WG_SIZE + lid;
-  if (i < params.count4) { dst[i] = src[i]; }
+  let first = (wg_linear_index(wid, nwg) * WG_SIZE + lid) * params.perInvocation;
+  let end = min(first + params.perInvocation, params.count);
+  for (var i = first; i < end; i++) { dst[i] = src[i]; }
 }
 `;
 }

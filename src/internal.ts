@@ -13,7 +13,7 @@ export {
   TUNING_VERSION, type Tunable, type TuningTrial, type TunerHost,
 } from './core/tuning.js';
 export {
-  measure, measureFmaPeak, measureCopyBandwidth, median, type Measurement, type PeakResult, type FmaPeakMeasureOptions, type BandwidthResult,
+  measure, measureFmaPeak, measureCopyBandwidth, median, type Measurement, type PeakResult, type FmaPeakMeasureOptions, type BandwidthResult, type CopyShape,
 } from './linalg/peak.js';
 export { getPipeline, pipelineCacheSize } from './core/pipelines.js';
 export {

@@ -8,8 +8,9 @@
 # Usage: sh run.sh [options]
 #   --preset quick|default|gpu  problem sizes: quick (seconds, for tests), default (each suite's
 #                               own defaults), gpu (sized for a large GPU); default: default
-#   --suites LIST               comma-separated, from linalg,eig,sde,network,fft (default: the
-#                               first four)
+#   --suites LIST               comma-separated, from linalg,eig,sde,network,fft,train,tune
+#                               (default: the first four); tune runs `wgneuro tune --json` (every
+#                               candidate kernel's time on this adapter), the others `bench <suite>`
 #   --out DIR                   where the results go (default: $OUT if set, else ./wgneuro-kit-results)
 #   --icd auto|nvidia|swiftshader|PATH
 #                               Vulkan driver: auto takes NVIDIA's when its ICD manifest or
@@ -19,7 +20,7 @@
 #   --suite-timeout SECONDS     stop a suite that runs longer (its log says so)
 #   --dry-run                   unpack, print the adapter and the commands, run no suite
 #   --keep                      keep the unpacked folder (its path is printed)
-#   LINALG_ARGS, EIG_ARGS, SDE_ARGS, NETWORK_ARGS, FFT_ARGS in the environment replace a preset's
+#   LINALG_ARGS, EIG_ARGS, SDE_ARGS, NETWORK_ARGS, FFT_ARGS, TRAIN_ARGS, TUNE_ARGS in the environment replace a preset's
 #   options.
 # Output in DIR: info.json and info.txt (adapter, limits, how it was found), <suite>.json (the
 # suite's --json output), <suite>.log (its stderr), summary.txt (suite, exit status, seconds).
@@ -58,7 +59,7 @@ while [ $# -gt 0 ]; do
 done
 case "$preset" in quick|default|gpu) ;; *) echo "run.sh: --preset must be quick, default or gpu, got '$preset'" >&2; exit 2 ;; esac
 for s in $(echo "$suites" | "$bb" tr ',' ' '); do
-  case "$s" in linalg|eig|sde|network|fft) ;; *) echo "run.sh: --suites takes linalg, eig, sde, network, fft; got '$s'" >&2; exit 2 ;; esac
+  case "$s" in linalg|eig|sde|network|fft|train|tune) ;; *) echo "run.sh: --suites takes linalg, eig, sde, network, fft, train, tune; got '$s'" >&2; exit 2 ;; esac
 done
 [ -n "$out" ] || out="$(pwd)/wgneuro-kit-results"
 "$bb" mkdir -p "$out"
@@ -174,6 +175,8 @@ preset_args() { # $1 preset, $2 suite
     quick:sde) echo "--trajectories 256 --lif-trials 64 --lif-steps 20 --js-trajectories 64 --reps 1" ;;
     quick:network) echo "--no-brian2 --duration 5 --seeds 1 --trials 2 --sizes 64 --rate-trials 4 --rate-steps 2" ;;
     quick:fft) echo "--sizes 64 --reps 1" ;;
+    quick:train) echo "--batch 8 --mlp 16,8,3 --rnn-batch 2 --units 8 --steps 3 --reps 1 --peers tfjs-wasm" ;;
+    quick:tune) echo "--gemm 64 --gemv 64 --jacobi 4x8 --budget 2000" ;;
     default:network) echo "--no-brian2" ;;
     default:*) echo "" ;;
     # Sized for an H200-class GPU within a few minutes per suite: peers that run on the CPU
@@ -183,6 +186,8 @@ preset_args() { # $1 preset, $2 suite
     gpu:sde) echo "--trajectories 8388608 --lif-trials 1048576 --lif-steps 1000 --js-trajectories 2048" ;;
     gpu:network) echo "--no-brian2 --duration 1000 --seeds 3 --trials 64 --sizes 1024,4096 --rate-trials 64 --rate-steps 50" ;;
     gpu:fft) echo "--sizes 1024,2048,4096 --reps 7" ;;
+    gpu:train) echo "--batch 1024 --mlp 784,1024,1024,10 --rnn-batch 256 --units 512 --steps 50 --reps 5" ;;
+    gpu:tune) echo "--gemm 1024,2048,4096 --gemv 4096,16384 --jacobi 1000x8,100x32,10000x8 --budget 20000" ;;
   esac
 }
 status=0
@@ -194,16 +199,20 @@ for s in $(echo "$suites" | "$bb" tr ',' ' '); do
     sde) args="${SDE_ARGS-$(preset_args "$preset" sde)}" ;;
     network) args="${NETWORK_ARGS-$(preset_args "$preset" network)}" ;;
     fft) args="${FFT_ARGS-$(preset_args "$preset" fft)}" ;;
+    train) args="${TRAIN_ARGS-$(preset_args "$preset" train)}" ;;
+    tune) args="${TUNE_ARGS-$(preset_args "$preset" tune)}" ;;
   esac
-  echo "run.sh: wgneuro bench $s $args --json > $out/$s.json"
+  # `tune` is a command of its own; every other suite is `bench <suite>`.
+  if [ "$s" = tune ]; then cmd=tune; else cmd="bench $s"; fi
+  echo "run.sh: wgneuro $cmd $args --json > $out/$s.json"
   [ "$dry_run" = 1 ] && continue
   start=$("$bb" date +%s)
   rc=0
   # shellcheck disable=SC2086 # the options are words on purpose
   if [ -n "$suite_timeout" ]; then
-    "$bb" timeout "$suite_timeout" "$work/node" "$work/app/wgneuro.mjs" bench "$s" $args --json > "$out/$s.json.partial" 2> "$out/$s.log" || rc=$?
+    "$bb" timeout "$suite_timeout" "$work/node" "$work/app/wgneuro.mjs" $cmd $args --json > "$out/$s.json.partial" 2> "$out/$s.log" || rc=$?
   else
-    wgneuro bench "$s" $args --json > "$out/$s.json.partial" 2> "$out/$s.log" || rc=$?
+    wgneuro $cmd $args --json > "$out/$s.json.partial" 2> "$out/$s.log" || rc=$?
   fi
   seconds=$(( $("$bb" date +%s) - start ))
   if [ "$rc" = 0 ]; then
@@ -211,10 +220,10 @@ for s in $(echo "$suites" | "$bb" tr ',' ' '); do
   else
     status=1
     [ -n "$suite_timeout" ] && [ "$rc" = 143 ] && echo "stopped by --suite-timeout $suite_timeout" >> "$out/$s.log"
-    echo "run.sh: bench $s failed (exit $rc); last lines of $out/$s.log:" >&2
+    echo "run.sh: $cmd failed (exit $rc); last lines of $out/$s.log:" >&2
     "$bb" tail -n 5 "$out/$s.log" >&2
   fi
   echo "$s $rc $seconds" >> "$out/summary.txt"
-  echo "run.sh: bench $s: exit $rc in $seconds s"
+  echo "run.sh: $cmd: exit $rc in $seconds s"
 done
 exit "$status"

@@ -33,13 +33,13 @@ export interface GemvOptions {
 export interface GemvVariant {
   /**
    * `'workgroup'` (A x): a workgroup per `rows` rows, invocations splitting each row, tree
-   * reduction; `'row'` (A x): one invocation per row; `'column'` (Aᵀ x, the only one for it): one
-   * invocation per column.
+   * reduction; `'row'` (A x): each invocation owns `rows` consecutive rows, read as vec4 when
+   * cols % 4 = 0; `'column'` (Aᵀ x, the only one for it): one invocation per column.
    */
   layout: 'workgroup' | 'row' | 'column';
   /** Invocations per workgroup (a power of two). */
   wg: number;
-  /** `'workgroup'` layout: rows per workgroup. Default 4. */
+  /** `'workgroup'` layout: rows per workgroup (default 4); `'row'` layout: rows per invocation, 1–8 (default 1). */
   rows?: number;
 }
 
@@ -48,15 +48,23 @@ export function gemvDefaultVariant(trans: boolean): GemvVariant {
   return trans ? { layout: 'column', wg: 64 } : { layout: 'workgroup', wg: 64, rows: 4 };
 }
 
-/** Every variant the tuner may pick (each is run by the tests against the float64 reference). */
+/**
+ * Every variant the tuner may pick (each is run by the tests against the float64 reference). After
+ * the default, which is always timed first, candidates are timed in this order while the search
+ * budget lasts: the row-block variants first (fast on CPU adapters, where a slow candidate such as
+ * a 256-wide workgroup can take seconds at 4096² and would use up a small budget before them).
+ */
 export const GEMV_VARIANTS: { readonly n: readonly GemvVariant[]; readonly t: readonly GemvVariant[] } = {
   n: [
     { layout: 'workgroup', wg: 64, rows: 4 },
+    { layout: 'row', wg: 16, rows: 8 },
+    { layout: 'row', wg: 16, rows: 4 },
+    { layout: 'row', wg: 64, rows: 2 },
+    { layout: 'row', wg: 16 },
     { layout: 'row', wg: 64 },
     { layout: 'workgroup', wg: 16, rows: 8 },
     { layout: 'workgroup', wg: 64, rows: 16 },
     { layout: 'workgroup', wg: 256, rows: 2 },
-    { layout: 'row', wg: 16 },
   ],
   t: [
     { layout: 'column', wg: 64 },
@@ -65,9 +73,11 @@ export const GEMV_VARIANTS: { readonly n: readonly GemvVariant[]; readonly t: re
   ],
 };
 
-/** A variant's id in tuning records, e.g. `'workgroup 64 × 4 rows'`. */
+/** A variant's id in tuning records, e.g. `'workgroup 64 × 4 rows'`, `'4 rows per invocation, wg 16'`. */
 export function gemvVariantKey(v: GemvVariant): string {
-  return v.layout === 'workgroup' ? `workgroup ${v.wg} × ${v.rows ?? 4} rows` : `${v.layout} per invocation, wg ${v.wg}`;
+  if (v.layout === 'workgroup') return `workgroup ${v.wg} × ${v.rows ?? 4} rows`;
+  if (v.layout === 'row' && (v.rows ?? 1) > 1) return `${v.rows} rows per invocation, wg ${v.wg}`;
+  return `${v.layout} per invocation, wg ${v.wg}`;
 }
 
 /** Why a variant cannot serve this product on this device, or null. */
@@ -77,6 +87,9 @@ function gemvVariantError(limits: GPUSupportedLimits, v: GemvVariant, trans: boo
   if ((v.layout === 'column') !== trans) return trans ? `Aᵀ x needs layout 'column'` : `A x needs layout 'workgroup' or 'row'`;
   if (!pow2(v.wg) || v.wg > limits.maxComputeInvocationsPerWorkgroup || v.wg > limits.maxComputeWorkgroupSizeX) {
     return `wg must be a power of two ≤ ${Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX)}`;
+  }
+  if (v.layout === 'row' && v.rows !== undefined && !(Number.isInteger(v.rows) && v.rows >= 1 && v.rows <= 8)) {
+    return `rows (per invocation) must be a whole number from 1 to 8`;
   }
   const rows = v.rows ?? 4;
   if (v.layout === 'workgroup' && (!Number.isInteger(rows) || rows < 1 || rows > v.wg || 4 * rows * v.wg > limits.maxComputeWorkgroupStorageSize)) {
@@ -95,7 +108,8 @@ export interface GemvProblemClass {
 /** GEMV as a tunable kernel (see src/core/tuning.ts). */
 export const gemvTunable: Tunable<GemvProblemClass, GemvVariant, Context> = {
   name: 'gemv',
-  shapeClass: (p) => `${p.trans ? 't' : 'n'} rows${sizeBucket(p.rows, 1 << 16)} cols${sizeBucket(p.cols, 1 << 16)}`,
+  // Whether rows can be read as vec4 changes the 'row' kernels, so it is part of the class.
+  shapeClass: (p) => `${p.trans ? 't' : 'n'} rows${sizeBucket(p.rows, 1 << 16)} cols${sizeBucket(p.cols, 1 << 16)}${!p.trans && p.cols % 4 === 0 ? ' vec4' : ''}`,
   fallback: (p) => gemvDefaultVariant(p.trans),
   candidates: (p, limits) => (p.trans ? GEMV_VARIANTS.t : GEMV_VARIANTS.n).filter((v) => gemvVariantError(limits, v, p.trans) === null),
   key: gemvVariantKey,
@@ -106,7 +120,7 @@ export const gemvTunable: Tunable<GemvProblemClass, GemvVariant, Context> = {
     return {
       description: `${p.rows}×${p.cols}${p.trans ? 'ᵀ' : ''}·x`,
       async prepare(variant) {
-        const pipeline = await gemvPipeline(ctx, variant, p.trans);
+        const pipeline = await gemvPipeline(ctx, variant, p.trans, p.cols);
         return () => encodeGemv(ctx, pipeline, variant, A, x, y, { rows: p.rows, cols: p.cols, alpha: 1, beta: 0 });
       },
       destroy() {
@@ -122,10 +136,11 @@ function gemvLabel(v: GemvVariant): string {
   return v.layout === 'column' ? 'gemv.t' : v.layout === 'row' ? 'gemv.n_row' : 'gemv.n';
 }
 
-function gemvPipeline(ctx: Context, v: GemvVariant, trans: boolean): Promise<GPUComputePipeline> {
+function gemvPipeline(ctx: Context, v: GemvVariant, trans: boolean, cols: number): Promise<GPUComputePipeline> {
+  const rowBlock = v.layout === 'row' ? { rowsPerInvocation: v.rows ?? 1, vec4: cols % 4 === 0 } : {};
   return ctx.kernel({
     label: gemvLabel(v),
-    code: gemvWGSL({ trans, rowPerInvocation: v.layout === 'row' }),
+    code: gemvWGSL({ trans, ...rowBlock }),
     constants: v.layout === 'workgroup' ? { WG_SIZE: v.wg, ROWS: v.rows ?? 4 } : { WG_SIZE: v.wg },
   });
 }
@@ -144,7 +159,9 @@ function encodeGemv(
     label: gemvLabel(v),
     pipeline,
     bindings: [gemvParams.pack(p), A, x, y],
-    workgroups: v.layout === 'workgroup' ? Math.ceil(p.rows / (v.rows ?? 4)) : Math.ceil(outLen / v.wg),
+    workgroups: v.layout === 'workgroup' ? Math.ceil(p.rows / (v.rows ?? 4))
+      : v.layout === 'row' ? Math.ceil(Math.ceil(p.rows / (v.rows ?? 1)) / v.wg)
+      : Math.ceil(outLen / v.wg),
     workgroupSize: v.wg,
   });
 }
@@ -187,7 +204,7 @@ export async function gemv(ctx: Context, A: Tensor, x: Tensor, options: GemvOpti
   try {
     if (outLen === 0) return y;
     const variant = options.variant ?? await chooseVariant(ctx, gemvTunable, { rows, cols, trans }, ctx.limits);
-    encodeGemv(ctx, await gemvPipeline(ctx, variant, trans), variant, A, x, y, { rows, cols, alpha, beta });
+    encodeGemv(ctx, await gemvPipeline(ctx, variant, trans, cols), variant, A, x, y, { rows, cols, alpha, beta });
     return y;
   } catch (err) {
     if (!options.dst) y.destroy();

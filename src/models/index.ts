@@ -45,8 +45,8 @@ export {
   loadImage, centreCrop, lumaFromRGBA, decodeImageBytes, decodeImageBrowser, BUNDLED_IMAGES, type GreyImage,
 } from './shaping/index.js';
 export {
-  loadMnist, splitMnist, seededPermutation, labelCounts, mnistTensors, MNIST_SIDE, MNIST_PIXELS, MNIST_CLASSES,
-  type MnistDigits, type MnistSplit, type MnistSplitOptions, type MnistTensors, type LoadMnistOptions,
+  loadMnist, setMnistLocation, splitMnist, seededPermutation, labelCounts, mnistTensors, MNIST_SIDE, MNIST_PIXELS, MNIST_CLASSES,
+  type MnistDigits, type MnistSplit, type MnistSplitOptions, type MnistTensors, type LoadMnistOptions, type MnistLocation,
 } from './mnist/index.js';
 export {
   krotovHopfieldExperiment, createKhLayer, trainKhLayer, hiddenFeatures, createSoftmaxLoss, trainSoftmaxReadout, evaluateSoftmaxReadout,
@@ -54,3 +54,4 @@ export {
   type KrotovHopfieldResult, type KhLayer, type KhLayerOptions, type TrainKhOptions, type KhEpochPoint, type FeatureStats, type SoftmaxLoss,
 } from './krotov-hopfield/index.js';
 export { richLazyExperiment, type RichLazyResult, type RichLazyRun } from './rich-lazy/index.js';
+export { flatnessExperiment, type FlatnessResult, type FlatnessCheckpoint, type FlatnessCorrelations } from './flatness/index.js';

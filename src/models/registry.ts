@@ -12,6 +12,7 @@ import { mlEsExperiment } from './ml-es/index.js';
 import { shaping1DExperiment, shaping2DExperiment } from './shaping/index.js';
 import { krotovHopfieldExperiment } from './krotov-hopfield/index.js';
 import { richLazyExperiment } from './rich-lazy/index.js';
+import { flatnessExperiment } from './flatness/index.js';
 
 export const experiments: Experiment<any>[] = [];
 experiments.push(lifRateExperiment);
@@ -25,6 +26,7 @@ experiments.push(shaping1DExperiment);
 experiments.push(shaping2DExperiment);
 experiments.push(krotovHopfieldExperiment);
 experiments.push(richLazyExperiment);
+experiments.push(flatnessExperiment);
 
 export function findExperiment(name: string): Experiment<any> | undefined {
   return experiments.find((e) => e.name === name);

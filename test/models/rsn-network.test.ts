@@ -5,7 +5,7 @@
  */
 import { describe, expect } from 'vitest';
 import { reservoirNetwork, sampleReservoirNetwork } from '../../src/models/rsn/network-sampler.js';
-import { emStationaryCovariance, type ScoreModel } from '../../src/models/rsn/reference.js';
+import { linearScoreStationaryLaw, type ScoreModel } from '../../src/models/rsn/reference.js';
 import { sampleReservoir } from '../../src/models/rsn/sample.js';
 import { gpuIt, testRng } from '../helpers/device.js';
 
@@ -35,23 +35,11 @@ function randomModel(hidden: number, seed: number, activation: ScoreModel['activ
 describe('RSN sampling on the network engine', () => {
   for (const hidden of [3, 7]) {
     gpuIt(`linear reservoir of ${hidden} units: x = W₁h has the Euler–Maruyama stationary law (discrete Lyapunov)`, async (ctx) => {
-      // As in rsn.test.ts: φ = identity gives s(x) = Ax + c, A = W₁W₂ − I, c = W₁b; the chain is
-      // a Gaussian AR(1) with mean −A⁻¹c and Σ = (I + dtA)Σ(I + dtA)ᵀ + 2dt·I, whatever N is.
+      // As in rsn.test.ts: φ = identity makes the chain a Gaussian AR(1) with a known law.
       const model = randomModel(hidden, hidden, 'relu');
-      const { dim: d, w1, w2a } = model;
+      const d = model.dim;
       const dt = 0.1;
-      const A = new Float64Array(d * d);
-      const c = new Float64Array(d);
-      for (let a = 0; a < d; a++) {
-        for (let i = 0; i < hidden; i++) {
-          for (let b = 0; b < d; b++) A[a * d + b] = A[a * d + b]! + w1[a * hidden + i]! * w2a[i * (d + 1) + b]!;
-          c[a] = c[a]! + w1[a * hidden + i]! * w2a[i * (d + 1) + d]!;
-        }
-        A[a * d + a] = A[a * d + a]! - 1;
-      }
-      const det = A[0]! * A[3]! - A[1]! * A[2]!;
-      const mean = [-(A[3]! * c[0]! - A[1]! * c[1]!) / det, -(-A[2]! * c[0]! + A[0]! * c[1]!) / det];
-      const cov = emStationaryCovariance(A, d, dt);
+      const { A, mean, cov } = linearScoreStationaryLaw(model, dt);
       // 300 steps = 30 time units: the slowest mode must have decayed by e^-6 at least (checked,
       // with the eigenvalues of the 2 × 2 A); the engine's one-step noise lag does not change the law
       const slowest = -0.5 * (A[0]! + A[3]!) - Math.sqrt(Math.max(0, (0.5 * (A[0]! - A[3]!)) ** 2 + A[1]! * A[2]!));

@@ -10,7 +10,7 @@ import {
 } from '../../src/models/rsn/reference.js';
 import { createDsmTrainer, createScoreModel, evaluateScore, trainScoreModel } from '../../src/models/rsn/train.js';
 import { sampleReservoir } from '../../src/models/rsn/sample.js';
-import { emStationaryCovariance } from '../../src/models/rsn/reference.js';
+import { linearScoreStationaryLaw } from '../../src/models/rsn/reference.js';
 import { samplerOnlyDsmGradient, samplerOnlyModel, samplerOnlyScore, type SamplerOnlyNetwork } from '../../src/models/rsn/sampler-only.js';
 import { philoxArray } from '../../src/reference/philox.js';
 import { gpuIt, testRng } from '../helpers/device.js';
@@ -24,6 +24,36 @@ function mixtureSamples(count: number, seed: number): Float32Array {
     return DOUBLE_PEAK.means[k]! + DOUBLE_PEAK.stds[k]! * z[i]!;
   });
 }
+
+describe('linearScoreStationaryLaw (the linear-φ oracle)', () => {
+  it('its mean is the chain\'s fixed point and its covariance the Lyapunov solution, for d = 2 and 3', () => {
+    for (const [d, hidden] of [[2, 5], [3, 4]] as const) {
+      const rng = testRng(17 + d);
+      const w1 = Float64Array.from({ length: d * hidden }, () => (2 * rng() - 1) / Math.sqrt(hidden));
+      const w2a = Float64Array.from({ length: hidden * (d + 1) }, () => 0.8 * (2 * rng() - 1));
+      const dt = 0.1;
+      const { A, mean, cov } = linearScoreStationaryLaw({ dim: d, hidden, activation: 'relu', w1, w2a }, dt);
+      // the drift −x + W₁(W₂x + b) vanishes at the mean, computed here without A
+      for (let a = 0; a < d; a++) {
+        let drift = -mean[a]!;
+        for (let i = 0; i < hidden; i++) {
+          let pre = w2a[i * (d + 1) + d]!;
+          for (let b = 0; b < d; b++) pre += w2a[i * (d + 1) + b]! * mean[b]!;
+          drift += w1[a * hidden + i]! * pre;
+        }
+        expect(Math.abs(drift), `drift ${a} at the mean (d = ${d})`).toBeLessThan(1e-12);
+      }
+      // Σ = MΣMᵀ + 2dt·I with M = I + dt·A
+      for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
+        let s = i === j ? 2 * dt : 0;
+        for (let k = 0; k < d; k++) for (let l = 0; l < d; l++) {
+          s += ((i === k ? 1 : 0) + dt * A[i * d + k]!) * cov[k * d + l]! * ((j === l ? 1 : 0) + dt * A[j * d + l]!);
+        }
+        expect(Math.abs(s - cov[i * d + j]!), `Lyapunov residual (${i}, ${j})`).toBeLessThan(1e-10);
+      }
+    }
+  });
+});
 
 describe('RSN score model on the GPU', () => {
   for (const activation of ['relu', 'tanh'] as const) {
@@ -96,20 +126,9 @@ describe('RSN score model on the GPU', () => {
       const dt = 0.1;
       const w1 = Array.from({ length: d * hidden }, () => (2 * rng() - 1) / Math.sqrt(hidden));
       const w2a = Array.from({ length: hidden * (d + 1) }, () => 0.8 * (2 * rng() - 1));
-      const A = new Float64Array(d * d);
-      const c = new Float64Array(d);
-      for (let a = 0; a < d; a++) {
-        for (let i = 0; i < hidden; i++) {
-          for (let b = 0; b < d; b++) A[a * d + b] = A[a * d + b]! + w1[a * hidden + i]! * w2a[i * (d + 1) + b]!;
-          c[a] = c[a]! + w1[a * hidden + i]! * w2a[i * (d + 1) + d]!;
-        }
-        A[a * d + a] = A[a * d + a]! - 1;
-      }
-      const det = A[0]! * A[3]! - A[1]! * A[2]!;
-      const mean = [-(A[3]! * c[0]! - A[1]! * c[1]!) / det, -(-A[2]! * c[0]! + A[0]! * c[1]!) / det];
-      const cov = emStationaryCovariance(A, d, dt);
-      const chains = 4095;
       const model: ScoreModel = { dim: d, hidden, activation: 'relu', w1: Float64Array.from(w1), w2a: Float64Array.from(w2a) };
+      const { mean, cov } = linearScoreStationaryLaw(model, dt);
+      const chains = 4095;
       // 300 steps = 30 time units: the slowest mode (|eigenvalue| ≥ 0.3 here) has decayed by e^-9.
       const x = await sampleReservoir(ctx, model, { chains, steps: 300, dt, seed: 21, activation: 'linear' });
       const m = [0, 0];

@@ -190,6 +190,8 @@ const CLI_CASES: CliCase[] = [
   { what: 'run krotov-hopfield --k 1', args: ['run', 'krotov-hopfield', '--k', '1'], code: 2, says: /--k: expected a whole number ≥ 2, got "1"/ },
   { what: 'run krotov-hopfield --paper --hidden 50', args: ['run', 'krotov-hopfield', '--paper', '--hidden', '50'], code: 2, says: /--paper sets --hidden to 2000; drop --hidden 50 or --paper/ },
   { what: 'run krotov-hopfield --train 9000 --test 2000', args: ['run', 'krotov-hopfield', '--train', '9000', '--test', '2000'], code: 2, says: /train \+ test = 11000 images, but only 10000 are available/ },
+  { what: 'run flatness --lateFrom 0.95', args: ['run', 'flatness', '--lateFrom', '0.95'], code: 2, says: /flatness: --lateFrom 0.95 leaves 1 of 13 checkpoints in the late phase; correlations need at least 3/ },
+  { what: 'run flatness --lr 0', args: ['run', 'flatness', '--lr', '0'], code: 2, says: /--lr: expected a finite number > 0, got "0"/ },
   { what: 'run ei-motifs --N 1e3.5', args: ['run', 'ei-motifs', '--N', '1e3.5'], code: 2, says: /--N: expected a whole number ≥ 2, got "1e3.5"/ },
   // ---- outputs checked before computing, never clobbered
   { what: 'simulate -o into a missing folder', args: ['simulate', '@ou.json', '-o', '@nowhere/x.npy'], code: 2, says: /-o\/--output .*nowhere\/x\.npy: the folder .*nowhere does not exist/ },

@@ -100,6 +100,38 @@ describe('device kit', () => {
     expect(network.rate.rows.length).toBeGreaterThan(0);
   }, 900_000);
 
+  it('runs the training bench and the tuner as extra suites', () => {
+    const env = { PATH: join(dir, 'no-such-dir'), HOME: dir, TMPDIR: dir };
+    const out = join(dir, 'out-extra');
+    const run = spawnSync('/bin/sh', [join(kit, 'run.sh'), '--preset', 'quick', '--suites', 'train,tune', '--out', out], {
+      env,
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
+    expect(run.status, `exit ${run.status}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr.slice(-4000)}`).toBe(0);
+    expect(run.stdout).toMatch(/wgneuro tune --gemm 64/);
+    const read = (name: string) => JSON.parse(readFileSync(join(out, name), 'utf8')) as Record<string, unknown>;
+
+    // The kit's bundle carries TF.js's .wasm files: the wasm peer ran and computed our loss.
+    type Contender = { ms?: number; loss?: number; skipped?: string };
+    const train = read('train.json') as { rows: { problem: string; contenders: Record<string, Contender> }[] };
+    expect(train.rows.map((r) => r.problem)).toEqual(['mlp', 'rnn-bptt']);
+    for (const row of train.rows) {
+      const ours = row.contenders.wgneuro!;
+      const peer = row.contenders['tfjs-wasm']!;
+      expect(peer.skipped, row.problem).toBeUndefined();
+      expect(peer.ms, row.problem).toBeGreaterThan(0);
+      expect(Math.abs(peer.loss! - ours.loss!), row.problem).toBeLessThan(1e-5 * Math.max(1, Math.abs(ours.loss!)));
+    }
+
+    // The tuner timed each kernel's candidates here and kept a winner per shape class.
+    const tune = read('tune.json') as { adapter: { description: string }; records: { kernel: string; winner: string; candidates: { variant: string }[] }[]; errors: unknown[] };
+    expect(tune.adapter.description).toMatch(/SwiftShader/);
+    expect(tune.errors).toEqual([]);
+    expect(new Set(tune.records.map((r) => r.kernel))).toEqual(new Set(['gemm', 'gemv', 'eig.jacobi']));
+    for (const r of tune.records) expect(r.candidates.map((c) => c.variant)).toContain(r.winner);
+  }, 900_000);
+
   it('refuses a bad preset before unpacking anything', () => {
     const run = spawnSync('/bin/sh', [join(kit, 'run.sh'), '--preset', 'huge'], { env: { PATH: '/nonexistent', TMPDIR: dir }, encoding: 'utf8' });
     expect(run.status).toBe(2);

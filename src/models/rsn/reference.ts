@@ -210,3 +210,42 @@ export function emStationaryCovariance(A: ArrayLike<number>, d: number, dt: numb
   }
   throw new InputError('emStationaryCovariance: I + dt·A is not stable (the doubling did not converge)');
 }
+
+/**
+ * The exact stationary law of the Euler–Maruyama chain of a score model whose φ is the identity:
+ * then s(x) = −x + W₁(W₂x + b) = Ax + c with A = W₁W₂ − I and c = W₁b, the chain
+ * x' = (I + dtA)x + dt·c + √(2dt)ξ is a Gaussian AR(1) with mean −A⁻¹c and covariance the discrete
+ * Lyapunov solution ({@link emStationaryCovariance}), whatever the hidden width is. The tests'
+ * oracle for the samplers; `A` is returned for their decay checks.
+ */
+export function linearScoreStationaryLaw(model: ScoreModel, dt: number): { A: Float64Array; mean: Float64Array; cov: Float64Array } {
+  const { dim: d, hidden, w1, w2a } = model;
+  const A = new Float64Array(d * d);
+  const c = new Float64Array(d);
+  for (let a = 0; a < d; a++) {
+    for (let i = 0; i < hidden; i++) {
+      for (let b = 0; b < d; b++) A[a * d + b] = A[a * d + b]! + w1[a * hidden + i]! * w2a[i * (d + 1) + b]!;
+      c[a] = c[a]! + w1[a * hidden + i]! * w2a[i * (d + 1) + d]!;
+    }
+    A[a * d + a] = A[a * d + a]! - 1;
+  }
+  // mean = −A⁻¹c by Gaussian elimination with partial pivoting on [A | −c]
+  const m = new Float64Array(d * (d + 1));
+  for (let a = 0; a < d; a++) {
+    for (let b = 0; b < d; b++) m[a * (d + 1) + b] = A[a * d + b]!;
+    m[a * (d + 1) + d] = -c[a]!;
+  }
+  for (let col = 0; col < d; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < d; r++) if (Math.abs(m[r * (d + 1) + col]!) > Math.abs(m[pivot * (d + 1) + col]!)) pivot = r;
+    if (m[pivot * (d + 1) + col] === 0) throw new InputError('linearScoreStationaryLaw: A = W₁W₂ − I is singular');
+    for (let k = 0; k <= d; k++) [m[col * (d + 1) + k], m[pivot * (d + 1) + k]] = [m[pivot * (d + 1) + k]!, m[col * (d + 1) + k]!];
+    for (let r = 0; r < d; r++) {
+      if (r === col) continue;
+      const f = m[r * (d + 1) + col]! / m[col * (d + 1) + col]!;
+      for (let k = col; k <= d; k++) m[r * (d + 1) + k] = m[r * (d + 1) + k]! - f * m[col * (d + 1) + k]!;
+    }
+  }
+  const mean = Float64Array.from({ length: d }, (_, a) => m[a * (d + 1) + d]! / m[a * (d + 1) + a]!);
+  return { A, mean, cov: emStationaryCovariance(A, d, dt) };
+}

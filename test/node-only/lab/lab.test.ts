@@ -334,6 +334,44 @@ describe('lab', () => {
     await page.close();
   });
 
+  it('krotov-hopfield runs on the experiments page with the MNIST digits the build ships, and gives the JSON of the same run in Node', async () => {
+    const experiment = experiments.find((e) => e.name === 'krotov-hopfield')!;
+    const params = { hidden: '6', k: '2', train: '120', test: '50', epochs: '1', batch: '40', readoutSteps: '5', seed: '3' };
+    const { page, errors } = await open('experiments.html#krotov-hopfield');
+    const digitRequests: string[] = [];
+    page.on('requestfinished', (r) => {
+      if (/\/assets\/\d-[\w-]+\.json$/.test(r.url())) digitRequests.push(r.url());
+    });
+    await adapterReady(page);
+    for (const [name, value] of Object.entries(params)) {
+      await page.$eval(`#param-${name}`, (el, v) => { (el as HTMLInputElement).value = v; }, value);
+    }
+    const run = async (): Promise<Record<string, unknown>> => {
+      await page.click('#run');
+      await page.waitForFunction(() => (document.querySelector('#result-json')?.textContent ?? '') !== '', { timeout: 120_000 });
+      return JSON.parse(await page.$eval('#result-json', (el) => el.textContent ?? '')) as Record<string, unknown>;
+    };
+    const json = await run();
+    await page.waitForSelector('#figures svg', { timeout: 10_000 });
+    await shot(page, 'experiment-krotov-hopfield-run');
+    // Fetched from the build's assets (one file per class), once: a second run reuses the digits.
+    expect(digitRequests).toHaveLength(10);
+    await page.$eval('#result-json', (el) => { el.textContent = ''; });
+    expect(withoutTimes(await run())).toEqual(withoutTimes(json));
+    expect(digitRequests).toHaveLength(10);
+    const { resolveParams } = await import('../../../src/cli/output/params.js');
+    const ctx = await createContext();
+    try {
+      const result = await experiment.run(ctx, resolveParams(experiment, params), () => undefined);
+      const node = JSON.parse(JSON.stringify(experiment.toJSON(result))) as Record<string, unknown>;
+      expectClose(withoutTimes(json), withoutTimes(node), 'krotov-hopfield');
+    } finally {
+      ctx.destroy();
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('the network page: a link with &run=1 runs CUBA, draws it live, and #result-json is `wgneuro network --json` of the same seed; downloads; no long task', async () => {
     const settings = { trials: 2, steps: 120, dt: 0.1, seed: 5, timeUnit: 'ms', rateBinSteps: 20 };
     const { page, errors } = await open(`network.html${networkHash(cubaText, settings, true)}`, startTrace);
@@ -463,6 +501,7 @@ describe('lab', () => {
       linalg: (await import('../../../bench/linalg.js')).registerBenchLinalg,
       eig: (await import('../../../bench/eig.js')).registerBenchEig,
       sde: (await import('../../../bench/sde.js')).registerBenchSde,
+      train: (await import('../../../bench/train.js')).registerBenchTrain,
     };
     for (const [name, register] of Object.entries(suites)) {
       // What commander hands the suite's action when no option is given.
@@ -497,7 +536,68 @@ describe('lab', () => {
         'lif/wgneuro/65', 'lif/wgneuro-fast/65', 'lif/wgneuro-no-noise/65', 'lif/tfjs-webgpu/65', 'lif/plain-js/17']);
     expect(browserResult.notes).toEqual([]);
   });
+
+  it('wgneuro bench train --browser times a training step in Chromium against TF.js-WebGPU and TF.js-wasm on the same problem as Node', async () => {
+    const args = ['--batch', '5', '--mlp', '7,6,3', '--rnn-batch', '3', '--units', '5', '--inputs', '2', '--steps', '4', '--reps', '1'];
+    const { stdout } = await execFileAsync(process.execPath, [join(root, 'bin/wgneuro.mjs'), 'bench', 'train', '--browser', ...args], { cwd: root, maxBuffer: 1 << 24 });
+    type Contender = { ms: number; loss: number; gradSum: number } | { skipped: string };
+    interface TrainJSON {
+      adapter: { vendor: string };
+      runtime: string;
+      rows: { problem: string; contenders: Record<string, Contender>; speedupOverPeer: Record<string, number>; agreement: Record<string, { lossRelDiff: number; gradSumRelDiff: number }> }[];
+    }
+    const browserResult = JSON.parse(stdout) as TrainJSON;
+    expect(browserResult.runtime).toMatch(/^browser/);
+    expect(browserResult.adapter.vendor).not.toBe('');
+    // Our step in Node on the same problem: the page solved what the command line asked for. In a
+    // child process: the TF.js peers of the benches before leave a stand-in navigator.gpu in this one.
+    const node = await execFileAsync(process.execPath, [join(root, 'bin/wgneuro.mjs'), 'bench', 'train', '--json', ...args, '--peers', ''], { cwd: root, maxBuffer: 1 << 24 });
+    const nodeResult = JSON.parse(node.stdout) as TrainJSON;
+    expect(nodeResult.runtime).not.toMatch(/^browser/);
+    expect(browserResult.rows.map((r) => r.problem)).toEqual(['mlp', 'rnn-bptt']);
+    browserResult.rows.forEach((row, i) => {
+      expect(Object.keys(row.contenders), row.problem).toEqual(['wgneuro', 'tfjs-webgpu', 'tfjs-wasm']);
+      for (const [name, c] of Object.entries(row.contenders)) {
+        expect('skipped' in c ? c.skipped : '', `${row.problem} ${name}`).toBe('');
+        const { ms, loss } = c as { ms: number; loss: number };
+        expect(ms > 0 && Number.isFinite(ms) && Number.isFinite(loss), `${row.problem} ${name}`).toBe(true);
+      }
+      for (const peer of ['tfjs-webgpu', 'tfjs-wasm']) {
+        expect(Number.isFinite(row.speedupOverPeer[peer]!) && row.speedupOverPeer[peer]! > 0, `${row.problem} ${peer}`).toBe(true);
+        // f32 forward and backward passes of a few dozen operations, summed in different orders.
+        expect(row.agreement[peer]!.lossRelDiff, `${row.problem} ${peer}`).toBeLessThan(1e-5);
+        expect(row.agreement[peer]!.gradSumRelDiff, `${row.problem} ${peer}`).toBeLessThan(1e-4);
+      }
+      const ours = row.contenders.wgneuro as { loss: number; gradSum: number };
+      const inNode = nodeResult.rows[i]!.contenders.wgneuro as { loss: number; gradSum: number };
+      expect(Math.abs(ours.loss - inNode.loss) / Math.abs(inNode.loss), row.problem).toBeLessThan(1e-5);
+      expect(Math.abs(ours.gradSum - inNode.gradSum) / Math.abs(inNode.gradSum), row.problem).toBeLessThan(1e-4);
+    });
+  }, 300_000);
 });
+
+/** A result's JSON without its wall-clock times (`wallMs`), which differ between any two runs. */
+function withoutTimes(json: Record<string, unknown>): Record<string, unknown> {
+  const { wallMs: _wallMs, ...rest } = json;
+  return rest;
+}
+
+/**
+ * `actual` has the shape and the non-numbers of `expected`, and its numbers are within 1e-5 relative
+ * (1e-6 absolute) of it: the same f32 kernels on two WebGPU implementations (Chromium's Dawn and
+ * dawn.node, both over SwiftShader) may round sums differently.
+ */
+function expectClose(actual: unknown, expected: unknown, path: string): void {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    expect(Math.abs(actual - expected), `${path}: ${actual} vs ${expected}`).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(expected));
+  } else if (expected !== null && typeof expected === 'object') {
+    expect(actual !== null && typeof actual === 'object', path).toBe(true);
+    expect(Object.keys(actual as object), path).toEqual(Object.keys(expected));
+    for (const [k, v] of Object.entries(expected)) expectClose((actual as Record<string, unknown>)[k], v, `${path}.${k}`);
+  } else {
+    expect(actual, path).toEqual(expected);
+  }
+}
 
 /** Keys, types and array lengths of a JSON value (its shape, not its numbers). */
 function shape(v: unknown): unknown {
