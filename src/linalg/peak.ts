@@ -60,7 +60,7 @@ export interface PeakResult extends Measurement {
   flops: number;
   /** The kernel shape that was fastest. */
   shape: FmaPeakOptions;
-  /** Invocations per dispatch of the reported run (see `FmaPeakOptions` of {@link measureFmaPeak}). */
+  /** Invocations per dispatch of the reported run (see `FmaPeakMeasureOptions.invocations`). */
   invocations: number;
   /** GFLOP/s of every shape and dispatch size tried, in the order tried. */
   tried: { shape: FmaPeakOptions; invocations: number; iterations: number; gflops: number; bestGflops: number }[];
