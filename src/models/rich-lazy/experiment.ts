@@ -21,7 +21,7 @@ import { InputError } from '../../gpu/errors.js';
 import { createOptimizer, createTape, rnnRollout, type Tape, type Var } from '../../autodiff/index.js';
 import { listParam, numberParam, type Experiment, type Figure } from '../experiment.js';
 import {
-  decisionBatch, defaultRanks, effectiveRank, initialNetwork, kernelAlignment, relativeChange, seedDraw, tangentKernel, TASK_INPUTS, TASK_OUTPUTS,
+  decisionBatch, effectiveRank, initialNetwork, kernelAlignment, relativeChange, seedDraw, tangentKernel, TASK_INPUTS, TASK_OUTPUTS,
   type InitKind, type Network, type TaskBatch, type TaskTiming,
 } from './task.js';
 import { meanSE, pairedComparison, type MeanSE, type PairedComparison } from './stats.js';
@@ -82,8 +82,8 @@ export interface RichLazyResult {
   wallMs: number;
 }
 
-/** The authors' sizes (their main.py defaults): N = 300, ranks 1, 30, 100, 300, 10,000 SGD steps at learning rate 0.003. */
-const PAPER = { units: 300, ranks: [1, 30, 100, 300], steps: 10000, lr: 0.003 } as const;
+/** The authors' sizes (their main.py defaults): N = 300, ranks 1, 30, 100 (and 300), 10,000 SGD steps at learning rate 0.003. */
+const PAPER = { units: 300, ranks: [1, 30, 100], steps: 10000, lr: 0.003 } as const;
 
 /** Sign-test level of the verdicts. */
 const ALPHA = 0.05;
@@ -283,23 +283,23 @@ function resolveParams(params: Record<string, unknown>, defaults: Record<string,
   const paper = params.paper === true;
   const p: Record<string, number> = {};
   for (const name of Object.keys(defaults)) if (name !== 'ranks' && name !== 'paper') p[name] = numberParam(params as never, name);
-  let ranks = listParam(params as never, 'ranks', 0);
+  let ranks = listParam(params as never, 'ranks');
   if (paper) {
     for (const name of ['units', 'steps', 'lr'] as const) {
       if (p[name] !== defaults[name]!.default) throw new InputError(`rich-lazy: --paper sets --${name} to ${PAPER[name]}; drop --${name} ${p[name]} or --paper`);
       p[name] = PAPER[name];
     }
-    if (ranks.length > 0) throw new InputError(`rich-lazy: --paper sets --ranks to ${PAPER.ranks.join(',')}; drop --ranks or --paper`);
+    if (ranks.join(',') !== (defaults.ranks!.default as number[]).join(',')) throw new InputError(`rich-lazy: --paper sets --ranks to ${PAPER.ranks.join(',')}; drop --ranks or --paper`);
     ranks = [...PAPER.ranks];
   }
   const units = p.units!;
-  if (ranks.length === 0) ranks = defaultRanks(units);
   for (const r of ranks) {
     if (!Number.isInteger(r) || r < 1 || r > units) throw new InputError(`rich-lazy: --ranks must hold whole numbers in [1, units = ${units}], got ${r}`);
   }
-  if (!ranks.includes(units)) throw new InputError(`rich-lazy: --ranks must include the full rank ${units} (the comparisons are against it), got ${ranks.join(',')}`);
+  // the comparisons are against full rank, so it is always swept
+  ranks = [...new Set([...ranks, units])].sort((a, b) => a - b);
   if (!ranks.includes(p.alignedRank!)) throw new InputError(`rich-lazy: --alignedRank ${p.alignedRank} must be one of --ranks (${ranks.join(',')}) so it has a random partner`);
-  return { numbers: p, ranks: [...new Set(ranks)].sort((a, b) => a - b), paper };
+  return { numbers: p, ranks, paper };
 }
 
 function fmt(x: MeanSE, digits = 3): string {
@@ -311,7 +311,7 @@ export const richLazyExperiment: Experiment<RichLazyResult> = {
   description: 'ReLU RNN trained by BPTT on a 2AF decision from W₀ of swept rank (SVD truncation, equal Frobenius norm) and a task-aligned low-rank W₀: weight and tangent-kernel change, paired by seed (2310.08513)',
   params: {
     units: { default: 32, description: `recurrent units N (--paper: ${PAPER.units})`, min: 2, integer: true },
-    ranks: { default: [], description: `ranks of the random W₀ to sweep, must include N (default 1, 2, 4, … below N, and N; --paper: ${PAPER.ranks.join(',')})`, min: 1, integer: true },
+    ranks: { default: [1, 4, 16], description: `ranks of the random W₀ below N to sweep; full rank N is always added (--paper: ${PAPER.ranks.join(',')})`, min: 1, integer: true },
     alignedRank: { default: 1, description: 'rank of the task-aligned W₀ (compared with the random W₀ of that rank, which must be swept)', min: 1, integer: true },
     gain: { default: 1.25, description: 'entry std × √N of the Gaussian W₀ before truncation (authors: 1.25)', above: 0 },
     alpha: { default: 1, description: 'leak α = dt/τ of h ← (1−α)h + α(…) (authors: dt = τ = 100 ms, α = 1)', above: 0, max: 1 },
@@ -393,13 +393,15 @@ export const richLazyExperiment: Experiment<RichLazyResult> = {
         name: 'laziness-vs-rank',
         spec: {
           $schema: schema, title: 'How far learning moved, by the rank of W₀ (points: seeds; line and bars: mean ± s.e.)',
+          // one data set for every layer: a facet's layers cannot bring their own
+          data: { values: [...points.map((d) => ({ ...d, kind: 'seed' })), ...means.map((d) => ({ ...d, kind: 'mean' }))] },
           facet: { column: { field: 'measure', type: 'nominal', title: null } },
           spec: {
             width: 300, height: 240,
             layer: [
-              { data: { values: points }, mark: { type: 'point', opacity: 0.5 }, encoding: { x, y: { field: 'value', type: 'quantitative', title: 'change' }, color } },
-              { data: { values: means }, mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color } },
-              { data: { values: means }, mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
+              { transform: [{ filter: "datum.kind === 'seed'" }], mark: { type: 'point', opacity: 0.5 }, encoding: { x, y: { field: 'value', type: 'quantitative', title: 'change' }, color } },
+              { transform: [{ filter: "datum.kind === 'mean'" }], mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color } },
+              { transform: [{ filter: "datum.kind === 'mean'" }], mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
             ],
           },
           resolve: { scale: { y: 'independent' } },

@@ -178,17 +178,6 @@ export function initialNetwork(draw: SeedDraw, kind: InitKind, rank: number): Ne
   return { units: n, W: Float32Array.from(W, (w) => w * rescale), U: draw.U.slice(), readout: draw.readout.slice() };
 }
 
-/**
- * The ranks swept by default: 1, 4, 16, … below `units`, then `units` (full rank). Factors of 4, not
- * 2, because every rank is a set of training runs and a CPU adapter pays for each.
- */
-export function defaultRanks(units: number): number[] {
-  const ranks: number[] = [];
-  for (let r = 1; r < units; r *= 4) ranks.push(r);
-  ranks.push(units);
-  return ranks;
-}
-
 /** Participation-ratio effective rank (Σσ²)²/Σσ⁴ of a matrix's singular values, from WᵀW's trace moments. */
 export function effectiveRank(W: ArrayLike<number>, n: number): number {
   // tr(WᵀW) = Σσ², tr((WᵀW)²) = Σσ⁴
