@@ -15,6 +15,8 @@
  * `jacobiSerialWGSL` is the one-invocation-per-matrix variant (classical cyclic row-by-row order,
  * Golub & Van Loan Alg. 8.5.3, the same as the CPU reference): no barriers at all, which wins for
  * small n and on CPU implementations of WebGPU, where a workgroup barrier costs a context switch.
+ * `jacobiPrivateWGSL` keeps that invocation's matrices in private memory, and `jacobiSlotsWGSL`
+ * (generated per even order) runs the parallel round-robin order with every index a constant.
  */
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
@@ -232,6 +234,21 @@ ${serialJacobiBody('work')}}
 `;
 }
 
+/** Declarations of the private-memory variants: as `jacobiHeader` without the scratch binding (`sweeps` is binding 4). */
+function privateHeader(maxN: number): string {
+  return /* wgsl */ `${WGSL_LINEAR_INDEX}
+${jacobiParams.wgslStruct('Params')}
+
+override WG_SIZE: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;                 // sizes and stopping rule (n ≤ ${maxN})
+@group(0) @binding(1) var<storage, read> a: array<f32>;             // symmetric inputs [batch, n, n]
+@group(0) @binding(2) var<storage, read_write> values: array<f32>;  // eigenvalues [batch, n], descending
+@group(0) @binding(3) var<storage, read_write> vectors: array<f32>; // eigenvectors [batch, n, n], column j ↔ values[j]
+@group(0) @binding(4) var<storage, read_write> sweeps: array<u32>;  // sweeps used per matrix (max_sweeps + 1: not converged)
+`;
+}
+
 /**
  * Largest order the private-memory variant accepts: its two n × n matrices live in each
  * invocation, and WGSL allows 8192 bytes of private variables per shader (2 · 32² f32).
@@ -250,17 +267,7 @@ export function jacobiPrivateWGSL(maxN: number): string {
   if (!Number.isInteger(maxN) || maxN < 2 || maxN > JACOBI_PRIVATE_MAX_N) {
     throw new Error(`jacobiPrivateWGSL: maxN must be 2–${JACOBI_PRIVATE_MAX_N}, got ${maxN}`);
   }
-  return /* wgsl */ `${WGSL_LINEAR_INDEX}
-${jacobiParams.wgslStruct('Params')}
-
-override WG_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;                 // sizes and stopping rule (n ≤ ${maxN})
-@group(0) @binding(1) var<storage, read> a: array<f32>;             // symmetric inputs [batch, n, n]
-@group(0) @binding(2) var<storage, read_write> values: array<f32>;  // eigenvalues [batch, n], descending
-@group(0) @binding(3) var<storage, read_write> vectors: array<f32>; // eigenvectors [batch, n, n], column j ↔ values[j]
-@group(0) @binding(4) var<storage, read_write> sweeps: array<u32>;  // sweeps used per matrix (max_sweeps + 1: not converged)
-
+  return /* wgsl */ `${privateHeader(maxN)}
 var<private> pw: array<f32, ${2 * maxN * maxN}>;  // working A at 0, accumulated V at n², both n × n row-major
 
 ${jacobiFunctionsWGSL('pw')}
@@ -399,17 +406,7 @@ export function jacobiSlotsWGSL(m: number): string {
   const offLines: string[] = [];
   for (let i = 0; i < offTerms.length; i += 8) offLines.push(`    off2 += ${offTerms.slice(i, i + 8).join(' + ')};`);
 
-  return /* wgsl */ `${WGSL_LINEAR_INDEX}
-${jacobiParams.wgslStruct('Params')}
-
-override WG_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;                 // sizes and stopping rule (n ≤ ${m})
-@group(0) @binding(1) var<storage, read> a: array<f32>;             // symmetric inputs [batch, n, n]
-@group(0) @binding(2) var<storage, read_write> values: array<f32>;  // eigenvalues [batch, n], descending
-@group(0) @binding(3) var<storage, read_write> vectors: array<f32>; // eigenvectors [batch, n, n], column j ↔ values[j]
-@group(0) @binding(4) var<storage, read_write> sweeps: array<u32>;  // sweeps used per matrix (max_sweeps + 1: not converged)
-
+  return /* wgsl */ `${privateHeader(m)}
 var<private> pa: array<f32, ${m * m}>;  // working A, ${m} × ${m} zero-padded, upper triangle (i ≤ j) at i·${m} + j
 var<private> pv: array<f32, ${m * m}>;  // accumulated rotations V, ${m} × ${m} row-major
 
