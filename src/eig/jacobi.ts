@@ -125,13 +125,16 @@ interface JacobiOutputs {
 function jacobiOutputs(ctx: Context, batch: number, n: number, scratch: boolean): JacobiOutputs {
   const made: Tensor[] = [];
   try {
-    const values = ctx.tensor([batch, n], { label: 'jacobi.values' });
+    // Poisoned (cheaply: a few bytes per matrix) so an eigenvalue or sweep count a variant fails
+    // to write is NaN or "not converged", never a plausible 0; an unwritten (zero) eigenvector
+    // column fails the tests' unit-norm check.
+    const values = ctx.tensor([batch, n], { label: 'jacobi.values', fill: Number.NaN });
     made.push(values);
     const vectors = ctx.tensor([batch, n, n], { label: 'jacobi.vectors' });
     made.push(vectors);
     const work = scratch ? ctx.tensor([batch, 2, n, n], { label: 'jacobi.work' }) : undefined;
     if (work) made.push(work);
-    const sweeps = ctx.tensor([batch], { dtype: 'u32', label: 'jacobi.sweeps' });
+    const sweeps = ctx.tensor([batch], { dtype: 'u32', label: 'jacobi.sweeps', fill: 0xffffffff });
     return { values, vectors, work, sweeps };
   } catch (err) {
     for (const t of made) t.destroy();
