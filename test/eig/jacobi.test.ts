@@ -27,7 +27,7 @@ function randomSymmetric(batch: number, n: number, seed: number): Float32Array {
 describe('jacobiEigBatched', () => {
   // Every declared variant (and 'tuned': whatever this adapter's search picks) at odd sizes.
   const variants: [string, JacobiVariant | undefined][] = [['tuned', undefined], ...JACOBI_VARIANTS.map((v): [string, JacobiVariant] => [jacobiVariantKey(v), v])];
-  const shapes = [[7, 2], [5, 5], [3, 16], [2, 33], [70, 9], [2, 21]] as const;
+  const shapes = [[7, 2], [5, 5], [3, 16], [2, 33], [70, 9], [2, 21], [3, 32]] as const; // 32: the private-memory variants' largest
   // 'private' and 'slots' keep the matrices in private memory: n ≤ 32.
   const served = (strategy: JacobiVariant | undefined, n: number): boolean => !['private', 'slots'].includes(strategy?.strategy ?? '') || n <= 32;
   for (const [name, strategy] of variants) for (const [batch, n] of shapes.filter(([, n]) => served(strategy, n))) {
