@@ -215,17 +215,20 @@ function serialJacobiBody(m: string): string {
 `;
 }
 
+/** Entry point of the one-invocation-per-matrix kernels, up to `b` (this invocation's matrix) and `n`. */
+const perMatrixEntry = /* wgsl */ `@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let b = wg_linear_index(wid, nwg) * WG_SIZE + lid;
+  if (b >= params.batch) { return; }
+  let n = params.n;`;
+
 /** One invocation per matrix: cyclic-by-row Jacobi without barriers (same bindings as `jacobiWGSL`). */
 export function jacobiSerialWGSL(): string {
   return /* wgsl */ `
 ${jacobiHeader()}
 
-@compute @workgroup_size(WG_SIZE)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let b = wg_linear_index(wid, nwg) * WG_SIZE + lid;
-  if (b >= params.batch) { return; }
-  let n = params.n;
+${perMatrixEntry}
   let nn = n * n;
   let src = b * nn;
   let wa = b * 2u * nn;
@@ -272,12 +275,7 @@ var<private> pw: array<f32, ${2 * maxN * maxN}>;  // working A at 0, accumulated
 
 ${jacobiFunctionsWGSL('pw')}
 
-@compute @workgroup_size(WG_SIZE)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let b = wg_linear_index(wid, nwg) * WG_SIZE + lid;
-  if (b >= params.batch) { return; }
-  let n = params.n;
+${perMatrixEntry}
   let nn = n * n;
   let src = b * nn;
   let wa = 0u;
@@ -438,12 +436,7 @@ fn rotate_block(rows: vec2f, cols: vec2f, blk: vec4f) -> vec4f {
   return vec4f(top.x, top.y, bottom.x, bottom.y);
 }
 
-@compute @workgroup_size(WG_SIZE)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let b = wg_linear_index(wid, nwg) * WG_SIZE + lid;
-  if (b >= params.batch) { return; }
-  let n = params.n;
+${perMatrixEntry}
   let src = b * n * n;
   var fro2 = 0.0;
   for (var i = 0u; i < n; i++) {
