@@ -532,8 +532,11 @@ describe('lab', () => {
     }
     expect(shape(browserResult)).toEqual(shape(nodeResult));
     expect(browserResult.rows.map((r) => `${r.workload}/${r.implementation}/${r.trajectories}`))
-      .toEqual(['gbm3/wgneuro/257', 'gbm3/wgneuro-fast/257', 'gbm3/wgneuro-no-noise/257', 'gbm3/tfjs-webgpu/257', 'gbm3/plain-js/17',
-        'lif/wgneuro/65', 'lif/wgneuro-fast/65', 'lif/wgneuro-no-noise/65', 'lif/tfjs-webgpu/65', 'lif/plain-js/17']);
+      .toEqual(['gbm3', 'lif'].flatMap((w) => {
+        const n = w === 'gbm3' ? 257 : 65;
+        return [...['wgneuro', 'wgneuro-fast', 'wgneuro-threefry', 'wgneuro-threefry-fast', 'wgneuro-no-noise', 'tfjs-webgpu'].map((i) => `${w}/${i}/${n}`),
+          `${w}/plain-js/17`, `${w}/plain-js-threefry/17`];
+      }));
     expect(browserResult.notes).toEqual([]);
   });
 
