@@ -538,7 +538,9 @@ describe('lab', () => {
           `${w}/plain-js/17`, `${w}/plain-js-threefry/17`];
       }));
     expect(browserResult.notes).toEqual([]);
-  });
+    // Two runs of the whole suite (Chromium, then Node in this process), each compiling every
+    // variant's kernels: 6 SDE pipelines per workload and 13 random-number kernels on SwiftShader.
+  }, 300_000);
 
   it('wgneuro bench train --browser times a training step in Chromium against TF.js-WebGPU and TF.js-wasm on the same problem as Node', async () => {
     const args = ['--batch', '5', '--mlp', '7,6,3', '--rnn-batch', '3', '--units', '5', '--inputs', '2', '--steps', '4', '--reps', '1'];
