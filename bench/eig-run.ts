@@ -10,7 +10,7 @@
  * copy bandwidth (linalg's measureFmaPeak / measureCopyBandwidth), measured in the same run.
  * This module is browser-safe (the bench page of the lab runs it); the command line is in eig.ts.
  */
-import { medianWallMs, wallMs } from './timing.js';
+import { medianTimes, medianWallMs, wallMs } from './timing.js';
 import { philoxSequence } from '../src/reference/philox.js';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { Context } from '../src/core/context.js';
@@ -20,7 +20,7 @@ import { jacobiDefaultVariant, jacobiTunable, jacobiVariantKey, tuningReport } f
 import { InputError } from '../src/gpu/errors.js';
 import { measureCopyBandwidth, measureFmaPeak, median } from '../src/internal.js';
 import { rankOneOutlierMatrix } from '../src/testing.js';
-import { jacobiEigReference, powerIterationReference } from '../src/reference/eig.js';
+import { jacobiEigReference, powerIterationReference, type SymmetricEig } from '../src/reference/eig.js';
 
 /** Options of `wgneuro bench eig` as commander parses them (also what `--browser` sends the page). */
 export interface BenchEigOptions {
@@ -39,12 +39,29 @@ export interface JacobiBenchRow {
   n: number;
   /** `'tuned: <variant>'` (what the tuner picked on this adapter) or a fixed variant's id. */
   strategy: string;
-  /** Median wall time (ms) of jacobiEigBatched, including the sweep-count readback. */
+  /** Median wall time (ms) of jacobiEigBatched, including the sweep-count readback (values and vectors left on the GPU). */
   gpuMs: number;
-  /** Float64 CPU Jacobi (src/reference) over the same batch, one matrix after another. */
+  /** Median wall time (ms) of the call plus reading values and vectors back (results on the CPU, like the JS peer's). */
+  gpuReadMs: number;
+  /** Median process CPU time (ms, all threads: on a CPU adapter, the kernel's work) of call plus read-back; Node only. */
+  gpuCpuMs?: number;
+  /** Mean sweeps per matrix of the kernel. */
+  gpuSweeps: number;
+  /** Float64 JS Jacobi (src/reference) over the same batch, one matrix after another, to its default tol 1e-14: median wall ms. */
   cpuMs: number;
-  /** Largest |λ_gpu − λ_cpu| / ‖A‖_F over the batch. */
+  /** The same, as process CPU time (Node only). */
+  cpuCpuMs?: number;
+  /** Float64 JS Jacobi stopped by the kernel's own rule (‖offdiag‖_F ≤ tol·‖A‖_F, tol = 1e-6·√n): median wall ms, CPU ms, mean sweeps. */
+  cpuSameTolMs: number;
+  cpuSameTolCpuMs?: number;
+  cpuSameTolSweeps: number;
+  /** Largest |λ_gpu − λ_cpu| / ‖A‖_F over the batch (λ_cpu to 1e-14). */
   maxRelError: number;
+  /** Accuracy of the kernel's pairs, and of the same-rule JS run: max ‖A·v − λ·v‖₂ / ‖A‖_F and max |VᵀV − I|. */
+  residual: number;
+  orthogonality: number;
+  cpuSameTolResidual: number;
+  cpuSameTolOrthogonality: number;
 }
 
 /** The variant the tuner uses for this Jacobi class on this adapter ('default' when tuning is off). */
@@ -54,44 +71,97 @@ async function tunedJacobi(ctx: Context, n: number, batch: number): Promise<stri
   return record?.winner ?? `${jacobiVariantKey(jacobiDefaultVariant(n))} (default)`;
 }
 
+/** `batch` random symmetric n × n matrices, entries uniform in (−½, ½) (Philox, seed 12345). */
+function jacobiBenchInput(batch: number, n: number): Float32Array {
+  const data = new Float32Array(batch * n * n);
+  const uniform = philoxSequence(12345, { distribution: 'uniform' });
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) data[(b * n + i) * n + j] = data[(b * n + j) * n + i] = uniform() - 0.5;
+    }
+  }
+  return data;
+}
+
+/** Max over the batch of ‖A·v_j − λ_j·v_j‖₂ / ‖A‖_F and of |VᵀV − I| (float64 arithmetic on the given pairs). */
+function jacobiAccuracy(data: Float32Array, n: number, pairs: { values: ArrayLike<number>; vectors: ArrayLike<number> }[]): { residual: number; orthogonality: number } {
+  let residual = 0;
+  let orthogonality = 0;
+  pairs.forEach(({ values, vectors }, b) => {
+    const a = data.subarray(b * n * n, (b + 1) * n * n);
+    const fro = Math.sqrt(a.reduce((acc, x) => acc + x * x, 0));
+    for (let j = 0; j < n; j++) {
+      let res2 = 0;
+      for (let i = 0; i < n; i++) {
+        let av = 0;
+        for (let l = 0; l < n; l++) av += a[i * n + l]! * vectors[l * n + j]!;
+        res2 += (av - values[j]! * vectors[i * n + j]!) ** 2;
+      }
+      residual = Math.max(residual, Math.sqrt(res2) / fro);
+      for (let k = j; k < n; k++) {
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += vectors[i * n + j]! * vectors[i * n + k]!;
+        orthogonality = Math.max(orthogonality, Math.abs(dot - (j === k ? 1 : 0)));
+      }
+    }
+  });
+  return { residual, orthogonality };
+}
+
+/** The float64 JS peer over the batch to `tol`: median times, the results, mean sweeps. */
+async function jacobiJs(data: Float32Array, batch: number, n: number, tol: number, reps: number) {
+  let results: SymmetricEig[] = [];
+  const times = await medianTimes(reps, async () => {
+    results = Array.from({ length: batch }, (_, b) => jacobiEigReference(data.subarray(b * n * n, (b + 1) * n * n), n, tol));
+  }, true);
+  return { times, results, sweeps: results.reduce((acc, r) => acc + r.sweeps, 0) / batch };
+}
+
 /** Batched Jacobi against the float64 CPU reference, for `batch`x`n` specs such as '1000x8'. */
 export async function runJacobiBench(ctx: Context, specs: [number, number][], reps: number): Promise<JacobiBenchRow[]> {
   const rows: JacobiBenchRow[] = [];
   for (const [batch, n] of specs) {
-    const data = new Float32Array(batch * n * n);
-    const uniform = philoxSequence(12345, { distribution: 'uniform' });
-    for (let b = 0; b < batch; b++) {
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j <= i; j++) data[(b * n + i) * n + j] = data[(b * n + j) * n + i] = uniform() - 0.5;
-      }
-    }
+    const data = jacobiBenchInput(batch, n);
     const t = ctx.tensor([batch, n, n], { label: 'bench.eig.jacobi.input', data });
     try {
-      // The CPU reference once per spec; every variant is compared with the same time.
-      const c0 = performance.now();
-      const refs = Array.from({ length: batch }, (_, b) => jacobiEigReference(data.subarray(b * n * n, (b + 1) * n * n), n));
-      const cpuMs = performance.now() - c0;
+      // The JS peer once per spec, every variant compared with the same times: to 1e-14 (the
+      // reference's default) and with the kernel's own stopping rule (equal sweeps, fair accuracy).
+      const js = await jacobiJs(data, batch, n, 1e-14, reps);
+      const jsSameTol = await jacobiJs(data, batch, n, 1e-6 * Math.max(1, Math.sqrt(n)), reps);
+      const jsAccuracy = jacobiAccuracy(data, n, jsSameTol.results);
       const fixed: JacobiVariant[] = [{ strategy: 'thread', wg: 64 }, { strategy: 'workgroup', wg: 64 }];
-      if (n <= JACOBI_PRIVATE_MAX_N) fixed.push({ strategy: 'private', wg: 16 });
+      if (n <= JACOBI_PRIVATE_MAX_N) fixed.push({ strategy: 'private', wg: 16 }, { strategy: 'slots', wg: 16 });
       for (const strategy of [undefined, ...fixed]) {
-        (await jacobiEigBatched(ctx, t, { strategy })).destroy(); // warm-up (and the tuning search when untuned)
-        const times: number[] = [];
         let values: Float32Array = new Float32Array(0);
-        for (let r = 0; r < reps; r++) {
-          let result: Awaited<ReturnType<typeof jacobiEigBatched>> | undefined;
-          times.push(await wallMs(async () => { result = await jacobiEigBatched(ctx, t, { strategy }); }));
-          values = await result!.values.read();
-          result!.destroy();
-        }
+        let vectors: Float32Array = new Float32Array(0);
+        let sweeps: Uint32Array = new Uint32Array(0);
+        // One warm-up (and the tuning search when untuned), then the median of `reps`: of the call
+        // alone (values and vectors stay on the GPU) and of the call plus reading both back.
+        const callMs: number[] = [];
+        const times = await medianTimes(reps, async () => {
+          const t0 = performance.now();
+          const result = await jacobiEigBatched(ctx, t, { strategy });
+          callMs.push(performance.now() - t0);
+          [values, vectors, sweeps] = [await result.values.read(), await result.vectors.read(), result.sweeps];
+          result.destroy();
+        }, true);
         let worst = 0;
         for (let b = 0; b < batch; b++) {
           const m = data.subarray(b * n * n, (b + 1) * n * n);
-          const ref = refs[b]!;
           const fro = Math.sqrt(m.reduce((acc, x) => acc + x * x, 0));
-          for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(values[b * n + i]! - ref.values[i]!) / fro);
+          for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(values[b * n + i]! - js.results[b]!.values[i]!) / fro);
         }
+        const gpuPairs = Array.from({ length: batch }, (_, b) => ({ values: values.subarray(b * n, (b + 1) * n), vectors: vectors.subarray(b * n * n, (b + 1) * n * n) }));
+        const accuracy = jacobiAccuracy(data, n, gpuPairs);
         const label = strategy ? jacobiVariantKey(strategy) : `tuned: ${await tunedJacobi(ctx, n, batch)}`;
-        rows.push({ batch, n, strategy: label, gpuMs: median(times), cpuMs, maxRelError: worst });
+        rows.push({
+          batch, n, strategy: label,
+          gpuMs: median(callMs.slice(1)), gpuReadMs: times.ms, gpuCpuMs: times.cpuMs, gpuSweeps: sweeps.reduce((acc, x) => acc + x, 0) / batch,
+          cpuMs: js.times.ms, cpuCpuMs: js.times.cpuMs,
+          cpuSameTolMs: jsSameTol.times.ms, cpuSameTolCpuMs: jsSameTol.times.cpuMs, cpuSameTolSweeps: jsSameTol.sweeps,
+          maxRelError: worst, ...accuracy,
+          cpuSameTolResidual: jsAccuracy.residual, cpuSameTolOrthogonality: jsAccuracy.orthogonality,
+        });
       }
     } finally {
       t.destroy();

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { countOption, intListOption, intOption, numberOption } from '../src/cli/options.js';
 import { createContext } from '../src/core/context.js';
-import { eigBenchFromOptions, type BenchEigOptions, type EigBenchRow } from './eig-run.js';
+import { eigBenchFromOptions, type BenchEigOptions, type EigBenchRow, type JacobiBenchRow } from './eig-run.js';
 
 export * from './eig-run.js';
 
@@ -22,6 +22,19 @@ function formatTable(info: string, peak: number, bandwidth: number, rows: EigBen
   const line = (cells: string[]): string => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
   return [info, `adapter peak (same run): ${peak.toFixed(2)} GFLOP/s FMA, ${bandwidth.toFixed(2)} GB/s copy`, line(head),
     '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)].join('\n');
+}
+
+function formatJacobiTable(rows: JacobiBenchRow[]): string {
+  const f = (x: number | undefined, d = 0): string => (x === undefined ? '—' : x.toFixed(d));
+  const e = (x: number): string => x.toExponential(1);
+  const ratio = (cpu: number | undefined, gpu: number | undefined): string => (cpu === undefined || gpu === undefined ? '—' : `${(cpu / gpu).toFixed(2)}×`);
+  const head = '| batch | n | variant | GPU ms: call, + read (cpu) | sweeps | JS 1e-14 ms (cpu) | JS same-rule ms (cpu) | JS sweeps | × JS 1e-14: call, + read (cpu) | × JS same-rule: call, + read (cpu) | max rel err | residual GPU / JS | ‖VᵀV−I‖ GPU / JS |';
+  const body = rows.map((r) => `| ${r.batch} | ${r.n} | ${r.strategy} | ${f(r.gpuMs)}, ${f(r.gpuReadMs)} (${f(r.gpuCpuMs)}) | ${f(r.gpuSweeps, 2)} | ${f(r.cpuMs)} (${f(r.cpuCpuMs)}) | ` +
+    `${f(r.cpuSameTolMs)} (${f(r.cpuSameTolCpuMs)}) | ${f(r.cpuSameTolSweeps, 2)} | ${ratio(r.cpuMs, r.gpuMs)}, ${ratio(r.cpuMs, r.gpuReadMs)} (${ratio(r.cpuCpuMs, r.gpuCpuMs)}) | ` +
+    `${ratio(r.cpuSameTolMs, r.gpuMs)}, ${ratio(r.cpuSameTolMs, r.gpuReadMs)} (${ratio(r.cpuSameTolCpuMs, r.gpuCpuMs)}) | ${e(r.maxRelError)} | ${e(r.residual)} / ${e(r.cpuSameTolResidual)} | ` +
+    `${e(r.orthogonality)} / ${e(r.cpuSameTolOrthogonality)} |`);
+  return ['batched Jacobi (eigenvalues + eigenvectors) vs float64 JS Jacobi, same run; "same-rule": JS stopped by the kernel\'s ‖offdiag‖_F ≤ 1e-6·√n·‖A‖_F',
+    head, '|' + '---|'.repeat(13), ...body].join('\n');
 }
 
 /** Registers `wgneuro bench eig` on the `bench` command. */
@@ -48,10 +61,7 @@ export function registerBenchEig(bench: Command): void {
         } else {
           process.stdout.write(formatTable(info, peakGflops, bandwidthGBps, rows) + '\n');
           if (jacobi.length) {
-            process.stdout.write('\nbatched Jacobi (eigenvalues + eigenvectors) vs float64 CPU Jacobi, same run\n' +
-              '| batch |   n | variant | GPU ms | CPU ms | speedup | max rel err |\n|---|---|---|---|---|---|---|\n' +
-              jacobi.map((r) => `| ${String(r.batch).padStart(5)} | ${String(r.n).padStart(3)} | ${r.strategy} | ${r.gpuMs.toFixed(0).padStart(6)} | ` +
-                `${r.cpuMs.toFixed(0).padStart(6)} | ${(r.cpuMs / r.gpuMs).toFixed(1).padStart(6)}× | ${r.maxRelError.toExponential(1).padStart(11)} |`).join('\n') + '\n');
+            process.stdout.write('\n' + formatJacobiTable(jacobi) + '\n');
           }
         }
       } finally {

@@ -5,11 +5,14 @@
  *  - Philox's high product words from 16-bit halves with the carry summed separately, rounds in a
  *    loop (before) against Hacker's Delight's `mulhu` partial sums with the rounds written out (now);
  *  - the precise transform with log's series to s^11, sincos to degree 11/12 and a switch over
- *    quadrants (before) against shorter series and selects (now), and the builtin `'fast'` transform.
+ *    quadrants (before) against shorter series and selects (now), and the builtin `'fast'` transform;
+ *  - Threefry-4x32-20 (`generator: 'threefry'`, no multiplications) against Philox4x32-10 as it is
+ *    now, its peer here; and Threefry-4x32-13 words, to show what fewer rounds would save.
  * Each invocation makes `calls` calls; the words or normals are summed and written so that no
  * compiler can drop them. Browser-safe (the lab's bench page runs it).
  */
 import { philoxWGSL } from '../shaders/common/philox.wgsl.js';
+import { threefryFn, threefryWGSL } from '../shaders/common/threefry.wgsl.js';
 import type { Context } from '../src/core/context.js';
 import { medianTimes } from './timing.js';
 
@@ -80,6 +83,7 @@ fn philox_normal4_before(bits: vec4u) -> vec4f {
 /** Cheap distinct words per call for the transform-only variants (a Weyl sequence, not random). */
 const WEYL = 'vec4u(trial * 2654435761u + c * 0x9E3779B9u) ^ vec4u(0u, 0x1234567u, 0x2345678u, 0x3456789u)';
 const PHILOX = (fn: string): string => `${fn}(vec4u(trial, c, 0u, 0u), key)`;
+const THREEFRY = PHILOX(threefryFn());
 
 /** The variants timed: what one call computes, as a WGSL expression of `trial`, `c` and `key`. */
 const VARIANTS: readonly { name: string; expr: string; before?: string }[] = [
@@ -92,6 +96,10 @@ const VARIANTS: readonly { name: string; expr: string; before?: string }[] = [
   { name: 'Philox + precise normals, before', expr: `philox_normal4_before(${PHILOX('philox4x32_10_before')})` },
   { name: 'Philox + precise normals, now', expr: `philox_normal4(${PHILOX('philox4x32_10')})`, before: 'Philox + precise normals, before' },
   { name: 'Philox + fast normals, now', expr: `philox_normal4_fast(${PHILOX('philox4x32_10')})`, before: 'Philox + precise normals, before' },
+  { name: 'Threefry4x32-20 words', expr: `bitcast<vec4f>(${THREEFRY} & vec4u(0x3fffffffu))`, before: 'Philox4x32-10 words, now' },
+  { name: 'Threefry4x32-13 words', expr: `bitcast<vec4f>(${PHILOX(threefryFn(13))} & vec4u(0x3fffffffu))`, before: 'Philox4x32-10 words, now' },
+  { name: 'Threefry + precise normals', expr: `philox_normal4(${THREEFRY})`, before: 'Philox + precise normals, now' },
+  { name: 'Threefry + fast normals', expr: `philox_normal4_fast(${THREEFRY})`, before: 'Philox + fast normals, now' },
 ];
 
 /** One measured variant of the random-number path. */
@@ -99,7 +107,10 @@ export interface RngBenchRow {
   variant: string;
   /** Calls (one Philox block or one 4-normal transform) per second, end to end with one readback. */
   callsPerSecond: number;
-  /** This variant's rate over the matching "before" variant's (1 for baselines and "before" rows). */
+  /**
+   * This variant's rate over its peer's: the matching "before" formulation, or for Threefry rows
+   * the same with Philox as it is now (1 for baselines and "before" rows).
+   */
   speedupOverBefore: number;
   /** With `cpuTime`: the same by process CPU time. */
   callsPerCpuSecond?: number;
@@ -115,7 +126,7 @@ export async function runRngBench(ctx: Context, o: { invocations: number; calls:
     const rates = new Map<string, number>();
     const cpuRates = new Map<string, number>();
     for (const v of VARIANTS) {
-      const code = `${philoxWGSL}\n${BEFORE_WGSL}
+      const code = `${philoxWGSL}\n${BEFORE_WGSL}\n${threefryWGSL()}\n${threefryWGSL(13)}
 @group(0) @binding(0) var<storage, read_write> sums: array<vec4f>;   // per invocation, keeps the work alive
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) id: vec3u) {

@@ -12,14 +12,17 @@
  * This module is browser-safe (the bench page of the lab runs it); the command line is in sde.ts.
  * Reported: median wall time after a warm-up, trajectory-steps/s end to end and for integration
  * alone (end to end minus a zero-step run, which is upload + readback), and ratios to the peers.
- * wgneuro also runs each workload with the builtin normal transform (`rng: 'fast'`) and without
- * noise (the same drift, no diffusion), so the cost of the random numbers is a ratio of one run; the
- * random-number path alone is timed by sde-rng.ts against the formulation used before.
+ * wgneuro also runs each workload with the builtin normal transform (`rng: 'fast'`), with the
+ * multiplication-free Threefry-4x32-20 generator (`generator: 'threefry'`, with either transform),
+ * and without noise (the same drift, no diffusion), so the cost of the random numbers is a ratio of
+ * one run; the plain-JS loop runs on either generator too. The random-number path alone is timed by
+ * sde-rng.ts against the formulation used before.
  */
 import { importPeer } from './peers.js';
 import { runRngBench, type RngBenchRow } from './sde-rng.js';
 import { cpuNowMs, medianTimes } from './timing.js';
 import type { Context } from '../src/core/context.js';
+import type { RandomGenerator } from '../src/core/seed.js';
 import { simulateReference } from '../src/reference/sde.js';
 import { defineSDE, simulate, type SDEModel } from '../src/sde/index.js';
 
@@ -39,8 +42,12 @@ export interface BenchSdeCliOptions {
 /** One measured implementation on one workload. */
 export interface SdeBenchRow {
   workload: 'gbm3' | 'lif';
-  /** `wgneuro-fast`: `rng: 'fast'`; `wgneuro-no-noise`: the same drift without diffusion. */
-  implementation: 'wgneuro' | 'wgneuro-fast' | 'wgneuro-no-noise' | 'tfjs-webgpu' | 'plain-js';
+  /**
+   * `wgneuro`: the defaults (Philox, `rng: 'precise'`); `wgneuro-fast`: `rng: 'fast'`;
+   * `wgneuro-threefry(-fast)`: `generator: 'threefry'` (and `rng: 'fast'`); `wgneuro-no-noise`: the
+   * same drift without diffusion; `plain-js(-threefry)`: the CPU twin on Philox (Threefry) numbers.
+   */
+  implementation: 'wgneuro' | 'wgneuro-fast' | 'wgneuro-threefry' | 'wgneuro-threefry-fast' | 'wgneuro-no-noise' | 'tfjs-webgpu' | 'plain-js' | 'plain-js-threefry';
   trajectories: number;
   steps: number;
   /** Median end-to-end time (ms). */
@@ -206,8 +213,8 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
     const record = { final: w.name === 'gbm3', perTrial: w.name === 'lif' };
     const checkOf = (r: Awaited<ReturnType<typeof simulate>>): number => (w.name === 'gbm3' ? mean(r.final?.x1 ?? []) : mean(r.spikes?.counts ?? []));
     let check = 0;
-    const run = (model: SDEModel, steps: number, rng: 'precise' | 'fast' = 'precise') => async () => {
-      check = checkOf(await simulate(ctx, model, { trials: w.n, steps, dt: w.dt, seed: 1, record, rng }));
+    const run = (model: SDEModel, steps: number, rng: 'precise' | 'fast' = 'precise', generator: RandomGenerator = 'philox') => async () => {
+      check = checkOf(await simulate(ctx, model, { trials: w.n, steps, dt: w.dt, seed: 1, record, rng, generator }));
     };
     const t = await medianTimes(o.reps, run(w.model, w.steps), cpu);
     const wgCheck = check;
@@ -230,8 +237,12 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
     };
     rows.push({ ...row('wgneuro', w.n, t, wgCheck), integrationMs, integrationStepsPerSecond: (w.n * w.steps) / (integrationMs / 1000) });
     log(`${w.name}: wgneuro ${t.ms.toFixed(1)} ms (${(rate / 1e6).toFixed(2)} M traj-steps/s)`);
-    for (const [implementation, model, rng] of [['wgneuro-fast', w.model, 'fast'], ['wgneuro-no-noise', w.noNoise, 'precise']] as const) {
-      const variant = await medianTimes(o.reps, run(model, w.steps, rng), cpu);
+    const variants = [
+      ['wgneuro-fast', w.model, 'fast', 'philox'], ['wgneuro-threefry', w.model, 'precise', 'threefry'],
+      ['wgneuro-threefry-fast', w.model, 'fast', 'threefry'], ['wgneuro-no-noise', w.noNoise, 'precise', 'philox'],
+    ] as const;
+    for (const [implementation, model, rng, generator] of variants) {
+      const variant = await medianTimes(o.reps, run(model, w.steps, rng, generator), cpu);
       rows.push(row(implementation, w.n, variant, check));
       log(`${w.name}: ${implementation} ${variant.ms.toFixed(1)} ms`);
     }
@@ -245,13 +256,15 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
       log(`${w.name}: TF.js-WebGPU ${tfTimes.ms.toFixed(1)} ms`);
     }
     const nJs = Math.min(o.jsTrajectories, w.n);
-    let jsCheck = 0;
-    const jsTimes = await medianTimes(Math.min(o.reps, 2), async () => {
-      const r = simulateReference(w.model, { trials: nJs, steps: w.steps, dt: w.dt, seed: 1 });
-      jsCheck = w.name === 'gbm3' ? mean(r.state.subarray(0, nJs)) : mean(r.spikes);
-    }, cpu);
-    rows.push(row('plain-js', nJs, jsTimes, jsCheck));
-    log(`${w.name}: plain JS ${jsTimes.ms.toFixed(1)} ms for ${nJs} trajectories`);
+    for (const [implementation, generator] of [['plain-js', 'philox'], ['plain-js-threefry', 'threefry']] as const) {
+      let jsCheck = 0;
+      const jsTimes = await medianTimes(Math.min(o.reps, 2), async () => {
+        const r = simulateReference(w.model, { trials: nJs, steps: w.steps, dt: w.dt, seed: 1, generator });
+        jsCheck = w.name === 'gbm3' ? mean(r.state.subarray(0, nJs)) : mean(r.spikes);
+      }, cpu);
+      rows.push(row(implementation, nJs, jsTimes, jsCheck));
+      log(`${w.name}: ${implementation} ${jsTimes.ms.toFixed(1)} ms for ${nJs} trajectories`);
+    }
   }
   const generator = await runRngBench(ctx, { invocations: o.trajectories, calls: 256, reps: o.reps, cpuTime: cpu });
   log(`random-number path: ${generator.map((g) => `${g.variant} ${(g.callsPerSecond / 1e6).toFixed(2)} M/s`).join('; ')}`);

@@ -34,19 +34,19 @@ export function registerBenchSde(bench: Command): void {
         }
         const lines = [
           `adapter: ${result.adapter}`,
-          'workload  implementation  trajectories  steps   time (ms)   traj-steps/s   integration only   wgneuro ×   check',
+          'workload  implementation         trajectories  steps   time (ms)   traj-steps/s   integration only   wgneuro ×   check',
           ...result.rows.map((r) => [
-            r.workload.padEnd(9), r.implementation.padEnd(15), String(r.trajectories).padStart(12), String(r.steps).padStart(6),
+            r.workload.padEnd(9), r.implementation.padEnd(22), String(r.trajectories).padStart(12), String(r.steps).padStart(6),
             r.ms.toFixed(1).padStart(11), r.trajectoryStepsPerSecond.toExponential(3).padStart(14),
             (r.integrationStepsPerSecond ? r.integrationStepsPerSecond.toExponential(3) : '').padStart(18),
             r.wgneuroSpeedup.toFixed(2).padStart(11), r.check.toPrecision(6).padStart(10),
             ...(r.cpuMs === undefined ? [] : [`cpu ${r.cpuMs.toFixed(1)} ms`, `${r.trajectoryStepsPerCpuSecond!.toExponential(3)}/cpu-s`, `wgneuro × ${r.wgneuroSpeedupCpu!.toFixed(2)} (cpu)`]),
           ].join(' ')),
           '',
-          'random-number path (calls per second; a call is one Philox block or one 4-normal transform)',
-          'variant                                   calls/s      × before',
+          'random-number path (calls per second; a call is one generator block or one 4-normal transform; × peer: over the "before" formulation, or Threefry over Philox now)',
+          'variant                                   calls/s        × peer',
           ...result.generator.map((g) => `${g.variant.padEnd(40)} ${g.callsPerSecond.toExponential(3).padStart(10)} ${g.speedupOverBefore.toFixed(2).padStart(9)}${
-            g.callsPerCpuSecond === undefined ? '' : `   cpu: ${g.callsPerCpuSecond.toExponential(3)}/s × before ${g.speedupOverBeforeCpu!.toFixed(2)}`}`),
+            g.callsPerCpuSecond === undefined ? '' : `   cpu: ${g.callsPerCpuSecond.toExponential(3)}/s × peer ${g.speedupOverBeforeCpu!.toFixed(2)}`}`),
           ...result.notes,
         ];
         process.stdout.write(`${lines.join('\n')}\n`);

@@ -8,6 +8,8 @@
 export { uniformLayout, type UniformLayout, type UniformSchema } from '../src/core/layout.js';
 export { foldWorkgroups, WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 export { philoxWGSL } from './common/philox.wgsl.js';
+export { threefryWGSL, threefryFn } from './common/threefry.wgsl.js';
+export { generatorWGSL, generatorBlockFn } from './common/generator.wgsl.js';
 export { workgroupReduceWGSL, type WorkgroupReduceOptions } from './common/workgroup-reduce.wgsl.js';
 export { gemmWGSL, gemmDirectWGSL, gemmParams, type GemmShaderOptions, type GemmDirectOptions } from './gemm.wgsl.js';
 export { gemvWGSL, gemvParams, type GemvShaderOptions } from './gemv.wgsl.js';

@@ -15,6 +15,8 @@
  * `jacobiSerialWGSL` is the one-invocation-per-matrix variant (classical cyclic row-by-row order,
  * Golub & Van Loan Alg. 8.5.3, the same as the CPU reference): no barriers at all, which wins for
  * small n and on CPU implementations of WebGPU, where a workgroup barrier costs a context switch.
+ * `jacobiPrivateWGSL` keeps that invocation's matrices in private memory, and `jacobiSlotsWGSL`
+ * (generated per even order) runs the parallel round-robin order with every index a constant.
  */
 import { WGSL_LINEAR_INDEX } from '../src/core/dispatch.js';
 import { uniformLayout } from '../src/core/layout.js';
@@ -213,22 +215,40 @@ function serialJacobiBody(m: string): string {
 `;
 }
 
+/** Entry point of the one-invocation-per-matrix kernels, up to `b` (this invocation's matrix) and `n`. */
+const perMatrixEntry = /* wgsl */ `@compute @workgroup_size(WG_SIZE)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let b = wg_linear_index(wid, nwg) * WG_SIZE + lid;
+  if (b >= params.batch) { return; }
+  let n = params.n;`;
+
 /** One invocation per matrix: cyclic-by-row Jacobi without barriers (same bindings as `jacobiWGSL`). */
 export function jacobiSerialWGSL(): string {
   return /* wgsl */ `
 ${jacobiHeader()}
 
-@compute @workgroup_size(WG_SIZE)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let b = wg_linear_index(wid, nwg) * WG_SIZE + lid;
-  if (b >= params.batch) { return; }
-  let n = params.n;
+${perMatrixEntry}
   let nn = n * n;
   let src = b * nn;
   let wa = b * 2u * nn;
   let wv = wa + nn;
 ${serialJacobiBody('work')}}
+`;
+}
+
+/** Declarations of the private-memory variants: as `jacobiHeader` without the scratch binding (`sweeps` is binding 4). */
+function privateHeader(maxN: number): string {
+  return /* wgsl */ `${WGSL_LINEAR_INDEX}
+${jacobiParams.wgslStruct('Params')}
+
+override WG_SIZE: u32 = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;                 // sizes and stopping rule (n ≤ ${maxN})
+@group(0) @binding(1) var<storage, read> a: array<f32>;             // symmetric inputs [batch, n, n]
+@group(0) @binding(2) var<storage, read_write> values: array<f32>;  // eigenvalues [batch, n], descending
+@group(0) @binding(3) var<storage, read_write> vectors: array<f32>; // eigenvectors [batch, n, n], column j ↔ values[j]
+@group(0) @binding(4) var<storage, read_write> sweeps: array<u32>;  // sweeps used per matrix (max_sweeps + 1: not converged)
 `;
 }
 
@@ -250,31 +270,207 @@ export function jacobiPrivateWGSL(maxN: number): string {
   if (!Number.isInteger(maxN) || maxN < 2 || maxN > JACOBI_PRIVATE_MAX_N) {
     throw new Error(`jacobiPrivateWGSL: maxN must be 2–${JACOBI_PRIVATE_MAX_N}, got ${maxN}`);
   }
-  return /* wgsl */ `${WGSL_LINEAR_INDEX}
-${jacobiParams.wgslStruct('Params')}
-
-override WG_SIZE: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;                 // sizes and stopping rule (n ≤ ${maxN})
-@group(0) @binding(1) var<storage, read> a: array<f32>;             // symmetric inputs [batch, n, n]
-@group(0) @binding(2) var<storage, read_write> values: array<f32>;  // eigenvalues [batch, n], descending
-@group(0) @binding(3) var<storage, read_write> vectors: array<f32>; // eigenvectors [batch, n, n], column j ↔ values[j]
-@group(0) @binding(4) var<storage, read_write> sweeps: array<u32>;  // sweeps used per matrix (max_sweeps + 1: not converged)
-
+  return /* wgsl */ `${privateHeader(maxN)}
 var<private> pw: array<f32, ${2 * maxN * maxN}>;  // working A at 0, accumulated V at n², both n × n row-major
 
 ${jacobiFunctionsWGSL('pw')}
 
-@compute @workgroup_size(WG_SIZE)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let b = wg_linear_index(wid, nwg) * WG_SIZE + lid;
-  if (b >= params.batch) { return; }
-  let n = params.n;
+${perMatrixEntry}
   let nn = n * n;
   let src = b * nn;
   let wa = 0u;
   let wv = nn;
 ${serialJacobiBody('pw')}}
+`;
+}
+
+/** Largest order the fixed-slot variant accepts (its A and V fill WGSL's 8 KiB of private memory). */
+export const JACOBI_SLOTS_MAX_N = 32;
+
+/**
+ * The round-robin tournament as a fixed permutation of slots: pairs are always the slots
+ * (2k, 2k + 1); after each step the player in slot i moves to slot `next[i]`. Player 0 stays in
+ * slot 0 and the others walk a ring (the "circle method" of round-robin scheduling), so in `m − 1`
+ * steps every pair of players meets exactly once and every player is back in its own slot.
+ */
+export function jacobiSlotSchedule(m: number): number[] {
+  if (!Number.isInteger(m) || m < 2 || m % 2 !== 0) throw new Error(`jacobiSlotSchedule: m must be even and ≥ 2, got ${m}`);
+  const h = m / 2;
+  // Ring position r (0 … m − 2) → slot: ring 0 faces the fixed player in slot 1, ring k faces ring m − 1 − k.
+  const slotOfRing = new Array<number>(m - 1);
+  slotOfRing[0] = 1;
+  for (let k = 1; k < h; k++) {
+    slotOfRing[k] = 2 * k;
+    slotOfRing[m - 1 - k] = 2 * k + 1;
+  }
+  const next = new Array<number>(m);
+  next[0] = 0;
+  for (let r = 0; r < m - 1; r++) next[slotOfRing[r]!] = slotOfRing[(r + 1) % (m - 1)]!;
+  return next;
+}
+
+/**
+ * Cycles of a permutation of `size` cells given as `to(cell)`, fixed points left out: moving every
+ * cell's content to `to(cell)` in place takes one temporary per cycle.
+ */
+function permutationCycles(size: number, to: (cell: number) => number): number[][] {
+  const seen = new Uint8Array(size);
+  const cycles: number[][] = [];
+  for (let start = 0; start < size; start++) {
+    if (seen[start]) continue;
+    const cycle: number[] = [];
+    for (let c = start; !seen[c]; c = to(c)) {
+      seen[c] = 1;
+      cycle.push(c);
+    }
+    if (cycle.length > 1) cycles.push(cycle);
+  }
+  return cycles;
+}
+
+/** In-place moves of `arr[cell] → arr[to(cell)]` along each cycle (walked backwards, one temporary). */
+function emitPermutation(arr: string, cycles: number[][]): string[] {
+  const lines: string[] = [];
+  for (const cycle of cycles) {
+    // content of cycle[i] goes to cycle[i + 1]; save the last, shift backwards, drop it into the first.
+    const last = cycle[cycle.length - 1]!;
+    lines.push(`    { let keep = ${arr}[${last}];`);
+    for (let i = cycle.length - 1; i > 0; i--) lines.push(`      ${arr}[${cycle[i]!}] = ${arr}[${cycle[i - 1]!}];`);
+    lines.push(`      ${arr}[${cycle[0]!}] = keep; }`);
+  }
+  return lines;
+}
+
+/**
+ * One invocation per matrix, like `jacobiPrivateWGSL`, generated for one even order `m` (n = m or
+ * m − 1, or any smaller n: rows and columns n … m − 1 are zero padding, which every rotation
+ * leaves exactly zero since its a_pq = 0 gives c = 1, s = 0). The parallel round-robin order of
+ * `jacobiWGSL` (Brent & Luk 1985) is realised by moving the data rather than the indices: each
+ * step rotates the fixed slot pairs (2k, 2k + 1) and then permutes rows and columns by
+ * `jacobiSlotSchedule` (A ← PᵀAP, V ← VP). Every private-array index is therefore a constant.
+ * Why: SwiftShader runs four invocations as SIMD lanes and turns a dynamically indexed private or
+ * storage access into a per-lane gather/scatter, while a constant index into the lane-interleaved
+ * private array is one vector load or store; the kernel is all constant-index loads, stores and
+ * FMAs. Only the upper triangle of A is stored (entry (i, j), i ≤ j, at i·m + j). Bindings as
+ * `jacobiPrivateWGSL`.
+ */
+export function jacobiSlotsWGSL(m: number): string {
+  if (!Number.isInteger(m) || m < 2 || m % 2 !== 0 || m > JACOBI_SLOTS_MAX_N) {
+    throw new Error(`jacobiSlotsWGSL: m must be even, 2–${JACOBI_SLOTS_MAX_N}, got ${m}`);
+  }
+  const h = m / 2;
+  const next = jacobiSlotSchedule(m);
+  const up = (i: number, j: number): number => (i <= j ? i * m + j : j * m + i);
+  const A = (i: number, j: number): string => `pa[${up(i, j)}]`;
+  const V = (i: number, j: number): string => `pv[${i * m + j}]`;
+  const step: string[] = [];
+  // Angles of all pairs from the A before the step (the pairs are disjoint, so this is one parallel step).
+  for (let k = 0; k < h; k++) {
+    step.push(`    let r${k} = jacobi_pair(${A(2 * k, 2 * k)}, ${A(2 * k + 1, 2 * k + 1)}, ${A(2 * k, 2 * k + 1)});`,
+      `    let c${k} = r${k}.x; let s${k} = r${k}.y;`);
+  }
+  // A ← JᵀAJ block by block: block (I, J) of rows 2I, 2I + 1 and columns 2J, 2J + 1 needs only its
+  // own old entries and the rotations of pairs I (rows) and J (columns).
+  for (let I = 0; I < h; I++) {
+    const p = 2 * I;
+    const q = p + 1;
+    // Diagonal block: a_pq is annihilated; the diagonal moves by t·a_pq (Golub & Van Loan 8.5.1).
+    step.push(`    ${A(p, p)} -= r${I}.z * ${A(p, q)}; ${A(q, q)} += r${I}.z * ${A(p, q)}; ${A(p, q)} = 0.0;`);
+    for (let J = I + 1; J < h; J++) {
+      const x = 2 * J;
+      const y = x + 1;
+      step.push(`    { let b = rotate_block(r${I}.xy, r${J}.xy, vec4f(${A(p, x)}, ${A(p, y)}, ${A(q, x)}, ${A(q, y)}));`,
+        `      ${A(p, x)} = b.x; ${A(p, y)} = b.y; ${A(q, x)} = b.z; ${A(q, y)} = b.w; }`);
+    }
+  }
+  // V ← V·J: columns 2J, 2J + 1 of every row.
+  for (let J = 0; J < h; J++) {
+    for (let i = 0; i < m; i++) {
+      const [x, y] = [V(i, 2 * J), V(i, 2 * J + 1)];
+      step.push(`    { let x = ${x}; let y = ${y}; ${x} = c${J} * x - s${J} * y; ${y} = s${J} * x + c${J} * y; }`);
+    }
+  }
+  // Move players to their next slots: A ← PᵀAP on the upper triangle, V ← VP.
+  const upperCells = m * m;
+  const aCycles = permutationCycles(upperCells, (cell) => {
+    const i = Math.floor(cell / m);
+    const j = cell % m;
+    return i <= j ? up(next[i]!, next[j]!) : cell;
+  });
+  const vCycles = permutationCycles(m * m, (cell) => Math.floor(cell / m) * m + next[cell % m]!);
+  step.push(...emitPermutation('pa', aCycles), ...emitPermutation('pv', vCycles));
+  const offTerms: string[] = [];
+  for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) offTerms.push(`${A(i, j)} * ${A(i, j)}`);
+  const offLines: string[] = [];
+  for (let i = 0; i < offTerms.length; i += 8) offLines.push(`    off2 += ${offTerms.slice(i, i + 8).join(' + ')};`);
+
+  return /* wgsl */ `${privateHeader(m)}
+var<private> pa: array<f32, ${m * m}>;  // working A, ${m} × ${m} zero-padded, upper triangle (i ≤ j) at i·${m} + j
+var<private> pv: array<f32, ${m * m}>;  // accumulated rotations V, ${m} × ${m} row-major
+
+// (c, s, t) of the rotation that zeroes a_pq (Golub & Van Loan, Alg. 8.5.1, as jacobi_rotation).
+// Branch-free (selects), since it is inlined ${h} times per step and every branch is a mask
+// juggle on SIMD lanes. a_pq = 0 gives t = 0, hence exactly (1, 0, 0): padding stays untouched.
+fn jacobi_pair(app: f32, aqq: f32, apq: f32) -> vec3f {
+  let zero = apq == 0.0;
+  let tau = (aqq - app) / (2.0 * select(apq, 1.0, zero));
+  let big = abs(tau) > 1e15;
+  let root = select(abs(tau) + sqrt(1.0 + tau * tau), 1.0, big);
+  var t = select(select(-1.0, 1.0, tau >= 0.0) / root, 0.5 / tau, big);
+  t = select(t, 0.0, zero);
+  let c = 1.0 / sqrt(1.0 + t * t);
+  return vec3f(c, t * c, t);
+}
+
+// (x, y) ← (c x − s y, s x + c y).
+fn rotate_pair(cs: vec2f, x: f32, y: f32) -> vec2f {
+  return vec2f(cs.x * x - cs.y * y, cs.y * x + cs.x * y);
+}
+
+// Rows (p, q) by the rotation rows, then columns (x, y) by cols, of the block (a_px, a_py, a_qx, a_qy).
+fn rotate_block(rows: vec2f, cols: vec2f, blk: vec4f) -> vec4f {
+  let left_x = rotate_pair(rows, blk.x, blk.z);  // column x: (a_px, a_qx)
+  let left_y = rotate_pair(rows, blk.y, blk.w);  // column y: (a_py, a_qy)
+  let top = rotate_pair(cols, left_x.x, left_y.x);
+  let bottom = rotate_pair(cols, left_x.y, left_y.y);
+  return vec4f(top.x, top.y, bottom.x, bottom.y);
+}
+
+${perMatrixEntry}
+  let src = b * n * n;
+  var fro2 = 0.0;
+  for (var i = 0u; i < n; i++) {
+    pv[i * ${m + 1}u] = 1.0;
+    for (var j = i; j < n; j++) {
+      let x = a[src + i * n + j];
+      pa[i * ${m}u + j] = x;
+      fro2 += select(2.0, 1.0, i == j) * x * x;
+    }
+  }
+  for (var i = n; i < ${m}u; i++) { pv[i * ${m + 1}u] = 1.0; }
+  var used = params.max_sweeps + 1u;
+  for (var sweep = 0u; sweep <= params.max_sweeps; sweep++) {
+    var off2 = 0.0;
+${offLines.join('\n')}
+    if (2.0 * off2 <= params.tol * params.tol * fro2) { used = sweep; break; }
+    if (sweep == params.max_sweeps) { break; }
+    // After m − 1 steps every player is back in its own slot.
+    for (var s = 0u; s < ${m - 1}u; s++) {
+${step.join('\n')}
+    }
+  }
+  // Descending order; ties broken by index so the ranks form a permutation.
+  for (var i = 0u; i < n; i++) {
+    let di = pa[i * ${m + 1}u];
+    var pos = 0u;
+    for (var j = 0u; j < n; j++) {
+      let dj = pa[j * ${m + 1}u];
+      if (dj > di || (dj == di && j < i)) { pos++; }
+    }
+    values[b * n + pos] = di;
+    for (var row = 0u; row < n; row++) { vectors[src + row * n + pos] = pv[row * ${m}u + i]; }
+  }
+  sweeps[b] = used;
+}
 `;
 }

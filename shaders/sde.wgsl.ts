@@ -11,7 +11,9 @@
  *  - `baoab`: underdamped Langevin, BAOAB splitting (Leimkuhler & Matthews 2013), unit mass.
  *  (ULA is `em` on a Langevin model, whose drift is ∇log π and diffusion √2.)
  *
- * Random numbers: Philox4x32-10 (Salmon et al. 2011). Each trial has its own stream of normals,
+ * Random numbers: a counter-based generator of Salmon et al. (2011), Philox4x32-10 by default or
+ * Threefry-4x32-20 (`SdeKernelOptions.generator`); the text below says "Philox" for either, as both
+ * map the same counter to four words. Each trial has its own stream of normals,
  * number q in lane q % 4 of the block with counter (trial, q / 4, 0, tag); fine step j's r-th active
  * Wiener process takes number j·a + r, a the number of active processes ({@link sdeNoiseStride}), so
  * every normal of every Philox call is used. A trial's path depends only on (seed, trial, step), so
@@ -32,8 +34,9 @@ import {
   SDE_FLAG_ABSORBED, SDE_FLAG_DIVERGED, SDE_TAG_ACCEPT, SDE_TAG_WIENER, sdeNoiseStride, sdeTrialStatus,
 } from '../src/core/sde-status.js';
 import { f32Literal } from '../src/expr/index.js';
-import type { NormalTransform } from '../src/core/seed.js';
-import { philoxNormal4Fn, philoxWGSL } from './common/philox.wgsl.js';
+import type { NormalTransform, RandomGenerator } from '../src/core/seed.js';
+import { generatorBlockFn, generatorWGSL } from './common/generator.wgsl.js';
+import { philoxNormal4Fn } from './common/philox.wgsl.js';
 
 /** Integrator kernels available. */
 export type SdeKernelScheme = 'em' | 'milstein' | 'weak2' | 'mala' | 'baoab';
@@ -59,6 +62,8 @@ export interface SdeKernelOptions {
   snapshot: readonly number[];
   /** How Philox words become normals (see `NormalTransform`). Default `'precise'`. */
   normals?: NormalTransform;
+  /** Counter-based generator of the words (see `RandomGenerator`). Default `'philox'`. */
+  generator?: RandomGenerator;
 }
 
 /**
@@ -78,11 +83,11 @@ function gcd(a: number, b: number): number {
 /** Fields of the per-dispatch uniform struct common to every model. */
 const BASE_FIELDS = {
   trials: 'u32', // trials in this chunk
-  trial_offset: 'u32', // global index of the chunk's first trial (Philox counter word 0)
+  trial_offset: 'u32', // global index of the chunk's first trial (generator counter word 0)
   step_begin: 'u32', // first global step of this dispatch
   step_count: 'u32', // steps in this dispatch
-  seed_lo: 'u32', // Philox key, low word
-  seed_hi: 'u32', // Philox key, high word
+  seed_lo: 'u32', // generator key, low word
+  seed_hi: 'u32', // generator key, high word
   refine: 'u32', // Brownian sub-increments per step
   refractory_steps: 'u32', // steps a spiking variable is held at reset
   snap_every: 'u32', // snapshot stride in steps (0: none)
@@ -129,6 +134,8 @@ export function sdeKernelWGSL(o: SdeKernelOptions): string {
   const isMala = scheme === 'mala';
   const isBaoab = scheme === 'baoab';
   const normal4 = philoxNormal4Fn(o.normals ?? 'precise');
+  const generator = o.generator ?? 'philox';
+  const blockFn = generatorBlockFn(generator);
   const group = sdeNoiseGroup(a);
   /** Increments of step g of a group from the group's blocks g0, g1, …: bits equal to wiener_increment's. */
   const groupIncrement = (g: number): string => [
@@ -179,7 +186,7 @@ ${each((v) => `back.${v} = y.${v} + score_y.${v} * dt;`)}
       var fwd = s;           // x + h grad log pi(x), the mean of the forward proposal
 ${each((v) => `fwd.${v} = s.${v} + score_s.${v} * dt;`)}
       let log_alpha = logp_y - logp_s - (dist2(s, back) - dist2(y, fwd)) / (4.0 * dt);
-      let accept_u = philox_uniform(philox4x32_10(vec4u(trial, step, 0u, ${SDE_TAG_ACCEPT}u), vec2u(u.seed_lo, u.seed_hi)).x);
+      let accept_u = philox_uniform(${blockFn}(vec4u(trial, step, 0u, ${SDE_TAG_ACCEPT}u), vec2u(u.seed_lo, u.seed_hi)).x);
       if (precise_log(accept_u) < log_alpha && state_finite(y)) {
         next = y;
         score_s = score_y;
@@ -228,7 +235,7 @@ ${o.snapshot.map((k, r) => `      snapshots[(base + ${r}u) * T + i] = s.${V[k]};
 `;
 
   return wgsl`
-${philoxWGSL}
+${generatorWGSL(generator)}
 ${WGSL_LINEAR_INDEX}
 ${o.modelWGSL}
 
@@ -253,7 +260,7 @@ var<private> normal_block: u32 = 0xffffffffu;
 fn wiener_normal(trial: u32, q: u32) -> f32 {
   let block = q >> 2u;
   if (block != normal_block) {
-    normal_cache = ${normal4}(philox4x32_10(vec4u(trial, block, 0u, ${SDE_TAG_WIENER}u), vec2u(u.seed_lo, u.seed_hi)));
+    normal_cache = ${normal4}(${blockFn}(vec4u(trial, block, 0u, ${SDE_TAG_WIENER}u), vec2u(u.seed_lo, u.seed_hi)));
     normal_block = block;
   }
   return normal_cache[q & 3u];
@@ -268,7 +275,7 @@ ${a === 0 ? '  _ = trial; _ = step;' : `  for (var j = 0u; j < u.refine; j++) {
 ${stride % 4 === 0
     // whole blocks per fine step: no cache, no branch
     ? Array.from({ length: stride / 4 }, (_, b) => [
-      `    let g${b} = ${normal4}(philox4x32_10(vec4u(trial, (q >> 2u) + ${b}u, 0u, ${SDE_TAG_WIENER}u), vec2u(u.seed_lo, u.seed_hi)));`,
+      `    let g${b} = ${normal4}(${blockFn}(vec4u(trial, (q >> 2u) + ${b}u, 0u, ${SDE_TAG_WIENER}u), vec2u(u.seed_lo, u.seed_hi)));`,
       ...o.activeNoise.slice(4 * b, 4 * b + 4).map((k, c) => `    dw[${k}] += g${b}[${c}];`),
     ].join('\n')).join('\n')
     : o.activeNoise.map((k, r) => `    dw[${k}] += wiener_normal(trial, q + ${r}u);`).join('\n')}
@@ -334,7 +341,7 @@ ${stepBody}
   // whole groups: ${group.steps} step(s) on ${group.blocks} Philox block(s) drawn up front
   for (; grouped && k + ${group.steps}u <= u.step_count; k += ${group.steps}u) {
     let first_block = (u.step_begin + k) / ${group.steps}u * ${group.blocks}u;
-${Array.from({ length: group.blocks }, (_, b) => `    let g${b} = ${normal4}(philox4x32_10(vec4u(trial, first_block + ${b}u, 0u, ${SDE_TAG_WIENER}u), vec2u(u.seed_lo, u.seed_hi)));`).join('\n')}
+${Array.from({ length: group.blocks }, (_, b) => `    let g${b} = ${normal4}(${blockFn}(vec4u(trial, first_block + ${b}u, 0u, ${SDE_TAG_WIENER}u), vec2u(u.seed_lo, u.seed_hi)));`).join('\n')}
 ${Array.from({ length: group.steps }, (_, g) => `    {
       let step = u.step_begin + k + ${g}u;
 ${groupIncrement(g)}

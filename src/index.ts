@@ -21,7 +21,7 @@ export { uniformLayout, type UniformLayout, type UniformSchema } from './core/la
 export { foldWorkgroups, WGSL_LINEAR_INDEX } from './core/dispatch.js';
 export type { KernelSource } from './core/pipelines.js';
 export { seedToKey } from './core/seed.js';
-export type { NormalTransform } from './core/seed.js';
+export type { NormalTransform, RandomGenerator } from './core/seed.js';
 export { philoxWGSL } from '../shaders/common/philox.wgsl.js';
 export { fillRandom, randomNormal, randomUniform, type RandomOptions } from './random/index.js';
 export {

@@ -8,6 +8,7 @@ export {
   symmetricWithSpectrum, type KnownSpectrumOptions, type RankOneOptions,
 } from './eig/testmatrices.js';
 export { philox4x32_10, uniformFromBits, normal4FromBits } from './reference/philox.js';
+export { threefry4x32 } from './reference/threefry.js';
 export { seedToKey } from './core/seed.js';
 export { simulateReference, type ReferenceOptions, type ReferenceResult } from './reference/sde.js';
 export { simulateNetworkReference, type NetworkPlan, type NetworkReferenceOptions, type NetworkReferenceResult } from './reference/network.js';

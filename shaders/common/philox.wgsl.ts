@@ -14,6 +14,8 @@
  * Counter convention used across wgneuro: `vec4u(index, step, stream, tag)` and key
  * `vec2u(seed_lo, seed_hi)`, where `index` is a trial or element number.
  *
+ * The word → uniform and word → normal functions below (named philox_* for history) serve any
+ * generator's words, Threefry-4x32's too (./threefry.wgsl.ts, ./generator.wgsl.ts).
  * Normals come in two transforms of the same uniforms (see {@link NormalTransform}):
  * `philox_normal4` (precise: our own log and sincos, a few ulp on every device, the default) and
  * `philox_normal4_fast` (the platform's builtin log/cos/sin, whose error WGSL bounds only loosely).

@@ -2,7 +2,9 @@
  * Eigen-decomposition of many small symmetric matrices at once (e.g. 1000 covariances of order
  * 2–64): parallel cyclic Jacobi, one workgroup or one invocation per matrix (shaders/jacobi.wgsl.ts).
  */
-import { JACOBI_MAX_N, JACOBI_PRIVATE_MAX_N, jacobiParams, jacobiPrivateWGSL, jacobiSerialWGSL, jacobiWGSL } from '../../shaders/jacobi.wgsl.js';
+import {
+  JACOBI_MAX_N, JACOBI_PRIVATE_MAX_N, JACOBI_SLOTS_MAX_N, jacobiParams, jacobiPrivateWGSL, jacobiSerialWGSL, jacobiSlotsWGSL, jacobiWGSL,
+} from '../../shaders/jacobi.wgsl.js';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
 import { chooseVariant, sizeBucket, type Tunable } from '../core/tuning.js';
@@ -14,9 +16,11 @@ export interface JacobiVariant {
   /**
    * `'workgroup'`: one workgroup per matrix, n/2 rotations in parallel; `'thread'`: one invocation
    * per matrix, no barriers; `'private'` (n ≤ 32): as `'thread'` with the working matrices in
-   * the invocation's private memory instead of a storage scratch buffer.
+   * the invocation's private memory instead of a storage scratch buffer; `'slots'` (n ≤ 32): one
+   * invocation per matrix, parallel round-robin order with the data moved between fixed slots so
+   * that every private-memory index is a compile-time constant (code generated per even order).
    */
-  strategy: 'workgroup' | 'thread' | 'private';
+  strategy: 'workgroup' | 'thread' | 'private' | 'slots';
   /** Invocations per workgroup. */
   wg: number;
 }
@@ -26,8 +30,14 @@ export function jacobiDefaultVariant(n: number): JacobiVariant {
   return { strategy: n <= 16 ? 'thread' : 'workgroup', wg: 64 };
 }
 
-/** Every variant the tuner may pick (each is run by the tests against the float64 reference). */
+/**
+ * Every variant the tuner may pick (each is run by the tests against the float64 reference). A
+ * search times them in this order while its budget lasts, so the fastest on the CPU adapter
+ * (`'slots'`, 3–7× the others at n = 8 and 32) comes first.
+ */
 export const JACOBI_VARIANTS: readonly JacobiVariant[] = [
+  { strategy: 'slots', wg: 16 },
+  { strategy: 'slots', wg: 64 },
   { strategy: 'thread', wg: 64 },
   { strategy: 'private', wg: 16 },
   { strategy: 'thread', wg: 16 },
@@ -44,8 +54,9 @@ export function jacobiVariantKey(v: JacobiVariant): string {
 }
 
 function jacobiVariantError(limits: GPUSupportedLimits, v: JacobiVariant, n: number): string | null {
-  if (!['thread', 'workgroup', 'private'].includes(v.strategy)) return `strategy must be 'workgroup', 'thread' or 'private', got '${String(v.strategy)}'`;
+  if (!['thread', 'workgroup', 'private', 'slots'].includes(v.strategy)) return `strategy must be 'workgroup', 'thread', 'private' or 'slots', got '${String(v.strategy)}'`;
   if (v.strategy === 'private' && n > JACOBI_PRIVATE_MAX_N) return `strategy 'private' serves n ≤ ${JACOBI_PRIVATE_MAX_N}, got n = ${n}`;
+  if (v.strategy === 'slots' && n > JACOBI_SLOTS_MAX_N) return `strategy 'slots' serves n ≤ ${JACOBI_SLOTS_MAX_N}, got n = ${n}`;
   const pow2 = Number.isInteger(v.wg) && v.wg >= 1 && (v.wg & (v.wg - 1)) === 0;
   const max = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
   if (!pow2 || v.wg > max) return `wg must be a power of two ≤ ${max}, got ${String(v.wg)}`;
@@ -114,18 +125,26 @@ interface JacobiOutputs {
 function jacobiOutputs(ctx: Context, batch: number, n: number, scratch: boolean): JacobiOutputs {
   const made: Tensor[] = [];
   try {
-    const values = ctx.tensor([batch, n], { label: 'jacobi.values' });
+    // Poisoned (cheaply: a few bytes per matrix) so an eigenvalue or sweep count a variant fails
+    // to write is NaN or "not converged", never a plausible 0; an unwritten (zero) eigenvector
+    // column fails the tests' unit-norm check.
+    const values = ctx.tensor([batch, n], { label: 'jacobi.values', fill: Number.NaN });
     made.push(values);
     const vectors = ctx.tensor([batch, n, n], { label: 'jacobi.vectors' });
     made.push(vectors);
     const work = scratch ? ctx.tensor([batch, 2, n, n], { label: 'jacobi.work' }) : undefined;
     if (work) made.push(work);
-    const sweeps = ctx.tensor([batch], { dtype: 'u32', label: 'jacobi.sweeps' });
+    const sweeps = ctx.tensor([batch], { dtype: 'u32', label: 'jacobi.sweeps', fill: 0xffffffff });
     return { values, vectors, work, sweeps };
   } catch (err) {
     for (const t of made) t.destroy();
     throw err;
   }
+}
+
+/** Whether a variant keeps its working matrices in the storage scratch buffer (else in private memory). */
+function usesScratch(v: JacobiVariant): boolean {
+  return v.strategy === 'thread' || v.strategy === 'workgroup';
 }
 
 function jacobiLabel(v: JacobiVariant): string {
@@ -138,7 +157,10 @@ function privateCapacity(n: number): number {
 }
 
 function jacobiPipeline(ctx: Context, v: JacobiVariant, n: number): Promise<GPUComputePipeline> {
-  const code = v.strategy === 'thread' ? jacobiSerialWGSL() : v.strategy === 'private' ? jacobiPrivateWGSL(privateCapacity(n)) : jacobiWGSL();
+  const code = v.strategy === 'thread' ? jacobiSerialWGSL()
+    : v.strategy === 'private' ? jacobiPrivateWGSL(privateCapacity(n))
+    : v.strategy === 'slots' ? jacobiSlotsWGSL(n + (n & 1))
+    : jacobiWGSL();
   return ctx.kernel({ label: jacobiLabel(v), code, constants: { WG_SIZE: v.wg } });
 }
 
@@ -155,8 +177,8 @@ function encodeJacobi(
   ctx.dispatch({
     label: jacobiLabel(v),
     pipeline,
-    // The private variant has no scratch buffer: its sweeps binding is number 4.
-    bindings: v.strategy === 'private'
+    // The private-memory variants have no scratch buffer: their sweeps binding is number 4.
+    bindings: !usesScratch(v)
       ? [params, input, out.values, out.vectors, out.sweeps]
       : [params, input, out.values, out.vectors, out.work!, out.sweeps],
     workgroups: perInvocation ? Math.ceil(p.batch / v.wg) : p.batch,
@@ -172,12 +194,13 @@ export interface JacobiOptions extends MatrixShape {
   maxSweeps?: number;
   /**
    * Use this variant instead of the tuned one (benchmarks, tests of every variant): `'workgroup'`
-   * (one workgroup per matrix, n/2 rotations in parallel) or `'thread'` (one invocation per
-   * matrix, no barriers), with 64 invocations per workgroup, or a full {@link JacobiVariant}.
+   * (one workgroup per matrix, n/2 rotations in parallel), `'thread'` (one invocation per
+   * matrix, no barriers), `'private'` or `'slots'` (n ≤ 32; see {@link JacobiVariant}), with 64
+   * invocations per workgroup, or a full {@link JacobiVariant}.
    * Default: the variant measured fastest on this adapter for this class of (n, batch) (see
    * `ContextOptions.tuning`), or {@link jacobiDefaultVariant} when tuning is off.
    */
-  strategy?: 'workgroup' | 'thread' | 'private' | JacobiVariant;
+  strategy?: JacobiVariant['strategy'] | JacobiVariant;
 }
 
 /** Eigen-decompositions of a batch: A[b] = V[b]·diag(values[b])·V[b]ᵀ. */
@@ -218,7 +241,7 @@ export async function jacobiEigBatched(ctx: Context, c: MatrixInput, options: Ja
     }
     const variant = chosen ?? await chooseVariant(ctx, jacobiTunable, { n, batch }, ctx.limits);
     const pipeline = await jacobiPipeline(ctx, variant, n);
-    const out = jacobiOutputs(ctx, batch, n, variant.strategy !== 'private');
+    const out = jacobiOutputs(ctx, batch, n, usesScratch(variant));
     const { values, vectors, work, sweeps: sweepsT } = out;
     made.push(values, vectors, sweepsT);
     if (work) made.push(work);

@@ -44,24 +44,29 @@ const isNode = (): boolean => typeof process !== 'undefined' && typeof process.v
 export async function acquireDevice(options: AcquireOptions = {}): Promise<AcquiredDevice> {
   const attempts: string[] = [];
   let adapter: GPUAdapter | null = null;
-  let runtime: string;
   const adapterOptions: GPURequestAdapterOptions = {};
   if (options.powerPreference) adapterOptions.powerPreference = options.powerPreference;
   if (options.forceFallbackAdapter) adapterOptions.forceFallbackAdapter = true;
 
+  // navigator.gpu counts only when it can be asked for an adapter: Node code that runs TF.js's
+  // WebGPU backend on a Dawn device often leaves a stand-in object there.
   const gpu = webGPU();
-  if (gpu) {
-    runtime = `browser (${navigator.userAgent})`;
+  let runtime = 'unknown';
+  if (gpu && typeof gpu.requestAdapter === 'function') {
+    runtime = isNode() ? 'node (navigator.gpu)' : `browser (${navigator.userAgent})`;
     adapter = await gpu.requestAdapter(adapterOptions);
     attempts.push(`navigator.gpu.requestAdapter(${JSON.stringify(adapterOptions)}): ${adapter ? 'ok' : 'no adapter'}`);
     if (!adapter && !options.forceFallbackAdapter) {
       adapter = await gpu.requestAdapter({ ...adapterOptions, forceFallbackAdapter: true });
       attempts.push(`navigator.gpu.requestAdapter({forceFallbackAdapter: true}): ${adapter ? 'ok' : 'no adapter'}`);
     }
-    if (!adapter) {
+    if (!adapter && !isNode()) {
       attempts.push('in Chromium headless, WebGPU needs --enable-unsafe-webgpu (and on Linux often --enable-features=Vulkan)');
     }
-  } else if (isNode()) {
+  } else if (gpu) {
+    attempts.push('navigator.gpu has no requestAdapter(): ignored');
+  }
+  if (!adapter && isNode()) {
     // '#device' (package.json "imports") is Dawn under the `node` condition and a stand-in without
     // Node modules elsewhere, so browser bundlers never see Node-only code. It is a static import
     // (Dawn itself loads lazily inside it), so web bundles get no extra chunk, which IIFE workers
@@ -70,8 +75,7 @@ export async function acquireDevice(options: AcquireOptions = {}): Promise<Acqui
     adapter = result.adapter;
     runtime = result.runtime;
     attempts.push(...result.attempts);
-  } else {
-    runtime = 'unknown';
+  } else if (!gpu) {
     attempts.push('neither navigator.gpu (page or Worker) nor Node.js is available in this runtime');
   }
   if (!adapter) throw new GPUUnavailableError('No WebGPU adapter found.', attempts);

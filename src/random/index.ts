@@ -1,19 +1,22 @@
 /**
- * Random arrays on the GPU from Philox4x32-10 (see shaders/common/philox.wgsl.ts).
+ * Random arrays on the GPU from a counter-based generator: Philox4x32-10 (shaders/common/philox.wgsl.ts,
+ * the default) or Threefry-4x32-20 (shaders/common/threefry.wgsl.ts).
  */
 import { randomFillParams, randomFillWGSL, type RandomFillOptions } from '../../shaders/random.wgsl.js';
 import type { Context } from '../core/context.js';
 import { InputError } from '../gpu/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { seedToKey, type NormalTransform } from '../core/seed.js';
+import { RANDOM_GENERATORS, seedToKey, type NormalTransform, type RandomGenerator } from '../core/seed.js';
 
 export interface RandomOptions {
   /** Key of the generator: same seed, same numbers, on any device. Default 0. */
   seed?: number;
   /** Independent stream under the same seed (counter word 2). Default 0. */
   stream?: number;
-  /** How normals are made from Philox words (see `NormalTransform`). Default `'precise'`. */
+  /** How normals are made from the generator's words (see `NormalTransform`). Default `'precise'`. */
   normals?: NormalTransform;
+  /** Counter-based generator (see `RandomGenerator`): `'philox'` or `'threefry'`. Default `'philox'`. */
+  generator?: RandomGenerator;
 }
 
 const WORKGROUP_SIZE = 64;
@@ -37,12 +40,16 @@ export async function fillRandom(
   if (normals !== 'precise' && normals !== 'fast') {
     throw new InputError(`normals must be 'precise' or 'fast', got ${JSON.stringify(normals)}`);
   }
+  const generator = options.generator ?? 'philox';
+  if (!RANDOM_GENERATORS.includes(generator)) {
+    throw new InputError(`generator must be ${RANDOM_GENERATORS.map((g) => `'${g}'`).join(' or ')}, got ${JSON.stringify(generator)}`);
+  }
   const [seedLo, seedHi] = seedToKey(options.seed ?? 0);
   const count = dst.size;
   if (count === 0) return dst;
   const pipeline = await ctx.kernel({
     label: `random.${distribution}`,
-    code: randomFillWGSL({ distribution, normals }),
+    code: randomFillWGSL({ distribution, normals, generator }),
     constants: { WG_SIZE: WORKGROUP_SIZE },
   });
   const blocks = Math.ceil(count / 4);
@@ -61,7 +68,7 @@ export function randomUniform(ctx: Context, shape: readonly number[], options: R
   return newRandomTensor(ctx, shape, 'uniform', options);
 }
 
-/** A new f32 tensor of standard normal numbers (Box–Muller on Philox uniforms). */
+/** A new f32 tensor of standard normal numbers (Box–Muller on the generator's uniforms). */
 export function randomNormal(ctx: Context, shape: readonly number[], options: RandomOptions = {}): Promise<Tensor<'f32'>> {
   return newRandomTensor(ctx, shape, 'normal', options);
 }

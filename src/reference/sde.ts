@@ -1,14 +1,15 @@
 /**
  * Float64 CPU reference of the SDE integrators in shaders/sde.wgsl.ts: the same schemes on the same
- * Philox random stream (normal q of a trial in lane q % 4 of block (trial, q / 4, 0, 0), fine step j's
- * r-th active process taking q = j·a + r for a active processes; MALA's
- * uniforms from (trial, step, 0, 1)), running the JavaScript twin of the model.
+ * random stream, Philox4x32-10 or Threefry-4x32-20 as `generator` says (normal q of a trial in lane
+ * q % 4 of block (trial, q / 4, 0, 0), fine step j's r-th active process taking q = j·a + r for a
+ * active processes; MALA's uniforms from (trial, step, 0, 1)), running the JavaScript twin of the model.
  * GPU and CPU agree to f32 rounding on the same trial; tests and the plain-JS benchmark use it.
  */
 import { trialInputs, type SDEModel } from '../expr/index.js';
 import { SDE_FLAG_ABSORBED, SDE_FLAG_DIVERGED, SDE_TAG_ACCEPT, SDE_TAG_WIENER, sdeNoiseStride } from '../core/sde-status.js';
 import { normal4FromBits, philox4x32_10, uniformFromBits } from './philox.js';
-import { seedToKey, type NormalTransform } from '../core/seed.js';
+import { threefry4x32 } from './threefry.js';
+import { seedToKey, type NormalTransform, type RandomGenerator } from '../core/seed.js';
 
 /** Options of {@link simulateReference} (a subset of `simulate`'s, same meaning and defaults). */
 export interface ReferenceOptions {
@@ -31,6 +32,8 @@ export interface ReferenceOptions {
    * platform's log/cos/sin error. Accepted so both sides take the same options. Default `'precise'`.
    */
   rng?: NormalTransform;
+  /** `simulate`'s counter-based generator, `'philox'` or `'threefry'` (bit-identical words). Default `'philox'`. */
+  generator?: RandomGenerator;
 }
 
 /** What {@link simulateReference} returns (float64). */
@@ -59,6 +62,7 @@ export function simulateReference(model: SDEModel, options: ReferenceOptions): R
   const friction = options.friction ?? 1;
   const first = options.firstTrial ?? 0;
   const key = seedToKey(options.seed ?? 0);
+  const generate = options.generator === 'threefry' ? threefry4x32 : philox4x32_10;
   const n = model.state.length;
   const m = model.wiener;
   const js = model.js;
@@ -107,7 +111,7 @@ export function simulateReference(model: SDEModel, options: ReferenceOptions): R
     const block = Math.floor(q / 4);
     if (block !== cachedBlock || trial !== cachedTrial) {
       ctr[0] = trial; ctr[1] = block; ctr[2] = 0; ctr[3] = SDE_TAG_WIENER;
-      normal4FromBits(philox4x32_10(ctr, key, bits), normals);
+      normal4FromBits(generate(ctr, key, bits), normals);
       cachedBlock = block;
       cachedTrial = trial;
     }
@@ -191,7 +195,7 @@ export function simulateReference(model: SDEModel, options: ReferenceOptions): R
         }
         const logAlpha = logpY - logp - (back - fwd) / (4 * dt);
         ctr[0] = trial; ctr[1] = step; ctr[2] = 0; ctr[3] = SDE_TAG_ACCEPT;
-        const uAccept = uniformFromBits(philox4x32_10(ctr, key, bits)[0]!);
+        const uAccept = uniformFromBits(generate(ctr, key, bits)[0]!);
         if (Math.log(uAccept) < logAlpha && finite(y)) {
           next.set(y);
           f.set(fy);

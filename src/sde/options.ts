@@ -46,6 +46,7 @@ const simulateOptionsSchema = z.strictObject(
     firstTrial: wholeNumber({ min: 0, max: U32_MAX }).optional(),
     totalTrials: count(2 ** 32).optional(),
     rng: z.enum(['precise', 'fast'], { error: "'precise' or 'fast'" }).optional(),
+    generator: z.enum(['philox', 'threefry'], { error: "'philox' or 'threefry'" }).optional(),
     onProgress: callback.optional(),
     signal: abortSignal.optional(),
   },

@@ -16,7 +16,7 @@ import {
 } from '../core/sde-status.js';
 import type { Tensor } from '../core/tensor.js';
 import { InputError } from '../gpu/errors.js';
-import { seedToKey, type NormalTransform } from '../core/seed.js';
+import { seedToKey, type NormalTransform, type RandomGenerator } from '../core/seed.js';
 import { validateSimulateOptions } from './options.js';
 import { resolveIntegrator, type IntegratorInfo, type IntegratorName } from './integrators.js';
 import { checkTrialArrays, trialInputs, type SDEModel } from './model.js';
@@ -95,6 +95,13 @@ export interface SimulateOptions {
    * cheaper, as accurate as the platform makes them). Default `'precise'`.
    */
   rng?: NormalTransform;
+  /**
+   * The counter-based generator of the Wiener increments (and MALA's uniforms): `'philox'`
+   * (Philox4x32-10) or `'threefry'` (Threefry-4x32-20, multiplication-free, cheaper where 32-bit
+   * products are emulated). Same counters, same guarantees (chunking-invariant, bit-identical CPU
+   * twin), different numbers for the same seed. Independent of `rng`. Default `'philox'`.
+   */
+  generator?: RandomGenerator;
   /** Called after every dispatch (the run then waits for each dispatch to finish). */
   onProgress?: (progress: SimulateProgress) => void;
   /** Cancels between dispatches; the result is then marked `partial`. */
@@ -197,6 +204,7 @@ interface RunPlan extends Pick<SimulateResult, 'model' | 'integrator' | 'trials'
   refine: number;
   friction: number;
   rng: NormalTransform;
+  generator: RandomGenerator;
   stepsPerDispatch: number;
   /** State variables, and state rows per trial (BAOAB adds a velocity per variable). */
   n: number;
@@ -283,7 +291,7 @@ function planRun(ctx: Context, model: SDEModel, options: SimulateOptions): RunPl
     trialsPerChunk = Math.min(trialsPerChunk, Math.floor(maxBinding / bytes));
   }
   return {
-    model, integrator, trials, steps, dt, seed, firstTrial, totalTrials, t0: options.t0 ?? 0, refine, friction, rng: options.rng ?? 'precise', stepsPerDispatch, n, rows, swept,
+    model, integrator, trials, steps, dt, seed, firstTrial, totalTrials, t0: options.t0 ?? 0, refine, friction, rng: options.rng ?? 'precise', generator: options.generator ?? 'philox', stepsPerDispatch, n, rows, swept,
     wantFinal: record.final ?? true,
     wantPerTrial: record.perTrial ?? true,
     snapshots, stats, histogram,
@@ -323,6 +331,7 @@ async function buildKernels(ctx: Context, plan: RunPlan): Promise<RunKernels> {
     absorb: model.absorb,
     snapshot: plan.snapshots.variables,
     normals: plan.rng,
+    generator: plan.generator,
   });
   const label = `sde.${integrator.kernel}`;
   const pipeline = await ctx.kernel({ label, code, constants: { WG_SIZE: WORKGROUP_SIZE } });

@@ -1,4 +1,4 @@
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jacobiEigBatched } from '../../src/eig/index.js';
 import { EigConvergenceError } from '../../src/eig/input.js';
 import { jacobiEigReference } from '../../src/reference/eig.js';
@@ -6,6 +6,7 @@ import { InputError, LimitError } from '../../src/gpu/errors.js';
 import { expectClose, gpuIt, testRng } from '../helpers/device.js';
 import { JACOBI_VARIANTS, jacobiVariantKey } from '../../src/internal.js';
 import type { JacobiVariant } from '../../src/eig/index.js';
+import { jacobiSlotSchedule } from '../../shaders/jacobi.wgsl.js';
 
 /** `batch` random symmetric n × n matrices (entries uniform in (−1, 1), symmetrized). */
 function randomSymmetric(batch: number, n: number, seed: number): Float32Array {
@@ -26,8 +27,10 @@ function randomSymmetric(batch: number, n: number, seed: number): Float32Array {
 describe('jacobiEigBatched', () => {
   // Every declared variant (and 'tuned': whatever this adapter's search picks) at odd sizes.
   const variants: [string, JacobiVariant | undefined][] = [['tuned', undefined], ...JACOBI_VARIANTS.map((v): [string, JacobiVariant] => [jacobiVariantKey(v), v])];
-  const shapes = [[7, 2], [5, 5], [3, 16], [2, 33], [70, 9], [2, 21]] as const;
-  for (const [name, strategy] of variants) for (const [batch, n] of shapes.filter(([, n]) => strategy?.strategy !== 'private' || n <= 32)) {
+  const shapes = [[7, 2], [5, 5], [3, 16], [2, 33], [70, 9], [2, 21], [3, 32]] as const; // 32: the private-memory variants' largest
+  // 'private' and 'slots' keep the matrices in private memory: n ≤ 32.
+  const served = (strategy: JacobiVariant | undefined, n: number): boolean => !['private', 'slots'].includes(strategy?.strategy ?? '') || n <= 32;
+  for (const [name, strategy] of variants) for (const [batch, n] of shapes.filter(([, n]) => served(strategy, n))) {
     gpuIt(`matches the float64 Jacobi reference: ${batch} matrices of order ${n} (${name})`, async (ctx, track) => {
       const a = randomSymmetric(batch, n, 100 + n);
       const result = track(await jacobiEigBatched(ctx, a, { n, batch, strategy }));
@@ -57,6 +60,26 @@ describe('jacobiEigBatched', () => {
       expect(Math.max(...result.sweeps)).toBeLessThanOrEqual(30);
     });
   }
+
+  it('the fixed-slot schedule is a round robin: every pair meets once per m − 1 steps, then all are home', () => {
+    for (const m of [2, 4, 6, 10, 22, 32]) {
+      const next = jacobiSlotSchedule(m);
+      let playerIn = Array.from({ length: m }, (_, slot) => slot);
+      const met = new Set<number>();
+      for (let step = 0; step < m - 1; step++) {
+        for (let k = 0; k < m / 2; k++) {
+          const [p, q] = [playerIn[2 * k]!, playerIn[2 * k + 1]!];
+          met.add(Math.min(p, q) * m + Math.max(p, q));
+        }
+        const moved = new Array<number>(m);
+        playerIn.forEach((player, slot) => { moved[next[slot]!] = player; });
+        playerIn = moved;
+      }
+      expect(met.size, `pairs met, m = ${m}`).toBe((m * (m - 1)) / 2);
+      expect(playerIn).toEqual(Array.from({ length: m }, (_, slot) => slot));
+    }
+    expect(() => jacobiSlotSchedule(5)).toThrow(/m must be even/);
+  });
 
   gpuIt('diagonal input needs no sweep and returns the diagonal sorted', async (ctx, track) => {
     const n = 3;
@@ -89,5 +112,7 @@ describe('jacobiEigBatched', () => {
     await expect(jacobiEigBatched(ctx, a, { n: 12, batch: 2, strategy: { strategy: 'thread', wg: 3 } })).rejects.toThrow(/wg must be a power of two/);
     await expect(jacobiEigBatched(ctx, randomSymmetric(1, 33, 4), { n: 33, strategy: 'private' })).rejects.toThrow(/'private' serves n ≤ 32, got n = 33/);
     await expect(jacobiEigBatched(ctx, a, { n: 12, batch: 2, maxSweeps: 1, strategy: 'private' })).rejects.toThrow(/did not reach tol/);
+    await expect(jacobiEigBatched(ctx, randomSymmetric(1, 33, 4), { n: 33, strategy: 'slots' })).rejects.toThrow(/'slots' serves n ≤ 32, got n = 33/);
+    await expect(jacobiEigBatched(ctx, a, { n: 12, batch: 2, maxSweeps: 1, strategy: 'slots' })).rejects.toThrow(/did not reach tol/);
   });
 });

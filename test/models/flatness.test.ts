@@ -2,8 +2,9 @@
  * flatness: the representation statistics against an independent float64 reference (log det by
  * Cholesky, participation ratio from trace moments — no eigen-decomposition) on random data at odd
  * sizes, the input Jacobian of the last hidden layer against central differences and the local
- * statistics built on it against eigenvalues of J Jᵀ, the correlation helpers on known cases, the checkpoint rules; on the GPU the ReLU MLP's
- * loss and gradient against a float64 replay and central differences, its top Hessian eigenvalue
+ * statistics built on it against eigenvalues of J Jᵀ, the correlation helpers on known cases, the checkpoint and late-phase rules
+ * (fraction and interpolation, with the refusal when fewer than 3 checkpoints qualify); on the GPU the ReLU MLP's
+ * loss (cross-entropy and squared error) and gradient against a float64 replay, a direct formula and central differences, its top Hessian eigenvalue
  * and Hutchinson trace against the exact (finite-difference) Hessian, and a tiny end-to-end run
  * (shapes, finite values, the same numbers for the same seed) and its bad input.
  */
@@ -13,8 +14,8 @@ import { createTape, finiteDifferenceGradient, finiteDifferenceHessian, leafValu
 import { resolveParams } from '../../src/cli/output/params.js';
 import { jacobiEigReference } from '../../src/reference/eig.js';
 import {
-  checkpointSteps, covariance, flatnessExperiment, hiddenJacobian, initialMlp, latePhase, localRepresentationStats, logDetCholesky, mlpLoss, pearson,
-  ranks, representationStats, sharpness, spearman, uploadBatch, uploadMlp,
+  checkpointSteps, covariance, flatnessExperiment, hiddenJacobian, initialMlp, interpolationPhase, lateCheckpoints, latePhase, localRepresentationStats,
+  logDetCholesky, mlpLoss, pearson, ranks, representationStats, sharpness, spearman, uploadBatch, uploadMlp, MLP_LOSS_KINDS, type FlatnessCheckpoint,
 } from '../../src/models/flatness/index.js';
 import { expectClose, gpuIt, runtime, testRng } from '../helpers/device.js';
 
@@ -178,6 +179,24 @@ describe(`flatness statistics (${runtime})`, () => {
     expect(latePhase([0, 3, 7, 10], 10, 0)).toEqual([0, 1, 2, 3]);
   });
 
+  it('the interpolation late phase starts at the first checkpoint with training accuracy 1.0; fewer than 3 such checkpoints are refused', () => {
+    expect(interpolationPhase([0.1, 0.9, 1, 0.99, 1])).toEqual([2, 3, 4]); // a later dip stays in: the phase is a suffix
+    expect(interpolationPhase([0.5, 0.99])).toEqual([]);
+    expect(interpolationPhase([1, 1])).toEqual([0, 1]);
+    const at = (accuracies: number[]): FlatnessCheckpoint[] => accuracies.map((trainAccuracy, i) => ({
+      step: 100 * i, trainAccuracy, topEigenvalue: 1, eigenResidual: 0, trace: 1, traceStandardError: 0, logVolume: 0, participationRatio: 1,
+      localLogVolume: 0, localParticipationRatio: 1, sensitivity: 1, trainLoss: 0, testAccuracy: 0,
+    }));
+    const accuracies = [0.2, 0.8, 0.95, 1, 1, 0.996, 1];
+    expect(lateCheckpoints(at(accuracies), 'interpolation', 600, 0.5)).toEqual([3, 4, 5, 6]);
+    expect(lateCheckpoints(at(accuracies), 'fraction', 600, 0.5)).toEqual([3, 4, 5, 6].map((i) => i)); // steps 300…600
+    expect(lateCheckpoints(at(accuracies), 'fraction', 600, 0.8)).toEqual([5, 6]); // the fraction rule's own count is checked before the run
+    expect(() => lateCheckpoints(at([0.2, 0.9, 0.99, 0.98]), 'interpolation', 300, 0.5)).toThrow(
+      /--late interpolation: the training accuracy on the evaluation batch never reached 1.0 \(best 0.99 at step 200\) of 300, leaving 0 of 4 checkpoints in the late phase; correlations need at least 3/,
+    );
+    expect(() => lateCheckpoints(at([0.2, 0.9, 1, 1]), 'interpolation', 300, 0.5)).toThrow(/first reached 1.0 at step 200 of 300, leaving 2 of 4 checkpoints/);
+  });
+
   it('bad parameters are refused by name before any GPU work', async () => {
     const noGpu = {} as Context;
     const run = (over: Record<string, string>) => flatnessExperiment.run(noGpu, resolveParams(flatnessExperiment, over), () => undefined);
@@ -186,6 +205,10 @@ describe(`flatness statistics (${runtime})`, () => {
     await expect(run({ evalBatch: '300', train: '200' })).rejects.toThrow(/--evalBatch 300 is larger than --train 200/);
     await expect(run({ steps: '5', checkpoints: '6' })).rejects.toThrow(/--checkpoints 6 exceeds --steps 5/);
     await expect(run({ evalBatch: '32', localProbes: '33' })).rejects.toThrow(/--localProbes 33 exceeds --evalBatch 32/);
+    await expect(run({ loss: 'hinge' })).rejects.toThrow(/--loss must be one of cross-entropy, mse, got hinge/);
+    await expect(run({ late: 'never' })).rejects.toThrow(/--late must be one of fraction, interpolation, got never/);
+    // the interpolation rule is checked on the run's own accuracies, so a late fraction that would be refused is not
+    await expect(run({ late: 'interpolation', lateFrom: '0.95', batch: '64', train: '50', evalBatch: '10' })).rejects.toThrow(/--batch 64 is larger than --train 50/);
     expect(() => resolveParams(flatnessExperiment, { lr: '0' })).toThrow(/--lr/);
   });
 });
@@ -206,36 +229,54 @@ describe(`flatness MLP on the GPU (${runtime})`, () => {
     return { net, batch };
   }
 
-  gpuIt('loss and gradient of the ReLU MLP match a float64 replay and central differences', async (ctx, track) => {
+  gpuIt('loss (cross-entropy and squared error) and gradient of the ReLU MLP match a float64 replay, the formula and central differences', async (ctx, track) => {
     const { net, batch } = tinyProblem(ctx, 11);
     track(net);
     track(batch);
-    const tape = track(createTape(ctx));
-    const { loss, params } = await mlpLoss(tape, net, batch);
-    const leaves = await leafValues(loss);
-    expect((await loss.value.read())[0]!).toBeCloseTo(replayReference(loss, leaves)[0]!, 5);
-    const grads = await tape.grad(loss, params);
-    for (let i = 0; i < params.length; i++) {
-      const fd = finiteDifferenceGradient(loss, leaves, params[i]!);
-      const scale = Math.max(...Array.from(fd, Math.abs), 1e-3);
-      // f32 forward and backward on O(1) values against float64 differences (error ~1e-9)
-      expectClose(await grads[i]!.value.read(), fd, { atol: 1e-4 * scale, rtol: 1e-3 }, `gradient of parameter ${i}`);
+    for (const kind of MLP_LOSS_KINDS) {
+      const tape = track(createTape(ctx));
+      const { loss, params, logits } = await mlpLoss(tape, net, batch, kind);
+      const leaves = await leafValues(loss);
+      const value = (await loss.value.read())[0]!;
+      expect(value, kind).toBeCloseTo(replayReference(loss, leaves)[0]!, 5);
+      // the formula itself, in float64 from the logits: mean over digits of −log softmax at the label, or of (z − y)² over digits and classes
+      const z = Float64Array.from(await logits.value.read());
+      const [count, classes] = [batch.count, 3];
+      let direct = 0;
+      for (let i = 0; i < count; i++) {
+        const row = z.subarray(i * classes, (i + 1) * classes);
+        const label = batch.labels[i]!;
+        if (kind === 'mse') {
+          for (let c = 0; c < classes; c++) direct += (row[c]! - (c === label ? 1 : 0)) ** 2 / (count * classes);
+        } else {
+          const top = Math.max(...row);
+          direct += (Math.log(row.reduce((a, v) => a + Math.exp(v - top), 0)) + top - row[label]!) / count;
+        }
+      }
+      expect(value, `${kind} against its formula`).toBeCloseTo(direct, 5);
+      const grads = await tape.grad(loss, params);
+      for (let i = 0; i < params.length; i++) {
+        const fd = finiteDifferenceGradient(loss, leaves, params[i]!);
+        const scale = Math.max(...Array.from(fd, Math.abs), 1e-3);
+        // f32 forward and backward on O(1) values against float64 differences (error ~1e-9)
+        expectClose(await grads[i]!.value.read(), fd, { atol: 1e-4 * scale, rtol: 1e-3 }, `${kind}: gradient of parameter ${i}`);
+      }
     }
   });
 
-  gpuIt('top Hessian eigenvalue (Lanczos) and Hutchinson trace match the exact Hessian', async (ctx, track) => {
+  for (const kind of MLP_LOSS_KINDS) gpuIt(`top Hessian eigenvalue (Lanczos) and Hutchinson trace of the ${kind} loss match the exact Hessian`, async (ctx, track) => {
     const { net, batch } = tinyProblem(ctx, 12);
     track(net);
     track(batch);
     const tape = track(createTape(ctx));
-    const { loss, params } = await mlpLoss(tape, net, batch);
+    const { loss, params } = await mlpLoss(tape, net, batch, kind);
     const H = finiteDifferenceHessian(loss, await leafValues(loss), params);
     const n = net.count;
     expect(n).toBe(59);
     const exact = jacobiEigReference(H, n).values; // descending
     const samples = 12;
     const seed = 3;
-    const measured = await sharpness(ctx, net, batch, { ncv: 20, tol: 1e-5, samples, seed });
+    const measured = await sharpness(ctx, net, batch, { ncv: 20, tol: 1e-5, samples, seed, loss: kind });
     // the double backward in f32: ~1e-5 relative errors (see test/autodiff/hessian.test.ts)
     expect(Math.abs(measured.topEigenvalue - exact[0]!), `${measured.topEigenvalue} vs ${exact[0]}`).toBeLessThanOrEqual(2e-3 * Math.abs(exact[0]!));
     const probes = rademacherProbes(samples, n, seed);

@@ -192,6 +192,8 @@ const CLI_CASES: CliCase[] = [
   { what: 'run krotov-hopfield --train 9000 --test 2000', args: ['run', 'krotov-hopfield', '--train', '9000', '--test', '2000'], code: 2, says: /train \+ test = 11000 images, but only 10000 are available/ },
   { what: 'run flatness --lateFrom 0.95', args: ['run', 'flatness', '--lateFrom', '0.95'], code: 2, says: /flatness: --lateFrom 0.95 leaves 1 of 13 checkpoints in the late phase; correlations need at least 3/ },
   { what: 'run flatness --lr 0', args: ['run', 'flatness', '--lr', '0'], code: 2, says: /--lr: expected a finite number > 0, got "0"/ },
+  { what: 'run flatness --loss hinge', args: ['run', 'flatness', '--loss', 'hinge'], code: 2, says: /flatness: --loss must be one of cross-entropy, mse, got hinge/ },
+  { what: 'run flatness --late never', args: ['run', 'flatness', '--late', 'never'], code: 2, says: /flatness: --late must be one of fraction, interpolation, got never/ },
   { what: 'run ei-motifs --N 1e3.5', args: ['run', 'ei-motifs', '--N', '1e3.5'], code: 2, says: /--N: expected a whole number ≥ 2, got "1e3.5"/ },
   // ---- outputs checked before computing, never clobbered
   { what: 'simulate -o into a missing folder', args: ['simulate', '@ou.json', '-o', '@nowhere/x.npy'], code: 2, says: /-o\/--output .*nowhere\/x\.npy: the folder .*nowhere does not exist/ },

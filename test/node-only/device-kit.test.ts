@@ -92,7 +92,7 @@ describe('device kit', () => {
     expect(sde.adapter).toMatch(/SwiftShader/);
     expect(sde.rows.length).toBeGreaterThan(0);
     for (const row of sde.rows) expect(row.trajectoryStepsPerSecond, row.implementation).toBeGreaterThan(0);
-    expect(new Set(sde.rows.map((r) => r.implementation))).toEqual(new Set(['wgneuro', 'wgneuro-fast', 'wgneuro-no-noise', 'tfjs-webgpu', 'plain-js']));
+    expect(new Set(sde.rows.map((r) => r.implementation))).toEqual(new Set(['wgneuro', 'wgneuro-fast', 'wgneuro-threefry', 'wgneuro-threefry-fast', 'wgneuro-no-noise', 'tfjs-webgpu', 'plain-js', 'plain-js-threefry']));
 
     const network = readJson('network.json') as { adapter: string; cuba: { rows: { implementation: string }[] }; rate: { rows: unknown[] } };
     expect(network.adapter).toMatch(/SwiftShader/);

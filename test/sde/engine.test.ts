@@ -41,10 +41,13 @@ const lif = defineSDE({
 const banana = defineLangevin({ state: ['x', 'y'], params: { b: 0.5 }, logDensity: '-x^2/2 - (y - b*x^2)^2/2' });
 
 /** GPU final state equals the float64 CPU reference to f32 rounding (relative to the scale). */
-async function compareWithReference(ctx: Parameters<Parameters<typeof gpuIt>[1]>[0], model: SDEModel, integrator: 'em' | 'milstein' | 'weak2' | 'ula' | 'baoab', tol: number, rng: 'precise' | 'fast' = 'precise'): Promise<void> {
+async function compareWithReference(
+  ctx: Parameters<Parameters<typeof gpuIt>[1]>[0], model: SDEModel, integrator: 'em' | 'milstein' | 'weak2' | 'ula' | 'baoab', tol: number,
+  random: { rng?: 'precise' | 'fast'; generator?: 'philox' | 'threefry' } = {},
+): Promise<void> {
   const opts = { trials: 301, steps: 40, dt: 0.025, seed: 11 };
-  const run = await simulate(ctx, model, { ...opts, integrator, rng });
-  const ref = simulateReference(model, { ...opts, scheme: integrator });
+  const run = await simulate(ctx, model, { ...opts, integrator, ...random });
+  const ref = simulateReference(model, { ...opts, scheme: integrator, generator: random.generator });
   expectClose(run.finalState!, ref.state, { atol: tol, rtol: tol }, `${model.name}/${integrator} final state`);
   if (ref.velocities) expectClose(run.velocities!, ref.velocities, { atol: tol, rtol: tol }, 'velocities');
   expect(run.diverged).toBe(0);
@@ -214,9 +217,52 @@ describe('noise drawn in whole Philox blocks per group of steps (1, 2, 3 and 5 p
     // Each normal is within 4.2e-3 of the float64 Box–Muller value (test/random/philox.test.ts); over
     // 40 EM steps of 'coupled' (|g| <= 0.8, sqrt(dt) = 0.16, contracting drift) the final state moves
     // by at most 40 · 0.8 · 0.16 · 4.2e-3 = 2.2e-2. A wrong lane or pair moves it by O(0.1).
-    await compareWithReference(ctx, coupled, 'em', 2.2e-2, 'fast');
-    await compareWithReference(ctx, gbm3, 'em', 2.2e-2, 'fast');
+    await compareWithReference(ctx, coupled, 'em', 2.2e-2, { rng: 'fast' });
+    await compareWithReference(ctx, gbm3, 'em', 2.2e-2, { rng: 'fast' });
     await expect(simulate(ctx, gbm, { trials: 1, steps: 1, dt: 0.1, rng: 'quick' as never })).rejects.toThrow(/options\.rng/);
+  });
+});
+
+describe("generator: 'threefry' keeps Philox's guarantees", () => {
+  gpuIt('any steps per dispatch and trial chunking give bit-identical results, with either normal transform', async (ctx) => {
+    // As the Philox test above: 23 steps with 1, 2, 3, 5 steps per dispatch and chunks of 32 trials.
+    for (const model of [gbm, coupled, gbm3, five]) {
+      for (const rng of ['precise', 'fast'] as const) {
+        const base = { trials: 77, steps: 23, dt: 0.01, seed: 5, rng, generator: 'threefry' as const };
+        const whole = await simulate(ctx, model, base);
+        expect(whole.finalState!.some(Number.isNaN), `${model.name}/${rng}`).toBe(false);
+        for (const stepsPerDispatch of [1, 2, 3, 5]) {
+          const split = await simulate(ctx, model, { ...base, stepsPerDispatch, maxTrialsPerChunk: 32 });
+          expect(split.finalState, `${model.name}/${rng}, ${stepsPerDispatch} steps per dispatch`).toEqual(whole.finalState);
+        }
+        // A trial range of a larger run draws that range's numbers.
+        const tail = await simulate(ctx, model, { ...base, trials: 40, firstTrial: 37, totalTrials: 77 });
+        expect(tail.finalState, `${model.name}/${rng}, trials 37…76`).toEqual(
+          Float32Array.from({ length: 40 * model.state.length }, (_, q) => whole.finalState![Math.floor(q / 40) * 77 + 37 + (q % 40)]!));
+      }
+    }
+  });
+
+  gpuIt('the GPU equals the CPU twin on the Threefry stream (EM, Milstein, weak 2, grouped draws, BAOAB, MALA)', async (ctx) => {
+    const threefry = { generator: 'threefry' as const };
+    for (const integrator of ['em', 'milstein', 'weak2'] as const) await compareWithReference(ctx, coupled, integrator, 2e-5, threefry);
+    await compareWithReference(ctx, gbm3, 'em', 2e-5, threefry);
+    await compareWithReference(ctx, five, 'milstein', 2e-5, threefry);
+    await compareWithReference(ctx, general, 'em', 2e-5, threefry);
+    await compareWithReference(ctx, banana, 'baoab', 2e-5, threefry);
+    const opts = { trials: 301, steps: 40, dt: 0.3, seed: 5, generator: 'threefry' as const };
+    const run = await simulate(ctx, banana, { ...opts, integrator: 'mala' });
+    const ref = simulateReference(banana, { ...opts, scheme: 'mala' });
+    let same = 0;
+    for (let i = 0; i < opts.trials; i++) if (Math.round(run.acceptance!.perTrial[i]! * opts.steps) === ref.accepted[i]) same++;
+    expect(same).toBeGreaterThanOrEqual(opts.trials - 2);
+    // Not Philox's numbers: the twin on the other generator is O(0.1) away, far outside 2e-5.
+    const gpu = await simulate(ctx, coupled, { trials: 301, steps: 40, dt: 0.025, seed: 11, ...threefry });
+    const philox = simulateReference(coupled, { trials: 301, steps: 40, dt: 0.025, seed: 11 });
+    let far = 0;
+    for (let i = 0; i < 301; i++) if (Math.abs(gpu.finalState![i]! - philox.state[i]!) > 1e-2) far++;
+    expect(far).toBeGreaterThan(250);
+    await expect(simulate(ctx, gbm, { trials: 1, steps: 1, dt: 0.1, generator: 'mt19937' as never })).rejects.toThrow(/options\.generator.*'philox' or 'threefry'/);
   });
 });
 

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { dump } from 'npyjs';
 import { createContext } from '../../core/context.js';
+import type { NormalTransform, RandomGenerator } from '../../core/seed.js';
 import { InputError, NumericalError } from '../../gpu/errors.js';
 import { INTEGRATORS, modelFromJSON, resolveIntegrator, simulate, type IntegratorName } from '../../sde/index.js';
 import { choiceOption, countOption, numberOption, seedOption } from '../options.js';
@@ -17,6 +18,8 @@ interface SimulateCliOptions {
   dt: number;
   seed: number;
   integrator: IntegratorName;
+  rng: NormalTransform;
+  generator: RandomGenerator;
   output?: string;
   json?: boolean;
   stepsPerDispatch?: number;
@@ -25,6 +28,8 @@ interface SimulateCliOptions {
 }
 
 const INTEGRATOR_NAMES = Object.keys(INTEGRATORS) as [IntegratorName, ...IntegratorName[]];
+const NORMAL_TRANSFORMS = ['precise', 'fast'] as const satisfies readonly NormalTransform[];
+const GENERATORS = ['philox', 'threefry'] as const satisfies readonly RandomGenerator[];
 
 /** Registers `wgneuro simulate`. */
 export function registerSde(program: Command): void {
@@ -37,6 +42,8 @@ export function registerSde(program: Command): void {
     .option('--dt <h>', 'time step', numberOption('dt', { above: 0 }), 0.001)
     .option('--seed <k>', 'random seed', seedOption(), 0)
     .option('--integrator <name>', `one of ${INTEGRATOR_NAMES.join(', ')}`, choiceOption('integrator', INTEGRATOR_NAMES), 'em')
+    .option('--generator <name>', 'counter-based generator: philox (Philox4x32-10) or threefry (Threefry-4x32-20, no multiplications); different numbers, same guarantees', choiceOption('generator', GENERATORS), 'philox')
+    .option('--rng <transform>', "normal transform: precise (our own log/sincos, matches the CPU twin) or fast (the platform's builtins)", choiceOption('rng', NORMAL_TRANSFORMS), 'precise')
     .option('--steps-per-dispatch <n>', 'time steps per kernel dispatch (results do not depend on it)', countOption('steps-per-dispatch'))
     .option('-o, --output <file.npy>', 'write the final state, shape [trials, variables], float32')
     .option('--json', 'print the summary as JSON')
@@ -63,7 +70,7 @@ export function registerSde(program: Command): void {
       try {
         const t0 = performance.now();
         const run = await simulate(ctx, model, {
-          trials, steps, dt, seed, integrator: opts.integrator, stepsPerDispatch,
+          trials, steps, dt, seed, integrator: opts.integrator, stepsPerDispatch, rng: opts.rng, generator: opts.generator,
           record: { final: Boolean(opts.output), stats: {} },
         });
         const seconds = (performance.now() - t0) / 1000;
@@ -71,6 +78,8 @@ export function registerSde(program: Command): void {
         const summary = {
           model: model.name,
           integrator: run.integrator.name,
+          generator: opts.generator,
+          rng: opts.rng,
           trials, steps, dt, seed,
           time: steps * dt,
           seconds,
@@ -103,7 +112,7 @@ export function registerSde(program: Command): void {
           return;
         }
         const lines = [
-          `${model.name}: ${trials} trials × ${steps} steps of dt = ${dt} (t = ${steps * dt}), integrator ${run.integrator.name}, seed ${seed}`,
+          `${model.name}: ${trials} trials × ${steps} steps of dt = ${dt} (t = ${steps * dt}), integrator ${run.integrator.name}, seed ${seed} (${opts.generator}, ${opts.rng} normals)`,
           `${(summary.trajectoryStepsPerSecond / 1e6).toFixed(2)} M trajectory-steps/s on ${ctx.info.adapter.description || ctx.info.adapter.vendor || 'this adapter'}`,
           'variable        mean            variance',
           ...model.state.map((v, k) => `${v.padEnd(15)} ${fmt(run.stats?.mean[k])} ${fmt(run.stats?.variance[k])}`),

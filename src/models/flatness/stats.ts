@@ -249,3 +249,15 @@ export function checkpointSteps(steps: number, count: number): number[] {
 export function latePhase(checkpoints: readonly number[], steps: number, lateFrom: number): number[] {
   return checkpoints.flatMap((s, i) => (s >= lateFrom * steps ? [i] : []));
 }
+
+/**
+ * The late phase by interpolation: indices of the checkpoints from the first one at which every
+ * evaluation digit is classified correctly (training accuracy 1.0) on — the regime where the
+ * paper's bound applies (SGD exploring minima of the training loss; Ma & Ying's linear stability
+ * holds at global minima). Empty when no checkpoint reaches 1.0. Accuracies are fractions of
+ * whole digits, so 1.0 is compared exactly.
+ */
+export function interpolationPhase(trainAccuracies: readonly number[]): number[] {
+  const first = trainAccuracies.findIndex((a) => a === 1);
+  return first < 0 ? [] : trainAccuracies.flatMap((_, i) => (i >= first ? [i] : []));
+}

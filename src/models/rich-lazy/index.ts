@@ -1,3 +1,9 @@
-/** rich-lazy: rich vs lazy learning of a rate RNN from initial connectivity of controlled rank (arXiv 2310.08513). */
-export { richLazyExperiment, type RichLazyResult, type RichLazyRun } from './experiment.js';
-export { decisionBatch, initialNetwork, effectiveRank, relativeChange, gram, kernelAlignment, INIT_KINDS, type InitKind, type Network, type TaskBatch } from './task.js';
+/** rich-lazy: rich vs lazy learning of a ReLU RNN from initial connectivity of swept rank (arXiv 2310.08513). */
+export {
+  richLazyExperiment, groupRuns, compareRuns, type RichLazyResult, type RichLazyRun, type RichLazyGroup, type RichLazyComparison, type InitLabel,
+} from './experiment.js';
+export {
+  decisionBatch, seedDraw, initialNetwork, effectiveRank, relativeChange, frobenius, gram, kernelAlignment, lossReference, outputJacobian, tangentKernel,
+  COHERENCES, PAPER_TIMING, TASK_INPUTS, TASK_OUTPUTS, type InitKind, type Network, type SeedDraw, type TaskBatch, type TaskTiming,
+} from './task.js';
+export { meanSE, signTestP, pairedComparison, type MeanSE, type PairedComparison } from './stats.js';

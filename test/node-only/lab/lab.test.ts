@@ -532,10 +532,15 @@ describe('lab', () => {
     }
     expect(shape(browserResult)).toEqual(shape(nodeResult));
     expect(browserResult.rows.map((r) => `${r.workload}/${r.implementation}/${r.trajectories}`))
-      .toEqual(['gbm3/wgneuro/257', 'gbm3/wgneuro-fast/257', 'gbm3/wgneuro-no-noise/257', 'gbm3/tfjs-webgpu/257', 'gbm3/plain-js/17',
-        'lif/wgneuro/65', 'lif/wgneuro-fast/65', 'lif/wgneuro-no-noise/65', 'lif/tfjs-webgpu/65', 'lif/plain-js/17']);
+      .toEqual(['gbm3', 'lif'].flatMap((w) => {
+        const n = w === 'gbm3' ? 257 : 65;
+        return [...['wgneuro', 'wgneuro-fast', 'wgneuro-threefry', 'wgneuro-threefry-fast', 'wgneuro-no-noise', 'tfjs-webgpu'].map((i) => `${w}/${i}/${n}`),
+          `${w}/plain-js/17`, `${w}/plain-js-threefry/17`];
+      }));
     expect(browserResult.notes).toEqual([]);
-  });
+    // Two runs of the whole suite (Chromium, then Node in this process), each compiling every
+    // variant's kernels: 6 SDE pipelines per workload and 13 random-number kernels on SwiftShader.
+  }, 300_000);
 
   it('wgneuro bench train --browser times a training step in Chromium against TF.js-WebGPU and TF.js-wasm on the same problem as Node', async () => {
     const args = ['--batch', '5', '--mlp', '7,6,3', '--rnn-batch', '3', '--units', '5', '--inputs', '2', '--steps', '4', '--reps', '1'];

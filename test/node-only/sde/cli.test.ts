@@ -28,6 +28,32 @@ describe('wgneuro simulate', () => {
     expect(summary.variables.x.mean).toBeCloseTo(mean, 4);
   }, 60_000);
 
+  it('--generator threefry and --rng fast reach simulate: the CPU twin on Threefry numbers, within the fast transform\'s error', async () => {
+    const npy = join(dir, 'threefry.npy');
+    const args = ['--trials', '129', '--steps', '30', '--dt', '0.05', '--seed', '6'];
+    const { code, out } = await run(['simulate', 'examples/models/ou.json', ...args, '--json', '--generator', 'threefry', '--rng', 'fast', '-o', npy]);
+    expect(code).toBe(0);
+    const summary = JSON.parse(out);
+    expect([summary.generator, summary.rng]).toEqual(['threefry', 'fast']);
+    const bytes = readFileSync(npy);
+    const data = parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).data as Float32Array;
+    const model = modelFromJSON(JSON.parse(readFileSync('examples/models/ou.json', 'utf8')));
+    const twin = (generator: 'philox' | 'threefry'): Float64Array => simulateReference(model, { trials: 129, steps: 30, dt: 0.05, seed: 6, generator }).state;
+    const threefry = twin('threefry');
+    const philox = twin('philox');
+    // Fast normals are within 4.2e-3 of the twin's (test/random/philox.test.ts); each of 30 steps adds
+    // sigma sqrt(dt) = 0.112 times that error, and the drift contracts: at most 30 · 0.112 · 4.2e-3 = 1.4e-2.
+    let far = 0;
+    for (let i = 0; i < 129; i++) {
+      expect(Math.abs(data[i]! - threefry[i]!), `trial ${i}`).toBeLessThan(1.4e-2);
+      if (Math.abs(data[i]! - philox[i]!) > 1.4e-2) far++;
+    }
+    expect(far).toBeGreaterThan(100); // Philox's numbers would be O(0.3) away
+    const bad = await run(['simulate', 'examples/models/ou.json', '--generator', 'mt19937']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--generator: expected one of philox, threefry.*got "mt19937"/);
+  }, 60_000);
+
   it('prints a table with spikes for the LIF example, and Langevin acceptance', async () => {
     const lif = await run(['simulate', 'examples/models/lif-conductance.json', '--trials', '64', '--steps', '200', '--dt', '0.1']);
     expect(lif.code).toBe(0);
