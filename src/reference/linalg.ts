@@ -174,3 +174,28 @@ export function mapExprRef(expr: string, inputs: Record<string, ArrayLike<number
   return out;
 }
 
+/** Gram matrix G[i, j] = ⟨x_i, x_j⟩ of the `count` rows (each `dim` long) of `x`, in float64. */
+export function gramRows(x: ArrayLike<number>, count: number, dim: number): Float64Array {
+  const G = new Float64Array(count * count);
+  for (let i = 0; i < count; i++) {
+    for (let j = i; j < count; j++) {
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += x[i * dim + k]! * x[j * dim + k]!;
+      G[i * count + j] = s;
+      G[j * count + i] = s;
+    }
+  }
+  return G;
+}
+
+/**
+ * (tr G)² / tr(G²) of a symmetric n × n matrix: the participation ratio (Σλ)²/Σλ² of its
+ * eigenvalues, without computing them; 0 for the zero matrix.
+ */
+export function traceParticipationRatio(G: ArrayLike<number>, n: number): number {
+  let t1 = 0;
+  let t2 = 0;
+  for (let i = 0; i < n; i++) t1 += G[i * n + i]!;
+  for (let i = 0; i < n * n; i++) t2 += G[i]! * G[i]!;
+  return t2 > 0 ? (t1 * t1) / t2 : 0;
+}

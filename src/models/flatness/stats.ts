@@ -8,6 +8,7 @@
  */
 import { InputError } from '../../gpu/errors.js';
 import { jacobiEigReference } from '../../reference/eig.js';
+import { gramRows, traceParticipationRatio } from '../../reference/linalg.js';
 
 /** Statistics of `count` representations of dimension `dim`. */
 export interface RepresentationStats {
@@ -167,26 +168,14 @@ export function localRepresentationStats(
   let logVolume = 0;
   let participation = 0;
   let sensitivity = 0;
-  const G = new Float64Array(H * H);
   for (let p = 0; p < count; p++) {
     const J = hiddenJacobian(weights, sizes, inputs.subarray(p * d, (p + 1) * d));
-    for (let a = 0; a < H; a++) {
-      for (let b = a; b < H; b++) {
-        let v = 0;
-        for (let k = 0; k < d; k++) v += J[a * d + k]! * J[b * d + k]!;
-        G[a * H + b] = v;
-        G[b * H + a] = v;
-      }
-    }
+    const G = gramRows(J, H, d); // JJᵀ
     let trace = 0;
-    let trace2 = 0;
-    for (let a = 0; a < H; a++) {
-      trace += G[a * H + a]!;
-      for (let b = 0; b < H; b++) trace2 += G[a * H + b]! ** 2;
-    }
+    for (let a = 0; a < H; a++) trace += G[a * H + a]!;
+    participation += traceParticipationRatio(G, H);
     for (let a = 0; a < H; a++) G[a * H + a] = G[a * H + a]! + ridge;
     logVolume += logDetCholesky(G, H);
-    participation += trace2 > 0 ? (trace * trace) / trace2 : 0;
     sensitivity += trace;
   }
   return { logVolume: logVolume / count, participationRatio: participation / count, sensitivity: sensitivity / count };

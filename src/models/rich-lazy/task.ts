@@ -10,6 +10,7 @@
  */
 import { InputError } from '../../gpu/errors.js';
 import { jacobiEigReference } from '../../reference/eig.js';
+import { gramRows, traceParticipationRatio } from '../../reference/linalg.js';
 import { philoxSequence } from '../../reference/philox.js';
 
 /** Philox tags (counter word 3) of the experiment's draws, so different uses never share numbers. */
@@ -121,15 +122,7 @@ export function seedDraw(units: number, gain: number, seed: number): SeedDraw {
   const uniform = philoxSequence(seed, { distribution: 'uniform', tag: TAG_WEIGHTS, stream: 1 });
   const U = Float32Array.from({ length: units * TASK_INPUTS }, () => (2 * uniform() - 1) / Math.sqrt(TASK_INPUTS));
   const readout = Float32Array.from({ length: TASK_OUTPUTS * units }, () => (2 * uniform() - 1) / Math.sqrt(units));
-  const GtG = new Float64Array(units * units);
-  for (let i = 0; i < units; i++) {
-    for (let j = i; j < units; j++) {
-      let s = 0;
-      for (let k = 0; k < units; k++) s += G[k * units + i]! * G[k * units + j]!;
-      GtG[i * units + j] = s;
-      GtG[j * units + i] = s;
-    }
-  }
+  const GtG = gramRows(transpose(G, units), units, units);
   const eig = jacobiEigReference(GtG, units);
   const singular = eig.values.map((l) => Math.sqrt(Math.max(l, 0)));
   return { units, gain, G, singular, V: eig.vectors, U, readout };
@@ -181,19 +174,14 @@ export function initialNetwork(draw: SeedDraw, kind: InitKind, rank: number): Ne
 /** Participation-ratio effective rank (Σσ²)²/Σσ⁴ of a matrix's singular values, from WᵀW's trace moments. */
 export function effectiveRank(W: ArrayLike<number>, n: number): number {
   // tr(WᵀW) = Σσ², tr((WᵀW)²) = Σσ⁴
-  const gram = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let k = 0; k < n; k++) s += W[k * n + i]! * W[k * n + j]!;
-      gram[i * n + j] = s;
-    }
-  }
-  let t1 = 0;
-  let t2 = 0;
-  for (let i = 0; i < n; i++) t1 += gram[i * n + i]!;
-  for (let i = 0; i < n * n; i++) t2 += gram[i]! * gram[i]!;
-  return (t1 * t1) / t2;
+  return traceParticipationRatio(gramRows(transpose(W, n), n, n), n);
+}
+
+/** The transpose of a square n × n row-major matrix, in float64. */
+function transpose(W: ArrayLike<number>, n: number): Float64Array {
+  const T = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) T[k * n + i] = W[i * n + k]!;
+  return T;
 }
 
 /** ‖a − b‖_F / ‖b‖_F. */
@@ -208,18 +196,7 @@ export function relativeChange(a: ArrayLike<number>, b: ArrayLike<number>): numb
 }
 
 /** Gram matrix K[i, j] = ⟨g_i, g_j⟩ of `count` vectors of length `dim` (the empirical tangent kernel). */
-export function gram(vectors: ArrayLike<number>, count: number, dim: number): Float64Array {
-  const K = new Float64Array(count * count);
-  for (let i = 0; i < count; i++) {
-    for (let j = i; j < count; j++) {
-      let s = 0;
-      for (let k = 0; k < dim; k++) s += vectors[i * dim + k]! * vectors[j * dim + k]!;
-      K[i * count + j] = s;
-      K[j * count + i] = s;
-    }
-  }
-  return K;
-}
+export const gram = gramRows;
 
 /** Kernel alignment ⟨K₁, K₂⟩_F / (‖K₁‖_F ‖K₂‖_F) (Cristianini et al. 2001): 1 for proportional kernels. */
 export function kernelAlignment(K1: ArrayLike<number>, K2: ArrayLike<number>): number {
