@@ -28,7 +28,8 @@ export interface TuningOptions {
   enabled?: boolean;
   /**
    * Wall-clock milliseconds one search (one kernel, one shape class) may spend timing candidates.
-   * The default variant is always timed; further candidates only while the budget lasts. Default 3000.
+   * The default variant is always timed, and with a budget above 0 the first other candidate (the
+   * kernel's likeliest winner); further candidates only while the budget lasts. Default 3000.
    */
   budgetMs?: number;
   /**
@@ -324,8 +325,13 @@ async function timeCandidates<P, V, H extends TunerHost>(
     // A first, untimed run of the fallback touches the scratch buffers (first-use page faults and
     // lazy allocation would otherwise be charged to whichever candidate runs first).
     await host.time(await trial.prepare(fallback));
+    // The fallback always, and with any budget above 0 also the first other candidate (each
+    // kernel lists its likeliest winner first): on a slow adapter one run of a slow default can
+    // spend a few seconds of budget alone, and the search would then keep the default untimed
+    // against anything better. Budget 0 keeps the fallback-only search.
+    const alwaysTimed = budgetMs > 0 ? 2 : 1;
     for (let i = 0; i < candidates.length; i++) {
-      if (i > 0 && clock() - start > budgetMs) break;
+      if (i >= alwaysTimed && clock() - start > budgetMs) break;
       await timeOne(i);
     }
     // Up to two more rounds over the three fastest while the budget lasts, keeping each one's

@@ -85,6 +85,14 @@ describe('tuning: the search on a scripted host', () => {
     expect(record.budgetMs).toBe(0);
   });
 
+  it('with a budget above 0 but spent by the fallback, still times the first other candidate', async () => {
+    const host = scriptedHost({ a: 5, b: 2, c: 3 }, { budgetMs: 1e-9 });
+    const tunable = namedTunable(['a', 'b', 'c'], 'a');
+    expect(await chooseVariant(host, tunable, { size: 1 }, limits)).toBe('b');
+    const record = (await tuningReport(host)).records[0]!;
+    expect(record.candidates.map((c) => [c.variant, c.runs])).toEqual([['a', 1], ['b', 1], ['c', 0]]);
+  });
+
   it('tuning off, or a time() region open, gives the fallback without timing anything', async () => {
     const off = scriptedHost({ a: 5, b: 2 }, { enabled: false });
     const t1 = namedTunable(['a', 'b']);
