@@ -50,8 +50,8 @@ export function gemvDefaultVariant(trans: boolean): GemvVariant {
 
 /**
  * Every variant the tuner may pick (each is run by the tests against the float64 reference). After
- * the default, which is always timed first, candidates are timed in this order while the search
- * budget lasts: the row-block variants first (fast on CPU adapters, where a slow candidate such as
+ * the default, which is always timed first, candidates are timed in this order (the first of them
+ * always, the rest while the search budget lasts): the row-block variants first (fast on CPU adapters, where a slow candidate such as
  * a 256-wide workgroup can take seconds at 4096² and would use up a small budget before them).
  */
 export const GEMV_VARIANTS: { readonly n: readonly GemvVariant[]; readonly t: readonly GemvVariant[] } = {
