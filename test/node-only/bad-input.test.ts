@@ -175,7 +175,9 @@ const CLI_CASES: CliCase[] = [
   { what: 'bench train --mlp 784', args: ['bench', 'train', '--mlp', '784'], code: 2, says: /--mlp: expected comma-separated layer widths.*got "784"/ },
   { what: 'bench train --steps 0', args: ['bench', 'train', '--steps', '0'], code: 2, says: /--steps: expected a whole number ≥ 1, got "0"/ },
   { what: 'bench train --peers nope', args: ['bench', 'train', '--peers', 'nope'], code: 2, says: /--peers: unknown peer 'nope'/ },
-  { what: 'bench train --browser', args: ['bench', 'train', '--browser'], code: 2, says: /--browser: bench train runs in Node only/ },
+  { what: 'bench fft --browser', args: ['bench', 'fft', '--browser'], code: 2, says: /--browser: bench fft runs in Node only/ },
+  // checked before Chromium starts: the suite's own options are parsed first
+  { what: 'bench train --browser --reps 0', args: ['bench', 'train', '--browser', '--reps', '0'], code: 2, says: /--reps: expected a whole number ≥ 1, got "0"/ },
   // ---- experiment parameters checked by name
   { what: 'run lif-rate --tauL -20', args: ['run', 'lif-rate', '--tauL', '-20'], code: 2, says: /lif-rate: --tauL: expected a finite number > 0, got "-20"/ },
   { what: 'run lif-rate --trials 0', args: ['run', 'lif-rate', '--trials', '0'], code: 2, says: /--trials: expected a whole number ≥ 1, got "0"/ },
