@@ -16,21 +16,10 @@ import type { Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
 import { defineNetwork, simulateNetwork, type Network } from '../../network/index.js';
 import type { ScoreModel } from './reference.js';
-import { noiseMap } from './sample.js';
+import { noiseMap, type ReservoirSampleOptions } from './sample.js';
 
-/** Options of {@link sampleReservoirNetwork}. */
-export interface ReservoirNetworkOptions {
-  chains: number;
-  steps: number;
-  /** Default 0.01. */
-  dt?: number;
-  /** Default 0. */
-  seed?: number;
-  /** Initial rates h₀: i.i.d. N(0, 1) or U(−2, 2). Default `'normal'`. */
-  init?: 'normal' | 'uniform';
-  /** φ; default the model's own. `'linear'` is the identity. */
-  activation?: 'relu' | 'tanh' | 'linear';
-}
+/** Options of {@link sampleReservoirNetwork}: those of the fused sampler, which has steps per dispatch and this engine does not. */
+export type ReservoirNetworkOptions = Omit<ReservoirSampleOptions, 'stepsPerDispatch'>;
 
 /** The reservoir of `model` as a network of the engine (see the file comment). */
 export function reservoirNetwork(model: ScoreModel, options: Pick<ReservoirNetworkOptions, 'dt' | 'init' | 'activation'> = {}): Network {
