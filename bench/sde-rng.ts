@@ -7,7 +7,10 @@
  *  - the precise transform with log's series to s^11, sincos to degree 11/12 and a switch over
  *    quadrants (before) against shorter series and selects (now), and the builtin `'fast'` transform;
  *  - Threefry-4x32-20 (`generator: 'threefry'`, no multiplications) against Philox4x32-10 as it is
- *    now, its peer here; and Threefry-4x32-13 words, to show what fewer rounds would save.
+ *    now, its peer here; and Threefry-4x32-13 words, to show what fewer rounds would save;
+ *  - four Philox blocks computed together, each counter word a vec4u across the blocks (four
+ *    independent dependency chains per instruction), against one block at a time: whether the JIT
+ *    is bound by latency (then the interleaved form wins) or by instruction throughput (a tie).
  * Each invocation makes `calls` calls; the words or normals are summed and written so that no
  * compiler can drop them. Browser-safe (the lab's bench page runs it).
  */
@@ -70,6 +73,33 @@ fn precise_sincospi_before(t: f32) -> vec2f {
     default: { return vec2f(s, c); }
   }
 }
+// Philox4x32-10 on four counters at once, structure of arrays: word w of block b is component b of
+// c[w], so each statement below is four independent copies of one step of the scalar rounds.
+fn philox_mulhi_x4(a: u32, b: vec4u) -> vec4u {
+  let b_lo = b & vec4u(0xffffu);
+  let b_hi = b >> vec4u(16u);
+  let t = (a >> 16u) * b_lo + (((a & 0xffffu) * b_lo) >> vec4u(16u));
+  let w = (a & 0xffffu) * b_hi + (t & vec4u(0xffffu));
+  return (a >> 16u) * b_hi + (t >> vec4u(16u)) + (w >> vec4u(16u));
+}
+fn philox4x32_10_x4(counter: array<vec4u, 4>, seed: vec2u) -> array<vec4u, 4> {
+  var c = counter;
+  var key = seed;
+  for (var r = 0u; r < 10u; r++) {
+    if (r > 0u) { key += vec2u(PHILOX_W0, PHILOX_W1); }
+    let hi0 = philox_mulhi_x4(PHILOX_M0, c[0]);
+    let lo0 = PHILOX_M0 * c[0];
+    let hi1 = philox_mulhi_x4(PHILOX_M1, c[2]);
+    let lo1 = PHILOX_M1 * c[2];
+    c = array<vec4u, 4>(hi1 ^ c[1] ^ vec4u(key.x), lo1, hi0 ^ c[3] ^ vec4u(key.y), lo0);
+  }
+  return c;
+}
+// Blocks 4c … 4c + 3 of this trial's stream, folded to one vec4f (keeps all 16 words alive).
+fn philox_x4_words(trial: u32, c: u32, key: vec2u) -> vec4f {
+  let r = philox4x32_10_x4(array<vec4u, 4>(vec4u(trial), vec4u(4u * c) + vec4u(0u, 1u, 2u, 3u), vec4u(0u), vec4u(0u)), key);
+  return bitcast<vec4f>((r[0] ^ r[1] ^ r[2] ^ r[3]) & vec4u(0x3fffffffu));
+}
 fn philox_normal4_before(bits: vec4u) -> vec4f {
   let u = philox_uniform4(bits);
   let r0 = sqrt(-2.0 * precise_log_before(u.x));
@@ -86,7 +116,7 @@ const PHILOX = (fn: string): string => `${fn}(vec4u(trial, c, 0u, 0u), key)`;
 const THREEFRY = PHILOX(threefryFn());
 
 /** The variants timed: what one call computes, as a WGSL expression of `trial`, `c` and `key`. */
-const VARIANTS: readonly { name: string; expr: string; before?: string }[] = [
+const VARIANTS: readonly { name: string; expr: string; before?: string; blocks?: number }[] = [
   { name: 'loop only (baseline)', expr: 'vec4f(f32(c))' },
   { name: 'Philox4x32-10 words, before', expr: `bitcast<vec4f>(${PHILOX('philox4x32_10_before')} & vec4u(0x3fffffffu))` },
   { name: 'Philox4x32-10 words, now', expr: `bitcast<vec4f>(${PHILOX('philox4x32_10')} & vec4u(0x3fffffffu))`, before: 'Philox4x32-10 words, before' },
@@ -98,6 +128,7 @@ const VARIANTS: readonly { name: string; expr: string; before?: string }[] = [
   { name: 'Philox + fast normals, now', expr: `philox_normal4_fast(${PHILOX('philox4x32_10')})`, before: 'Philox + precise normals, before' },
   { name: 'Threefry4x32-20 words', expr: `bitcast<vec4f>(${THREEFRY} & vec4u(0x3fffffffu))`, before: 'Philox4x32-10 words, now' },
   { name: 'Threefry4x32-13 words', expr: `bitcast<vec4f>(${PHILOX(threefryFn(13))} & vec4u(0x3fffffffu))`, before: 'Philox4x32-10 words, now' },
+  { name: 'Philox4x32-10 words, 4 blocks interleaved', expr: 'philox_x4_words(trial, c, key)', blocks: 4, before: 'Philox4x32-10 words, now' },
   { name: 'Threefry + precise normals', expr: `philox_normal4(${THREEFRY})`, before: 'Philox + precise normals, now' },
   { name: 'Threefry + fast normals', expr: `philox_normal4_fast(${THREEFRY})`, before: 'Philox + fast normals, now' },
 ];
@@ -122,7 +153,7 @@ export async function runRngBench(ctx: Context, o: { invocations: number; calls:
   const workgroups = Math.ceil(o.invocations / 64);
   const out = ctx.tensor([workgroups * 64 * 4], { label: 'bench.rng.out' });
   try {
-    const calls = workgroups * 64 * o.calls;
+    const invocations = workgroups * 64;
     const rates = new Map<string, number>();
     const cpuRates = new Map<string, number>();
     for (const v of VARIANTS) {
@@ -141,6 +172,8 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
         ctx.dispatch({ label: 'bench.rng', pipeline, bindings: [out], workgroups: [workgroups] });
         await out.read();
       }, o.cpuTime);
+      // a call of an interleaved variant computes `blocks` blocks: rates count blocks, like the others
+      const calls = invocations * o.calls * (v.blocks ?? 1);
       rates.set(v.name, calls / (t.ms / 1000));
       if (t.cpuMs !== undefined) cpuRates.set(v.name, calls / (t.cpuMs / 1000));
     }

@@ -44,8 +44,8 @@ export function registerBenchSde(bench: Command): void {
           ].join(' ')),
           '',
           'random-number path (calls per second; a call is one generator block or one 4-normal transform; × peer: over the "before" formulation, or Threefry over Philox now)',
-          'variant                                   calls/s        × peer',
-          ...result.generator.map((g) => `${g.variant.padEnd(40)} ${g.callsPerSecond.toExponential(3).padStart(10)} ${g.speedupOverBefore.toFixed(2).padStart(9)}${
+          'variant                                       calls/s        × peer',
+          ...result.generator.map((g) => `${g.variant.padEnd(44)} ${g.callsPerSecond.toExponential(3).padStart(10)} ${g.speedupOverBefore.toFixed(2).padStart(9)}${
             g.callsPerCpuSecond === undefined ? '' : `   cpu: ${g.callsPerCpuSecond.toExponential(3)}/s × peer ${g.speedupOverBeforeCpu!.toFixed(2)}`}`),
           ...result.notes,
         ];

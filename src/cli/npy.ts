@@ -6,7 +6,8 @@
  */
 import { open, readFile } from 'node:fs/promises';
 import { parse } from 'npyjs';
-import { parseInput, wholeNumber, z } from '../core/validate.js';
+import * as z from 'zod';
+import { parseInput, wholeNumber } from '../core/validate.js';
 import { InputError, LimitError } from '../gpu/errors.js';
 
 /** What a `.npy` header says about its data. */

@@ -2,7 +2,8 @@
  * Command-line option values, parsed once and strictly through the schemas of src/core/validate.ts,
  * so every sub-command reports bad input the same way: `--count: expected a whole number ≥ 1, got "0"`.
  */
-import { count, finiteNumber, numberText, oneOf, parseInput, seedSchema, wholeNumber, type NumberBounds, type z } from '../core/validate.js';
+import type * as z from 'zod';
+import { count, finiteNumber, numberText, oneOf, parseInput, seedSchema, wholeNumber, type NumberBounds } from '../core/validate.js';
 
 /** A commander argument parser for option `--name` that validates its text with `schema`. */
 export function cliValue<T>(name: string, schema: z.ZodType<T, string>): (text: string) => T {

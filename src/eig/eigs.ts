@@ -16,7 +16,8 @@
  */
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
-import { count, dottedName, finiteNumber, flag, oneOf, parseInput, seedSchema, z } from '../core/validate.js';
+import * as z from 'zod';
+import { count, dottedName, finiteNumber, flag, oneOf, parseInput, seedSchema } from '../core/validate.js';
 import { InputError } from '../gpu/errors.js';
 import { realBasis, smallEig, sortByWhich, takeWithoutSplitting, type SmallPair, type Which } from './dense.js';
 import { EigConvergenceError, isTensor, resolveMatrix, startVectors, type LinearOperator, type MatrixInput, type MatrixShape } from './input.js';

@@ -4,7 +4,8 @@
 import { gemmDirectWGSL, gemmParams, gemmWGSL } from '../../shaders/gemm.wgsl.js';
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
-import { dottedName, finiteNumber, flag, parseInput, z } from '../core/validate.js';
+import * as z from 'zod';
+import { dottedName, finiteNumber, flag, parseInput } from '../core/validate.js';
 import { chooseVariant, sizeBucket, type Tunable } from '../core/tuning.js';
 import { InputError } from '../gpu/errors.js';
 import { assertF32, assertFinite, assertGrid, assertIndexable, assertNoAlias, assertShape } from './util.js';

@@ -12,7 +12,8 @@
  */
 import type { Context } from '../core/context.js';
 import type { Tensor } from '../core/tensor.js';
-import { dottedName, finiteNumber, flag, parseInput, wholeNumber, z } from '../core/validate.js';
+import * as z from 'zod';
+import { dottedName, finiteNumber, flag, parseInput, wholeNumber } from '../core/validate.js';
 import { InputError, NumericalError } from '../gpu/errors.js';
 import { fillIdentity, mapExpr, scaleByTensor } from './elementwise.js';
 import { matmul } from './matmul.js';

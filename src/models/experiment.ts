@@ -3,7 +3,8 @@
  * result table, and write JSON, CSV and figures.
  */
 import type { Context } from '../core/context.js';
-import { finiteNumber, wholeNumber, z } from '../core/validate.js';
+import * as z from 'zod';
+import { finiteNumber, wholeNumber } from '../core/validate.js';
 import { InputError } from '../gpu/errors.js';
 
 /** Parameter values an experiment accepts from the command line (`--name value`). */

@@ -3,7 +3,7 @@
  * net.json` files and `defineNetwork(…)` calls, and its issues become messages that name the
  * field path, the value found and what was expected, before any GPU work.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputError } from '../gpu/errors.js';
 
 const finite = z.number(); // zod 4 numbers are finite (NaN and ±Infinity are refused)

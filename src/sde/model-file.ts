@@ -5,7 +5,7 @@
  * Expressions, names and cross-references (a drift for a variable that does not exist) are then
  * checked by `defineSDE`/`defineLangevin` in the model's own terms.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { InputError } from '../gpu/errors.js';
 
 const expression = z.union([z.number(), z.string()], { error: 'an expression (a string) or a number' });

@@ -3,7 +3,8 @@
  * every field, its bounds and its default, and a bad value is reported as
  * `simulate: options.trials: expected a whole number ≥ 1, got 0`.
  */
-import { abortSignal, callback, count, dottedName, finiteNumber, flag, parseInput, seedSchema, wholeNumber, z } from '../core/validate.js';
+import * as z from 'zod';
+import { abortSignal, callback, count, dottedName, finiteNumber, flag, parseInput, seedSchema, wholeNumber } from '../core/validate.js';
 import { INTEGRATORS, type IntegratorName } from './integrators.js';
 
 const U32_MAX = 2 ** 32 - 1;

@@ -13,7 +13,8 @@
  *
  * No Node APIs here: files are read and written by src/cli/sweep-files.ts.
  */
-import { count, filePath, finiteNumber, oneOf, parseInput, seedSchema, wholeNumber, z } from '../core/validate.js';
+import * as z from 'zod';
+import { count, filePath, finiteNumber, oneOf, parseInput, seedSchema, wholeNumber } from '../core/validate.js';
 import { InputError } from '../gpu/errors.js';
 import { INTEGRATORS, type IntegratorName } from '../sde/index.js';
 

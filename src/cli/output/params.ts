@@ -4,7 +4,8 @@
  * experiment's declaration (`min`, `above`, `max`, `integer`); both are checked here, through the
  * schemas of src/core/validate.ts, so a bad value is reported by the parameter's own name.
  */
-import { numberText, parseInput, z } from '../../core/validate.js';
+import * as z from 'zod';
+import { numberText, parseInput } from '../../core/validate.js';
 import { InputError } from '../../gpu/errors.js';
 import { paramNumberSchema, type Experiment, type ExperimentParam, type ParamValue } from '../../models/experiment.js';
 
