@@ -15,7 +15,7 @@ import { InputError } from '../src/gpu/errors.js';
 import { intListOption } from '../src/cli/options.js';
 import { gemv } from '../src/linalg/gemv.js';
 import { matmul } from '../src/linalg/matmul.js';
-import { importPeer } from './peers.js';
+import { importPeer, loadTfWebGPU, type Tf } from './peers.js';
 import { medianWallMs } from './timing.js';
 import { gemmTunable, gemvTunable, measure, measureCopyBandwidth, measureFmaPeak, search, tuningReport, type Tunable } from '../src/internal.js';
 
@@ -105,8 +105,6 @@ function filled(ctx: Context, shape: number[], label: string, seed: number): Ten
 
 // ------------------------------------------------------------------------------------------ peers
 
-type Tf = typeof import('@tensorflow/tfjs-core');
-
 interface Peer {
   name: PeerName;
   /** Median wall-clock ms of C = A·B at this shape, result on the CPU. */
@@ -136,19 +134,7 @@ function tfPeer(tf: Tf, name: PeerName, backend: string): Peer {
 
 /** TF.js WebGPU on our own device (same adapter), registered under the backend name 'webgpu'. */
 async function tfWebgpuPeer(ctx: Context): Promise<Peer> {
-  // TF.js only checks that navigator.gpu exists before using the device it is given; Node has no
-  // navigator (before v21) or no navigator.gpu, so provide a stand-in that offers no adapters.
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
-  if (!g.navigator!.gpu) Object.defineProperty(g.navigator, 'gpu', { value: { requestAdapter: async () => null }, configurable: true });
-  const tf = await importPeer('@tensorflow/tfjs-core', () => import('@tensorflow/tfjs-core'));
-  const webgpu = await importPeer('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
-  // The package registers a 'webgpu' factory that asks navigator.gpu for its own adapter; replace
-  // it with one on our device so both run on exactly the same adapter (kernels are keyed by name).
-  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => new webgpu.WebGPUBackend(ctx.device, ctx.device.adapterInfo));
-  if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed');
-  return tfPeer(tf, 'tfjs-webgpu', 'webgpu');
+  return tfPeer(await loadTfWebGPU(ctx.device), 'tfjs-webgpu', 'webgpu');
 }
 
 /**

@@ -23,7 +23,7 @@ import { measureCopyBandwidth, median } from '../src/internal.js';
 import { defineNetwork, simulateNetwork, type NetworkDefinition, type SimulateNetworkResult } from '../src/network/index.js';
 import { normal4FromBits, philox4x32_10 } from '../src/reference/philox.js';
 import { seedToKey } from '../src/core/seed.js';
-import { importPeer } from './peers.js';
+import { loadTfWebGPU, type Tf } from './peers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CUBA_FILE = join(here, '../examples/networks/cuba.json');
@@ -212,21 +212,6 @@ function rateWeights(n: number): Float32Array {
   return W;
 }
 
-type Tf = typeof import('@tensorflow/tfjs-core');
-
-async function loadTfWebGPU(ctx: Context): Promise<Tf> {
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
-  g.navigator!.gpu ??= {};
-  const tf = await importPeer('@tensorflow/tfjs-core', () => import('@tensorflow/tfjs-core'));
-  const { WebGPUBackend } = await importPeer('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
-  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => new WebGPUBackend(ctx.device as never), 10);
-  if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not start its WebGPU backend');
-  await tf.ready();
-  return tf;
-}
-
 async function tfRate(tf: Tf, W: Float32Array, n: number, trials: number, steps: number): Promise<number> {
   const w = tf.tensor2d(W, [n, n]);
   let x = tf.zeros([trials, n]);
@@ -284,7 +269,7 @@ export async function runRateBench(ctx: Context, o: { sizes: number[]; trials: n
   let tf: Tf | null = null;
   if (o.tfjs) {
     try {
-      tf = await loadTfWebGPU(ctx);
+      tf = await loadTfWebGPU(ctx.device);
     } catch (err) {
       notes.push(`TF.js-WebGPU unavailable: ${(err as Error).message}`);
     }

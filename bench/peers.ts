@@ -20,3 +20,32 @@ export async function importPeer<T>(pkg: string, load: () => Promise<T>): Promis
     throw new PeerMissingError(`peer library ${pkg} is not installed (a dev dependency: run \`npm install --include=dev\`)`);
   }
 }
+
+/** The TF.js core module (a type only: the package is loaded by {@link importPeer}). */
+export type Tf = typeof import('@tensorflow/tfjs-core');
+
+/**
+ * Switch TF.js (`tf`, already imported) to its WebGPU backend on `device`, so TF.js and wgneuro run
+ * on exactly the same adapter; resolves once the backend is ready. Kernels are keyed by backend
+ * name, so ours is registered as `'webgpu'`, replacing the package's own factory.
+ */
+export async function useTfWebGPU(tf: Tf, device: GPUDevice): Promise<void> {
+  // TF.js only checks that navigator.gpu exists before using the device it is given; Node has no
+  // navigator (before v21) or no navigator.gpu, so provide a stand-in that offers no adapters.
+  const g = globalThis as { navigator?: { gpu?: unknown } };
+  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+  if (!g.navigator!.gpu) Object.defineProperty(g.navigator, 'gpu', { value: { requestAdapter: async () => null }, configurable: true });
+  const { WebGPUBackend } = await importPeer('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
+  // The package registers a 'webgpu' factory that asks navigator.gpu for its own adapter.
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', () => new WebGPUBackend(device, device.adapterInfo));
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed');
+  await tf.ready();
+}
+
+/** TF.js (`@tensorflow/tfjs-core`) with its WebGPU backend on `device`; see {@link useTfWebGPU}. */
+export async function loadTfWebGPU(device: GPUDevice): Promise<Tf> {
+  const tf = await importPeer('@tensorflow/tfjs-core', () => import('@tensorflow/tfjs-core'));
+  await useTfWebGPU(tf, device);
+  return tf;
+}

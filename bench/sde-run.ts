@@ -18,7 +18,7 @@
  * one run; the plain-JS loop runs on either generator too. The random-number path alone is timed by
  * sde-rng.ts against the formulation used before.
  */
-import { importPeer } from './peers.js';
+import { loadTfWebGPU, type Tf } from './peers.js';
 import { runRngBench, type RngBenchRow } from './sde-rng.js';
 import { cpuNowMs, medianTimes } from './timing.js';
 import type { Context } from '../src/core/context.js';
@@ -109,24 +109,6 @@ const LIF_NO_NOISE = defineSDE({
   event: { variable: 'v', threshold: LIF_PARAMS.vth, reset: LIF_PARAMS.vreset, refractory: LIF_PARAMS.refractory },
 });
 
-type Tf = typeof import('@tensorflow/tfjs-core');
-
-/** TF.js with its WebGPU backend on our device (kernels are registered under the name 'webgpu'). */
-async function loadTfWebGPU(ctx: Context): Promise<Tf> {
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
-  g.navigator!.gpu ??= {};
-  const tf = await importPeer('@tensorflow/tfjs-core', () => import('@tensorflow/tfjs-core'));
-  const { WebGPUBackend } = await importPeer('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
-  // The package registers a 'webgpu' factory that asks navigator.gpu for an adapter; replace it by
-  // one that uses our device (the kernels are registered under that backend name).
-  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => new WebGPUBackend(ctx.device as never), 10);
-  if (!(await tf.setBackend('webgpu'))) throw new Error('TF.js could not start its WebGPU backend');
-  await tf.ready();
-  return tf;
-}
-
 /** TF.js vectorized EM of the 3-state GBM: one op per term per step. */
 async function tfGbm(tf: Tf, n: number, steps: number, dt: number): Promise<number> {
   let x = tf.fill([3, n], 0.1);
@@ -198,7 +180,7 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
   let tf: Tf | null = null;
   if (o.tfjs) {
     try {
-      tf = await loadTfWebGPU(ctx);
+      tf = await loadTfWebGPU(ctx.device);
     } catch (err) {
       notes.push(`TF.js-WebGPU unavailable: ${(err as Error).message}`);
     }

@@ -14,10 +14,8 @@ import { InputError } from '../src/gpu/errors.js';
 import { createTape, rnnRollout, type Tape, type Var } from '../src/autodiff/index.js';
 import { sum } from '../src/linalg/index.js';
 import type { WasmPaths } from './linalg-run.js';
-import { importPeer } from './peers.js';
+import { importPeer, useTfWebGPU, type Tf } from './peers.js';
 import { medianWallMs } from './timing.js';
-
-type Tf = typeof import('@tensorflow/tfjs-core');
 
 /** Options of `wgneuro bench train` as commander parses them (also what `--browser` sends the page). */
 export interface TrainBenchOptions {
@@ -167,18 +165,12 @@ export interface TrainBenchEnv {
   context?: Context;
 }
 
-/** TF.js on `backend`: WebGPU on our device (the same adapter), as bench/linalg-run.ts sets it up, or wasm. */
+/** TF.js on `backend`: WebGPU on our device (the same adapter, see `useTfWebGPU`), or wasm. */
 async function loadTf(ctx: Context, backend: 'tfjs-webgpu' | 'tfjs-wasm', env: TrainBenchEnv): Promise<Tf> {
   const tf = await importPeer('@tensorflow/tfjs-core', () => import('@tensorflow/tfjs-core'));
   await env.registerTfGradients();
   if (backend === 'tfjs-webgpu') {
-    const g = globalThis as { navigator?: { gpu?: unknown } };
-    if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
-    if (!g.navigator!.gpu) Object.defineProperty(g.navigator, 'gpu', { value: { requestAdapter: async () => null }, configurable: true });
-    const webgpu = await importPeer('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'));
-    if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-    tf.registerBackend('webgpu', () => new webgpu.WebGPUBackend(ctx.device, ctx.device.adapterInfo));
-    if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed');
+    await useTfWebGPU(tf, ctx.device);
   } else {
     const wasm = await importPeer('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'));
     wasm.setWasmPaths(await env.wasmPaths() as never);
