@@ -83,6 +83,13 @@ export function numberParam(params: Record<string, ParamValue>, name: string): n
   return v;
 }
 
+/** Several numeric parameters at once, checked in the order given, as {@link numberParam} checks one. */
+export function numberParams<const K extends string>(params: Record<string, ParamValue>, names: readonly K[]): Record<K, number> {
+  const values = {} as Record<K, number>;
+  for (const name of names) values[name] = numberParam(params, name);
+  return values;
+}
+
 /**
  * A list-of-numbers parameter by name (a single number is a list of one); InputError naming
  * `--name` when it holds fewer than `minLength` values (default 1) or a value that is not finite.

@@ -5,7 +5,7 @@
  * (reduced matrix K); then the response to extra input into I is swept over the E-chain loading.
  */
 import type { Context } from '../../core/context.js';
-import { listParam, numberParam, type Experiment, type Figure } from '../experiment.js';
+import { listParam, numberParams, type Experiment, type Figure } from '../experiment.js';
 import { InputError } from '../../gpu/errors.js';
 import {
   bulkRadius, denseEigenvalues, lowRankResponse, lowRankResponseRealized, meanFieldResponse, onePopulationNetwork,
@@ -199,19 +199,8 @@ export const eiMotifsExperiment: Experiment<EIMotifsResult> = {
   },
 
   async run(ctx, params, progress, signal) {
-    const N = numberParam(params, 'N');
-    const g = numberParam(params, 'g');
-    const lambda0 = numberParam(params, 'lambda0');
-    const tauCon = numberParam(params, 'tauCon');
-    const tauDiv = numberParam(params, 'tauDiv');
-    const rho = numberParam(params, 'rho');
-    const realizations = numberParam(params, 'realizations');
-    const NE = numberParam(params, 'NE');
-    const NI = numberParam(params, 'NI');
-    const wE = numberParam(params, 'wE');
-    const wI = numberParam(params, 'wI');
-    const bulk = numberParam(params, 'bulk');
-    const seed = numberParam(params, 'seed');
+    const { N, g, lambda0, tauCon, tauDiv, rho, realizations, NE, NI, wE, wI, bulk, seed } = numberParams(params,
+      ['N', 'g', 'lambda0', 'tauCon', 'tauDiv', 'rho', 'realizations', 'NE', 'NI', 'wE', 'wI', 'bulk', 'seed']);
     const chains = listParam(params, 'tauChain');
     const loadings = listParam(params, 'loadings');
     if (!Number.isInteger(N) || N < 16) throw new InputError(`--N must be an integer ≥ 16, got ${N}`);

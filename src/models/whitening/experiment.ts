@@ -3,7 +3,7 @@
  * Chklovskii (ICLR 2023) against the spread m₀ of their initial spectrum, online rule and averaged
  * ODE on the GPU, closed-form ODE times beside them (SEEDS.md §1).
  */
-import { listParam, numberParam, type Experiment, type Figure } from '../experiment.js';
+import { listParam, numberParams, type Experiment, type Figure } from '../experiment.js';
 import { sqrtm } from '../../linalg/index.js';
 import { linearFit, whiteningTheoryConvergenceTime, type WhiteningNetwork } from './reference.js';
 import { runWhiteningTrials, whiteningCovariance, type WhiteningTrialsResult } from './simulate.js';
@@ -47,6 +47,24 @@ const std = (xs: number[]): number => {
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
 };
 
+/** The row columns holding each estimate's convergence times (direct, interneurons). */
+const ESTIMATE_COLUMNS = {
+  online: ['tDirect', 'tInterneuron'],
+  ode: ['tDirectODE', 'tInterneuronODE'],
+  theory: ['tDirectTheory', 'tInterneuronTheory'],
+} as const satisfies Record<string, readonly [keyof WhiteningRow, keyof WhiteningRow]>;
+
+/** One estimate's times per m₀ and slopes, under the same keys for all three in the JSON result. */
+function convergenceJSON(r: WhiteningResult, estimate: keyof typeof ESTIMATE_COLUMNS) {
+  const [direct, interneuron] = ESTIMATE_COLUMNS[estimate];
+  return {
+    tDirect: r.rows.map((x) => x[direct]),
+    tInterneuron: r.rows.map((x) => x[interneuron]),
+    slopeDirect: r.slopes.direct[estimate],
+    slopeInterneuronPerLog: r.slopes.interneuronPerLog[estimate],
+  };
+}
+
 function perM0(result: WhiteningTrialsResult, stat: (xs: number[]) => number): number[] {
   return result.m0.map((_, mi) => {
     const xs: number[] = [];
@@ -78,16 +96,8 @@ export const whiteningExperiment: Experiment<WhiteningResult> = {
   },
 
   async run(ctx, params, progress, signal) {
-    const n = numberParam(params, 'n');
-    const k = numberParam(params, 'k');
-    const lambdaMin = numberParam(params, 'lambdaMin');
-    const lambdaMax = numberParam(params, 'lambdaMax');
-    const seeds = numberParam(params, 'seeds');
-    const batch = numberParam(params, 'batch');
-    const eta = numberParam(params, 'eta');
-    const tol = numberParam(params, 'tol');
-    const settleTime = numberParam(params, 'settle');
-    const seed = numberParam(params, 'seed');
+    const { n, k, lambdaMin, lambdaMax, seeds, batch, eta, tol, settle: settleTime, seed } = numberParams(params,
+      ['n', 'k', 'lambdaMin', 'lambdaMax', 'seeds', 'batch', 'eta', 'tol', 'settle', 'seed']);
     const m0 = listParam(params, 'm0', 2); // two or more to fit a slope
     const covariance = whiteningCovariance(n, { lambdaMin, lambdaMax, seed });
     const covTensor = ctx.tensor([n, n], { label: 'whitening.C', data: Float32Array.from(covariance.cov) });
@@ -162,24 +172,13 @@ export const whiteningExperiment: Experiment<WhiteningResult> = {
   toJSON(r) {
     return {
       m0: r.rows.map((x) => x.m0),
-      tDirect: r.rows.map((x) => x.tDirect),
-      tInterneuron: r.rows.map((x) => x.tInterneuron),
-      slopeDirect: r.slopes.direct.online,
-      slopeInterneuronPerLog: r.slopes.interneuronPerLog.online,
+      ...convergenceJSON(r, 'online'),
       finalError: { direct: r.finalError.direct, interneuron: r.finalError.interneuron },
       ode: {
-        tDirect: r.rows.map((x) => x.tDirectODE),
-        tInterneuron: r.rows.map((x) => x.tInterneuronODE),
-        slopeDirect: r.slopes.direct.ode,
-        slopeInterneuronPerLog: r.slopes.interneuronPerLog.ode,
+        ...convergenceJSON(r, 'ode'),
         finalError: { direct: r.finalError.directODE, interneuron: r.finalError.interneuronODE },
       },
-      theory: {
-        tDirect: r.rows.map((x) => x.tDirectTheory),
-        tInterneuron: r.rows.map((x) => x.tInterneuronTheory),
-        slopeDirect: r.slopes.direct.theory,
-        slopeInterneuronPerLog: r.slopes.interneuronPerLog.theory,
-      },
+      theory: convergenceJSON(r, 'theory'),
       tDirectStd: r.rows.map((x) => x.tDirectStd),
       tInterneuronStd: r.rows.map((x) => x.tInterneuronStd),
       lambdas: r.lambdas,
