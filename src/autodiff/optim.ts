@@ -47,6 +47,36 @@ function checkNonNegative(options: object, keys: readonly string[], what: string
 }
 
 /**
+ * What Adam and SGD share: step t (from 1) runs the `name` kernel in place over `count` elements
+ * with bindings (uniforms(t), grad, theta, state), where `state` is the optimizer's own tensor
+ * (released by `destroy`).
+ */
+function inPlaceOptimizer(ctx: Context, count: number, name: 'adam' | 'sgd', code: () => string, state: Tensor, uniforms: (t: number) => ArrayBuffer): TensorOptimizer {
+  let t = 0;
+  return {
+    get t() {
+      return t;
+    },
+    async step(theta, grad) {
+      assertVector(theta, count, name, 'theta');
+      assertVector(grad, count, name, 'grad');
+      t++;
+      const pipeline = await ctx.kernel({ label: name, code: code(), constants: { WG_SIZE: WORKGROUP_SIZE } });
+      ctx.dispatch({
+        label: name,
+        pipeline,
+        bindings: [uniforms(t), grad, theta, state],
+        workgroups: Math.ceil(count / WORKGROUP_SIZE),
+        workgroupSize: WORKGROUP_SIZE,
+      });
+    },
+    destroy() {
+      ctx.releaseAfterSubmit(state);
+    },
+  };
+}
+
+/**
  * Adam (Kingma & Ba 2015) for `count` parameters, with decoupled weight decay (AdamW) when
  * `weightDecay` > 0; defaults lr 1e-3, β₁ 0.9, β₂ 0.999, ε 1e-8, weightDecay 0.
  */
@@ -55,29 +85,10 @@ export function createAdam(ctx: Context, count: number, options: AdamOptions & {
   checkNonNegative(options, ['lr', 'beta1', 'beta2', 'epsilon', 'weightDecay'], 'adam');
   if ((options.beta1 ?? 0.9) >= 1 || (options.beta2 ?? 0.999) >= 1) throw new InputError('adam: options.beta1 and options.beta2 must be below 1');
   const moments = ctx.tensor([2, count], { label: `${options.label ?? 'adam'}.moments`, fill: 0 });
-  let t = 0;
-  return {
-    get t() {
-      return t;
-    },
-    async step(theta, grad) {
-      assertVector(theta, count, 'adam', 'theta');
-      assertVector(grad, count, 'adam', 'grad');
-      t++;
-      const c = adamConstants(options, t);
-      const pipeline = await ctx.kernel({ label: 'adam', code: adamWGSL(), constants: { WG_SIZE: WORKGROUP_SIZE } });
-      ctx.dispatch({
-        label: 'adam',
-        pipeline,
-        bindings: [adamParams.pack({ count, step_size: c.stepSize, beta1: c.beta1, beta2: c.beta2, epsilon_hat: c.epsilonHat, decay: c.decay }), grad, theta, moments],
-        workgroups: Math.ceil(count / WORKGROUP_SIZE),
-        workgroupSize: WORKGROUP_SIZE,
-      });
-    },
-    destroy() {
-      ctx.releaseAfterSubmit(moments);
-    },
-  };
+  return inPlaceOptimizer(ctx, count, 'adam', adamWGSL, moments, (t) => {
+    const c = adamConstants(options, t);
+    return adamParams.pack({ count, step_size: c.stepSize, beta1: c.beta1, beta2: c.beta2, epsilon_hat: c.epsilonHat, decay: c.decay });
+  });
 }
 
 /** SGD with heavy-ball momentum for `count` parameters; defaults lr 1e-2, momentum 0, weightDecay 0. */
@@ -86,28 +97,8 @@ export function createSGD(ctx: Context, count: number, options: SGDOptions & { l
   checkNonNegative(options, ['lr', 'momentum', 'weightDecay'], 'sgd');
   if ((options.momentum ?? 0) >= 1) throw new InputError(`sgd: options.momentum must be below 1, got ${options.momentum}`);
   const velocity = ctx.tensor([count], { label: `${options.label ?? 'sgd'}.velocity`, fill: 0 });
-  let t = 0;
-  return {
-    get t() {
-      return t;
-    },
-    async step(theta, grad) {
-      assertVector(theta, count, 'sgd', 'theta');
-      assertVector(grad, count, 'sgd', 'grad');
-      t++;
-      const pipeline = await ctx.kernel({ label: 'sgd', code: sgdWGSL(), constants: { WG_SIZE: WORKGROUP_SIZE } });
-      ctx.dispatch({
-        label: 'sgd',
-        pipeline,
-        bindings: [sgdParams.pack({ count, lr: options.lr ?? 1e-2, momentum: options.momentum ?? 0, weight_decay: options.weightDecay ?? 0 }), grad, theta, velocity],
-        workgroups: Math.ceil(count / WORKGROUP_SIZE),
-        workgroupSize: WORKGROUP_SIZE,
-      });
-    },
-    destroy() {
-      ctx.releaseAfterSubmit(velocity);
-    },
-  };
+  return inPlaceOptimizer(ctx, count, 'sgd', sgdWGSL, velocity,
+    () => sgdParams.pack({ count, lr: options.lr ?? 1e-2, momentum: options.momentum ?? 0, weight_decay: options.weightDecay ?? 0 }));
 }
 
 /** Options of {@link createOptimizer}. */
