@@ -50,6 +50,10 @@ function typeOf(e: Expr, scope: Scope, where: string): 'number' | 'bool' {
       throw new InputError(`${where}: ${what} must be ${want === 'number' ? 'a number' : 'a condition (comparison)'}, got ${t === 'number' ? 'a number' : 'a condition'}${describeAt(x)}`);
     }
   };
+  const needSides = (x: { a: Expr; b: Expr; op: string }, want: 'number' | 'bool'): void => {
+    need(x.a, want, `the left side of '${x.op}'`);
+    need(x.b, want, `the right side of '${x.op}'`);
+  };
   switch (e.k) {
     case 'num':
       return 'number';
@@ -65,16 +69,13 @@ function typeOf(e: Expr, scope: Scope, where: string): 'number' | 'bool' {
       need(e.a, 'number', "the operand of '-'");
       return 'number';
     case 'bin':
-      need(e.a, 'number', `the left side of '${e.op}'`);
-      need(e.b, 'number', `the right side of '${e.op}'`);
+      needSides(e, 'number');
       return 'number';
     case 'cmp':
-      need(e.a, 'number', `the left side of '${e.op}'`);
-      need(e.b, 'number', `the right side of '${e.op}'`);
+      needSides(e, 'number');
       return 'bool';
     case 'logic':
-      need(e.a, 'bool', `the left side of '${e.op}'`);
-      need(e.b, 'bool', `the right side of '${e.op}'`);
+      needSides(e, 'bool');
       return 'bool';
     case 'not':
       need(e.a, 'bool', "the operand of '!'");
