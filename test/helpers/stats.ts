@@ -1,4 +1,5 @@
 /** Statistics used by the stochastic tests (float64, CPU). */
+import { expect } from 'vitest';
 
 /** Mean, unbiased variance, skewness and excess kurtosis. */
 export function sampleMoments(x: ArrayLike<number>): { mean: number; variance: number; skewness: number; excessKurtosis: number } {
@@ -76,4 +77,19 @@ export function ksStatistic(samples: ArrayLike<number>, cdf: (x: number) => numb
     d = Math.max(d, f - i / n, (i + 1) / n - f);
   }
   return d;
+}
+
+/**
+ * Expect `samples` to pass as standard normal: mean, variance, skewness and excess kurtosis within 5
+ * standard errors of 0, 1, 0, 0, and the Kolmogorov–Smirnov statistic below its 0.1 % critical
+ * value 1.95/√n. Callers use fixed seeds, so the check is deterministic. `what` labels failures.
+ */
+export function expectStandardNormal(samples: ArrayLike<number>, what?: string): void {
+  const n = samples.length;
+  const m = sampleMoments(samples);
+  expect(Math.abs(m.mean), what).toBeLessThan(5 / Math.sqrt(n));
+  expect(Math.abs(m.variance - 1), what).toBeLessThan(5 * Math.sqrt(2 / n));
+  expect(Math.abs(m.skewness), what).toBeLessThan(5 * Math.sqrt(6 / n));
+  expect(Math.abs(m.excessKurtosis), what).toBeLessThan(5 * Math.sqrt(24 / n));
+  expect(ksStatistic(samples, normalCdf), what).toBeLessThan(1.95 / Math.sqrt(n));
 }
