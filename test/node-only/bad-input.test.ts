@@ -22,22 +22,10 @@ import { defineSDE, simulate } from '../../src/sde/index.js';
 import { resolveIntegrator } from '../../src/sde/integrators.js';
 import { gpuIt, testRng } from '../helpers/device.js';
 import { runCli as cli } from '../helpers/cli.js';
+import { npyBytes } from '../helpers/npy.js';
 
 let dir = '';
 const f = (name: string): string => join(dir, name);
-
-/** A .npy file as NumPy's format 1.0 writes it, with any header text (for malformed headers). */
-function npyBytes(descr: string, fortran: boolean, shape: number[], data: ArrayBufferView, headerText?: string): Uint8Array {
-  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = headerText ?? `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }`;
-  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
-  header = header.padEnd(total - 10 - 1, ' ') + '\n';
-  const out = new Uint8Array(total + data.byteLength);
-  out.set([0x93, ...'NUMPY'.split('').map((c) => c.charCodeAt(0)), 1, 0, header.length & 0xff, header.length >> 8]);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), total);
-  return out;
-}
 
 const npy = (data: Float32Array, shape: number[]): Uint8Array => new Uint8Array(dump(data, shape));
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dump, parse } from 'npyjs';
 import { main } from '../../../src/cli/main.js';
 import { matmulRef, sqrtmRef } from '../../../src/reference/linalg.js';
+import { npyBytes } from '../../helpers/npy.js';
 import { randomF32, U } from '../../linalg/helpers.js';
 
 let dir = '';
@@ -14,19 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** A .npy file exactly as NumPy's format 1.0 writes it (header padded to a multiple of 64 bytes). */
-function npyBytes(descr: string, fortran: boolean, shape: number[], data: ArrayBufferView): Uint8Array {
-  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }`;
-  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
-  header = header.padEnd(total - 10 - 1, ' ') + '\n';
-  const out = new Uint8Array(total + data.byteLength);
-  out.set([0x93, ...'NUMPY'.split('').map((c) => c.charCodeAt(0)), 1, 0, header.length & 0xff, header.length >> 8]);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), total);
-  return out;
-}
 
 async function run(...args: string[]): Promise<{ code: number; stderr: string }> {
   let stderr = '';
