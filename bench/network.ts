@@ -23,7 +23,7 @@ import { measureCopyBandwidth, median } from '../src/internal.js';
 import { defineNetwork, simulateNetwork, type NetworkDefinition, type SimulateNetworkResult } from '../src/network/index.js';
 import { normal4FromBits, philox4x32_10 } from '../src/reference/philox.js';
 import { seedToKey } from '../src/core/seed.js';
-import { loadTfWebGPU, type Tf } from './peers.js';
+import { loadTfWebGPUOrNote, type Tf } from './peers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CUBA_FILE = join(here, '../examples/networks/cuba.json');
@@ -266,14 +266,7 @@ export async function runRateBench(ctx: Context, o: { sizes: number[]; trials: n
   const notes: string[] = [];
   const copy = await measureCopyBandwidth(ctx);
   const copyGBs = copy.gbps;
-  let tf: Tf | null = null;
-  if (o.tfjs) {
-    try {
-      tf = await loadTfWebGPU(ctx.device);
-    } catch (err) {
-      notes.push(`TF.js-WebGPU unavailable: ${(err as Error).message}`);
-    }
-  }
+  const tf = o.tfjs ? await loadTfWebGPUOrNote(ctx.device, notes) : null;
   const rows: RateRow[] = [];
   for (const n of o.sizes) {
     const W = rateWeights(n);

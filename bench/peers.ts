@@ -49,3 +49,16 @@ export async function loadTfWebGPU(device: GPUDevice): Promise<Tf> {
   await useTfWebGPU(tf, device);
   return tf;
 }
+
+/**
+ * {@link loadTfWebGPU}, or null when TF.js cannot start (not installed, no backend), with the reason
+ * pushed onto `notes`: a bench then runs without that peer and says why.
+ */
+export async function loadTfWebGPUOrNote(device: GPUDevice, notes: string[]): Promise<Tf | null> {
+  try {
+    return await loadTfWebGPU(device);
+  } catch (err) {
+    notes.push(`TF.js-WebGPU unavailable: ${(err as Error).message}`);
+    return null;
+  }
+}

@@ -18,7 +18,7 @@
  * one run; the plain-JS loop runs on either generator too. The random-number path alone is timed by
  * sde-rng.ts against the formulation used before.
  */
-import { loadTfWebGPU, type Tf } from './peers.js';
+import { loadTfWebGPUOrNote, type Tf } from './peers.js';
 import { runRngBench, type RngBenchRow } from './sde-rng.js';
 import { cpuNowMs, medianTimes } from './timing.js';
 import type { Context } from '../src/core/context.js';
@@ -177,14 +177,7 @@ export async function runSdeBench(ctx: Context, o: { trajectories: number; lifTr
   log: (line: string) => void = () => undefined): Promise<SdeBenchResult> {
   const rows: SdeBenchRow[] = [];
   const notes: string[] = [];
-  let tf: Tf | null = null;
-  if (o.tfjs) {
-    try {
-      tf = await loadTfWebGPU(ctx.device);
-    } catch (err) {
-      notes.push(`TF.js-WebGPU unavailable: ${(err as Error).message}`);
-    }
-  }
+  const tf = o.tfjs ? await loadTfWebGPUOrNote(ctx.device, notes) : null;
   const workloads: { name: 'gbm3' | 'lif'; model: SDEModel; noNoise: SDEModel; n: number; steps: number; dt: number }[] = [
     { name: 'gbm3', model: GBM3, noNoise: GBM3_NO_NOISE, n: o.trajectories, steps: 256, dt: 2 ** -8 },
     { name: 'lif', model: LIF, noNoise: LIF_NO_NOISE, n: o.lifTrials, steps: o.lifSteps, dt: 0.1 },
