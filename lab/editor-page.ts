@@ -239,10 +239,13 @@ export class EditorRuns<Settings> {
       }
       const run = this.current;
       if (!run || !('id' in message) || message.id !== run.id) return;
-      if (message.type !== 'error') return options.onReply(message, run);
-      page.setStatus(`${message.name}: ${message.message}`, true);
-      options.onError?.(message, run);
-      this.finish();
+      if (message.type === 'error') {
+        page.setStatus(`${message.name}: ${message.message}`, true);
+        options.onError?.(message, run);
+        this.finish();
+      } else {
+        options.onReply(message, run);
+      }
     });
     controls.cancelButton.addEventListener('click', () => {
       if (this.current && page.worker) {
