@@ -137,8 +137,21 @@ export function hasRawWGSL(json: unknown): boolean {
   return Object.values(fns).some((f) => f !== null && typeof f === 'object' && 'wgsl' in f);
 }
 
+/**
+ * The editor's text parsed twice: by lezer (its syntax tree, where problems are placed, even in a
+ * broken text) and by `JSON.parse` (its value); or, when it is not JSON, the syntax error placed.
+ */
+export function parseEditorJSON(text: string): { ok: true; tree: Tree; json: unknown } | { ok: false; problems: ModelProblem[] } {
+  const tree = jsonLanguage.parser.parse(text);
+  try {
+    return { ok: true, tree, json: JSON.parse(text) };
+  } catch (err) {
+    return { ok: false, problems: [jsonSyntaxProblem(tree, text, err)] };
+  }
+}
+
 /** A JSON syntax error placed at its position (the parser's, else the syntax tree's first error). */
-export function jsonSyntaxProblem(tree: Tree, text: string, err: unknown): ModelProblem {
+function jsonSyntaxProblem(tree: Tree, text: string, err: unknown): ModelProblem {
   let from = 0;
   tree.iterate({
     enter: (n) => {
@@ -159,13 +172,9 @@ type ModelFromJSON = (json: unknown, options?: { allowRawWGSL?: boolean }) => SD
  * before running it).
  */
 export function checkModelText(text: string): CheckResult {
-  const tree = jsonLanguage.parser.parse(text);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, problems: [jsonSyntaxProblem(tree, text, err)] };
-  }
+  const parsed = parseEditorJSON(text);
+  if (!parsed.ok) return parsed;
+  const { tree, json } = parsed;
   try {
     const model = (modelFromJSON as ModelFromJSON)(json, { allowRawWGSL: true });
     return { ok: true, model, json, rawWGSL: hasRawWGSL(json) };

@@ -5,10 +5,9 @@
  * text. Connectivity is not generated here (a fixed-probability projection of CUBA draws ten
  * million coins, too long for the main thread); the Worker builds the real network.
  */
-import { jsonLanguage } from '@codemirror/lang-json';
 import type { Tree } from '@lezer/common';
 import { defineNetwork, parseNetworkJSON, type NetworkDefinition, type NetworkJSON } from '../src/network/index.js';
-import { jsonSyntaxProblem, locateMessage, parseFieldPath, rangeAt, type ModelProblem, type Path } from './check.js';
+import { locateMessage, parseEditorJSON, parseFieldPath, rangeAt, type ModelProblem, type Path } from './check.js';
 
 export type NetworkCheck =
   | { ok: true; json: NetworkJSON; /** `.npy` weight files the network names (by file name). */ npy: string[] }
@@ -52,13 +51,9 @@ function problems(tree: Tree, text: string, message: string): ModelProblem[] {
  * (examples and the visitor's); a weights path naming another file is a problem at that field.
  */
 export function checkNetworkText(text: string, available: ReadonlySet<string>): NetworkCheck {
-  const tree = jsonLanguage.parser.parse(text);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    return { ok: false, problems: [jsonSyntaxProblem(tree, text, err)] };
-  }
+  const parsed = parseEditorJSON(text);
+  if (!parsed.ok) return parsed;
+  const { tree, json } = parsed;
   let net: NetworkJSON;
   try {
     net = parseNetworkJSON(json, 'network');

@@ -109,6 +109,11 @@ describe('lab links', () => {
     const parsed = parseHash(formatHash(model, settings, true));
     expect(parsed).toEqual({ model, settings, run: true });
     expect(parseHash('#trials=abc&steps=&seed=5').settings).toEqual({ seed: 5 });
+    // Links already shared keep working: the keys and their order are part of the format.
+    expect(formatHash('{}', settings)).toBe('#model=%7B%7D&trials=1001&steps=37&dt=0.00125&seed=1099511627779&integrator=milstein');
+    expect(formatNetworkHash('{}', { trials: 2, steps: 9, dt: 0.1, seed: 0, timeUnit: 'ms', rateBinSteps: 20 }, true))
+      .toBe('#network=%7B%7D&trials=2&steps=9&dt=0.1&seed=0&timeUnit=ms&rateBin=20&run=1');
+    expect('model' in parseHash('#trials=3')).toBe(false);
   });
 });
 
