@@ -1,12 +1,15 @@
 /**
  * `krotov-hopfield` end to end at a tiny size in both runtimes (Node reads the digits from
  * node_modules, the browser fetches them): the documented JSON, a readout clearly above chance for
- * a fixed seed, the units' p-norms moving towards the rule's fixed point, and the figure's grid.
+ * a fixed seed, the units' p-norms moving towards the rule's fixed point, and the figure: one small
+ * PNG per unit whose pixels have the colours of the synapses they show.
  */
 import { describe, expect } from 'vitest';
+import { renderFigureSVG } from '../../src/cli/output/figures.js';
 import { resolveParams } from '../../src/cli/output/params.js';
 import { krotovHopfieldExperiment } from '../../src/models/krotov-hopfield/index.js';
 import { gpuIt } from '../helpers/device.js';
+import { pngColour, svgImages, vegaColours } from '../helpers/figures.js';
 
 const noProgress = (): void => undefined;
 /**
@@ -32,6 +35,22 @@ describe('krotov-hopfield experiment (H 20, 1000 training and 500 test digits, 5
     expect(result.epochs.at(-1)!.meanNorm).toBeLessThan(result.epochs[0]!.meanNorm);
     const figures = krotovHopfieldExperiment.figures(result);
     expect(figures.map((f) => f.name)).toEqual(['receptive-fields']);
-    expect((figures[0]!.spec.data as { values: unknown[] }).values).toHaveLength(20 * 784);
+    // One 28 × 28 PNG per unit, each pixel the colour Vega's colour scale gives W / max|W| (checked
+    // on the largest |W| and three fixed pixels of three units), in a small SVG: measured 63 kB in
+    // Node, where one rect per synapse made 1.4 MB for only 10 units.
+    const svg = await renderFigureSVG(figures[0]!);
+    expect(svg.length).toBeLessThan(150_000);
+    const images = svgImages(svg);
+    expect(images.map((im) => im.label)).toEqual(result.fields.units.map((u) => `unit ${u}`));
+    expect(images.every((im) => im.png.width === 28 && im.png.height === 28)).toBe(true);
+    const chosen: { unit: number; pixel: number; w: number }[] = [];
+    for (const unit of [0, 7, 19]) {
+      const field = Array.from(result.fields.weights.subarray(unit * 784, (unit + 1) * 784));
+      const top = Math.max(...field.map(Math.abs));
+      const largest = field.findIndex((x) => Math.abs(x) === top);
+      for (const pixel of [largest, 0, 405, 783]) chosen.push({ unit, pixel, w: field[pixel]! / top });
+    }
+    const expected = await vegaColours({ scheme: 'redblue', domain: [-1, 1], reverse: true }, chosen.map((c) => c.w));
+    expect(chosen.map((c) => pngColour(images[c.unit]!.png, c.pixel % 28, Math.floor(c.pixel / 28)))).toEqual(expected);
   }, 300_000);
 });

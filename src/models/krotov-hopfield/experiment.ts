@@ -9,6 +9,7 @@ import type { Context } from '../../core/context.js';
 import type { Tensor } from '../../core/tensor.js';
 import { InputError } from '../../gpu/errors.js';
 import { numberParam, type Experiment, type Figure } from '../experiment.js';
+import { imageGridFigure } from '../image-grid.js';
 import { loadMnist, mnistTensors, splitMnist, MNIST_CLASSES, MNIST_PIXELS, MNIST_SIDE } from '../mnist/data.js';
 import { evaluateSoftmaxReadout, hiddenFeatures, trainSoftmaxReadout, type ReadoutCurvePoint } from './readout.js';
 import { createKhLayer, trainKhLayer, validateKhRule, type KhEpochPoint } from './train.js';
@@ -182,36 +183,19 @@ async function readoutOn(
 function receptiveFieldFigure(r: KrotovHopfieldResult): Figure {
   const units = r.fields.units.length;
   const cols = Math.ceil(Math.sqrt(units));
-  const cell = MNIST_SIDE + 2;
-  const values: { x: number; x2: number; y: number; y2: number; w: number }[] = [];
-  for (let u = 0; u < units; u++) {
+  const tiles = r.fields.units.map((unit, u) => {
     const field = r.fields.weights.subarray(u * MNIST_PIXELS, (u + 1) * MNIST_PIXELS);
     let top = 0;
     for (const x of field) top = Math.max(top, Math.abs(x));
-    const [ox, oy] = [(u % cols) * cell, Math.floor(u / cols) * cell];
-    for (let i = 0; i < MNIST_PIXELS; i++) {
-      const [x, y] = [ox + (i % MNIST_SIDE), oy + Math.floor(i / MNIST_SIDE)];
-      values.push({ x, x2: x + 1, y, y2: y + 1, w: top > 0 ? Math.round((1000 * field[i]!) / top) / 1000 : 0 });
-    }
-  }
-  const side = cols * cell;
-  const rowsOfCells = Math.ceil(units / cols);
-  const px = Math.max(2, Math.floor(600 / side));
-  return {
+    return { values: Float64Array.from(field, (x) => (top > 0 ? x / top : 0)), label: `unit ${unit}` };
+  });
+  const side = cols * (MNIST_SIDE + 2);
+  return imageGridFigure({
     name: 'receptive-fields',
-    spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: `Learned synapses W_μ of ${units} of ${r.hidden} hidden units (p = ${r.p}, k = ${r.k}); each scaled by its max |W|`,
-      width: side * px, height: rowsOfCells * cell * px,
-      data: { values },
-      mark: { type: 'rect' },
-      encoding: {
-        x: { field: 'x', type: 'quantitative', axis: null, scale: { domain: [0, side] } },
-        x2: { field: 'x2' },
-        y: { field: 'y', type: 'quantitative', axis: null, scale: { domain: [0, rowsOfCells * cell], reverse: true } },
-        y2: { field: 'y2' },
-        color: { field: 'w', type: 'quantitative', title: 'W / max|W|', scale: { scheme: 'redblue', domain: [-1, 1], reverse: true } },
-      },
-    },
-  };
+    title: `Learned synapses W_μ of ${units} of ${r.hidden} hidden units (p = ${r.p}, k = ${r.k}); each scaled by its max |W|`,
+    tiles, tileWidth: MNIST_SIDE, tileHeight: MNIST_SIDE, columns: cols, gap: 2,
+    // about 600 screen pixels across, at least 2 per synapse
+    pixelSize: Math.max(2, Math.floor(600 / side)),
+    colour: { scheme: 'redblue', domain: [-1, 1], reverse: true, title: 'W / max|W|' },
+  });
 }
