@@ -5,19 +5,31 @@
  * Vega's headless SVG renderer writes an image mark's URL without loading it (no canvas needed in
  * Node), and browsers draw it as any other image, so the CLI and the lab render the same spec.
  *
- * The colours are computed here with Vega's own colour schemes, mapped as Vega maps a linear
- * colour scale, so an image pixel has the colour the same value has as a `rect` (the test checks
- * that against Vega's rendering); the legend is a gradient legend of that same scale.
+ * The colours are computed here from Vega's colour schemes, mapped as Vega maps a linear colour
+ * scale, so an image pixel has the colour the same value has as a `rect` (the tests check that
+ * against Vega's own scale); the legend is a gradient legend of that same scale.
  */
 import { encode } from 'fast-png';
-import { scheme as vegaScheme } from 'vega';
 import type { Figure } from './experiment.js';
 
-/** A continuous colour scale: a Vega scheme name over `domain`, as in a Vega-Lite `scale`. */
+/**
+ * Vega's continuous colour schemes that the figures use, as Vega defines them: colour stops, six
+ * hex digits each, interpolated piecewise linearly in RGB (vega-scale's `interpolateColors`). Kept
+ * here rather than imported so that the models do not load Vega (15 MB of modules) on import; the
+ * tests check every pixel against the colour Vega's own scale gives the same value.
+ */
+const SCHEMES = {
+  redblue: '8c0d25bf363adf745ef4ae91fbdbc9f2efeed2e5ef9dcae15da2cb2f78b3134b85',
+} as const;
+
+/** A Vega colour scheme name {@link colourMap} knows. */
+export type SchemeName = keyof typeof SCHEMES;
+
+/** A continuous colour scale: a Vega scheme over `domain`, as in a Vega-Lite `scale`. */
 export interface ColourScale {
-  /** Vega continuous scheme, e.g. `'redblue'`, `'viridis'`. */
-  scheme: string;
-  /** Values mapped to the scheme's two ends (values outside are clamped). */
+  /** Vega continuous scheme, e.g. `'redblue'`. */
+  scheme: SchemeName;
+  /** Values mapped to the scheme's two ends. */
   domain: [number, number];
   /** Run the scheme from its far end (Vega-Lite's `reverse`). Default false. */
   reverse?: boolean;
@@ -27,28 +39,27 @@ export interface ColourScale {
 export type Rgba = [number, number, number, number];
 
 /**
- * `value → RGBA` for `scale`: t = (v − d₀)/(d₁ − d₀) clamped to [0, 1] (1 − t when reversed),
- * then Vega's interpolator of the scheme at t. Throws on a scheme name Vega does not know.
+ * `value → RGBA` as Vega's linear colour scale maps it: t = (v − d₀)/(d₁ − d₀) (1 − t when
+ * reversed), then the scheme at t: stop j = ⌊t (n − 1)⌋ blended linearly into stop j + 1, each
+ * channel rounded. Unlike Vega, which extrapolates, values outside the domain get the end colours.
  */
 export function colourMap(scale: ColourScale): (value: number) => Rgba {
-  const interpolate = vegaScheme(scale.scheme.toLowerCase()) as unknown;
-  if (typeof interpolate !== 'function') throw new Error(`colourMap: '${scale.scheme}' is not a continuous Vega colour scheme`);
+  const palette: string | undefined = (SCHEMES as Record<string, string>)[scale.scheme];
+  if (palette === undefined) throw new Error(`colourMap: scheme must be one of ${Object.keys(SCHEMES).join(', ')}, got '${scale.scheme}'`);
   const [d0, d1] = scale.domain;
   if (!(Number.isFinite(d0) && Number.isFinite(d1) && d0 !== d1)) throw new Error(`colourMap: domain must be two different finite numbers, got [${d0}, ${d1}]`);
+  const stops = Array.from({ length: palette.length / 6 }, (_, i) =>
+    [0, 2, 4].map((c) => parseInt(palette.slice(6 * i + c, 6 * i + c + 2), 16)));
+  const segments = stops.length - 1;
   return (value) => {
     if (Number.isNaN(value)) return [0, 0, 0, 0];
-    const t = Math.min(1, Math.max(0, (value - d0) / (d1 - d0)));
-    return [...parseColour(String((interpolate as (t: number) => unknown)(scale.reverse ? 1 - t : t))), 255];
+    const u = Math.min(1, Math.max(0, (value - d0) / (d1 - d0)));
+    const t = (scale.reverse ? 1 - u : u) * segments;
+    const j = Math.min(segments - 1, Math.floor(t));
+    const [a, b] = [stops[j]!, stops[j + 1]!];
+    const channel = (c: number): number => Math.round(a[c]! + (t - j) * (b[c]! - a[c]!));
+    return [channel(0), channel(1), channel(2), 255];
   };
-}
-
-/** `rgb(r, g, b)` or `#rrggbb` (what Vega's interpolators return) as three bytes. */
-function parseColour(css: string): [number, number, number] {
-  const rgb = /^rgb\((\d+),\s*(\d+),\s*(\d+)\)$/.exec(css);
-  if (rgb) return [Number(rgb[1]), Number(rgb[2]), Number(rgb[3])];
-  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(css);
-  if (hex) return [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16), parseInt(hex[3]!, 16)];
-  throw new Error(`colourMap: cannot read the colour '${css}'`);
 }
 
 /** A heatmap (row-major, `width × height` values, row 0 at the top) as an RGBA PNG file. */

@@ -70,9 +70,19 @@ describe('imageGridFigure', () => {
     expect(images).toBeLessThan(rects / 3);
   });
 
+  it('colourMap gives the colour of Vega\'s scale on a dense sweep of the domain, both ways round', async () => {
+    const rng = testRng(5);
+    const values = [...Array.from({ length: 2001 }, (_, i) => -1 + i / 1000), ...Array.from({ length: 500 }, () => 2 * rng() - 1)];
+    for (const reverse of [true, false]) {
+      const colour = colourMap({ ...SCALE, reverse });
+      const rgb = values.map((v) => { const [r, g, b] = colour(v); return `rgb(${r}, ${g}, ${b})`; });
+      expect(rgb).toEqual(await vegaColours({ ...SCALE, reverse }, values));
+    }
+  });
+
   it('refuses a tile of the wrong length and a scheme Vega does not know', () => {
     expect(() => heatmapPNG(new Float64Array(14), W, H, colourMap(SCALE))).toThrow(/14 values for a 5 × 3 image \(expected 15\)/);
-    expect(() => colourMap({ scheme: 'no-such-scheme', domain: [0, 1] })).toThrow(/'no-such-scheme' is not a continuous Vega colour scheme/);
-    expect(() => colourMap({ scheme: 'viridis', domain: [1, 1] })).toThrow(/two different finite numbers, got \[1, 1\]/);
+    expect(() => colourMap({ scheme: 'viridis' as 'redblue', domain: [0, 1] })).toThrow(/scheme must be one of redblue, got 'viridis'/);
+    expect(() => colourMap({ scheme: 'redblue', domain: [1, 1] })).toThrow(/two different finite numbers, got \[1, 1\]/);
   });
 });
