@@ -66,7 +66,7 @@ describe('imageGridFigure', () => {
       },
     })).length;
     // Measured in Node: 11.4 kB against 49.8 kB (0.23) at 15 values a tile; the ratio falls with the tile
-    // size (krotov-hopfield's 100 fields of 28 × 28: 0.29 MB against 14.6 MB).
+    // size (krotov-hopfield's default run, 100 fields of 28 × 28: 0.27 MB against 14.6 MB).
     expect(images).toBeLessThan(rects / 3);
   });
 
