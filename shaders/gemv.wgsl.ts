@@ -12,8 +12,9 @@
  *   runs four invocations as the lanes of one SIMD register: every load whose address differs per
  *   lane becomes one scalar load per lane, so load instructions, not bytes, set the speed there.
  *   One x load shared by R rows cuts them (4–8 rows measured 2.3–2.8× the one-row kernel in Node,
- *   bench/README.md); A and x are read as vec4 when cols % 4 = 0. No barriers (on SwiftShader
- *   they are fibre switches). The tuner in src/linalg/gemv.ts picks the variant per adapter.
+ *   bench/README.md); A and x are read as vec4 when cols % 4 = 0, A as mat4x4 with `mat4` when
+ *   cols % 16 = 0. No barriers (on SwiftShader they are fibre switches). The tuner in
+ *   src/linalg/gemv.ts picks the variant per adapter.
  * - `y = Aᵀ x`: each invocation owns one column and walks down the rows, so an invocation group
  *   reads one contiguous run of a row per step.
  * - `y = Aᵀ x`, `columnVec4s` C: each invocation owns 4·C consecutive columns, read as C vec4s

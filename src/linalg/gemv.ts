@@ -67,17 +67,19 @@ export function gemvDefaultVariant(trans: boolean): GemvVariant {
 /**
  * Every variant the tuner may pick (each is run by the tests against the float64 reference). After
  * the default, which is always timed first, candidates are timed in this order (the first of them
- * always, the rest while the search budget lasts): the row-block variants first (fast on CPU adapters, where a slow candidate such as
- * a 256-wide workgroup can take seconds at 4096² and would use up a small budget before them).
+ * always, the rest while the search budget lasts): the block variants first (fast on CPU adapters,
+ * where a slow candidate such as a 256-wide workgroup can take seconds at 4096² and would use up a
+ * small budget before them), those with `quadX` ahead of the rest; on a device without `subgroups`
+ * they are left out and the plain row (column) blocks come first.
  */
 export const GEMV_VARIANTS: { readonly n: readonly GemvVariant[]; readonly t: readonly GemvVariant[] } = {
   n: [
     { layout: 'workgroup', wg: 64, rows: 4 },
+    // mat4x4 loads of A with x shared by quads (devices with 'subgroups'): on SwiftShader at 4096²
+    // 1.2–1.7× the row blocks below in the same rounds (bench/README.md); either trick alone lost.
     { layout: 'row', wg: 16, rows: 4, mat4: true, quadX: true },
-    { layout: 'row', wg: 16, rows: 8, mat4: true, quadX: true },
     { layout: 'row', wg: 16, rows: 2, mat4: true, quadX: true },
-    { layout: 'row', wg: 16, rows: 4, quadX: true },
-    { layout: 'row', wg: 16, rows: 4, mat4: true },
+    { layout: 'row', wg: 64, rows: 2, mat4: true, quadX: true },
     { layout: 'row', wg: 16, rows: 8 },
     { layout: 'row', wg: 16, rows: 4 },
     { layout: 'row', wg: 64, rows: 2 },
@@ -89,8 +91,10 @@ export const GEMV_VARIANTS: { readonly n: readonly GemvVariant[]; readonly t: re
   ],
   t: [
     { layout: 'column', wg: 64 },
+    // 4–8 columns per invocation as vec4, x shared by quads where the device has 'subgroups': on
+    // SwiftShader at 4096² 3–5× the one-column kernel (bench/README.md).
+    { layout: 'column', wg: 64, columnVec4s: 1, quadX: true },
     { layout: 'column', wg: 16, columnVec4s: 2, quadX: true },
-    { layout: 'column', wg: 16, columnVec4s: 4, quadX: true },
     { layout: 'column', wg: 16, columnVec4s: 1, quadX: true },
     { layout: 'column', wg: 16, columnVec4s: 2 },
     { layout: 'column', wg: 16 },
