@@ -76,7 +76,8 @@ export const GEMV_VARIANTS: { readonly n: readonly GemvVariant[]; readonly t: re
   n: [
     { layout: 'workgroup', wg: 64, rows: 4 },
     // mat4x4 loads of A with x shared by quads (devices with 'subgroups'): on SwiftShader at 4096²
-    // 1.2–1.7× the row blocks below in the same rounds (bench/README.md); either trick alone lost.
+    // 1.25–1.75× the row blocks below in Chromium, 0.95–1.35× in Node, in the same rounds
+    // (bench/README.md); either trick alone lost.
     { layout: 'row', wg: 16, rows: 4, mat4: true, quadX: true },
     { layout: 'row', wg: 16, rows: 2, mat4: true, quadX: true },
     { layout: 'row', wg: 64, rows: 2, mat4: true, quadX: true },
@@ -92,7 +93,7 @@ export const GEMV_VARIANTS: { readonly n: readonly GemvVariant[]; readonly t: re
   t: [
     { layout: 'column', wg: 64 },
     // 4–8 columns per invocation as vec4, x shared by quads where the device has 'subgroups': on
-    // SwiftShader at 4096² 3–5× the one-column kernel (bench/README.md).
+    // SwiftShader at 4096² 4–5.6× the one-column kernel (bench/README.md).
     { layout: 'column', wg: 64, columnVec4s: 1, quadX: true },
     { layout: 'column', wg: 16, columnVec4s: 2, quadX: true },
     { layout: 'column', wg: 16, columnVec4s: 1, quadX: true },
