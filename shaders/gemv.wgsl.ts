@@ -56,7 +56,7 @@ export interface GemvShaderOptions {
    * still issued lane by lane; instead lane q of a quad loads the q-th of four consecutive
    * elements of x (vec4s with `vec4`) and `quadBroadcast` hands each to the whole quad, so a quad
    * issues one x load where it issued four. Correct for any subgroup layout, since every invocation
-   * needs the same x. Default false.
+   * needs the same x, as long as quads are whole (WG_SIZE ≥ 4, a power of two). Default false.
    */
   quadX?: boolean;
 }

@@ -34,7 +34,8 @@ export interface GemvVariant {
   /**
    * `'workgroup'` (A x): a workgroup per `rows` rows, invocations splitting each row, tree
    * reduction; `'row'` (A x): each invocation owns `rows` consecutive rows, read as vec4 when
-   * cols % 4 = 0; `'column'` (Aᵀ x, the only one for it): one invocation per column.
+   * cols % 4 = 0; `'column'` (Aᵀ x, the only one for it): one invocation per column, or per
+   * 4·`columnVec4s` columns.
    */
   layout: 'workgroup' | 'row' | 'column';
   /** Invocations per workgroup (a power of two). */
@@ -128,6 +129,8 @@ function gemvVariantError(limits: GPUSupportedLimits, features: ReadonlySet<stri
     return `columnVec4s needs layout 'column' and must be a whole number from 1 to 4`;
   }
   if (v.quadX === true && v.layout !== 'row' && v.columnVec4s === undefined) return `quadX needs layout 'row', or 'column' with columnVec4s`;
+  // Quads must be full for the broadcasts: a power-of-two workgroup of ≥ 4 fills every subgroup.
+  if (v.quadX === true && v.wg < 4) return `quadX needs wg ≥ 4 (whole quads)`;
   if (v.quadX === true && !features.has('subgroups')) return `quadX needs the device feature 'subgroups', which this device does not have`;
   const rows = v.rows ?? 4;
   if (v.layout === 'workgroup' && (!Number.isInteger(rows) || rows < 1 || rows > v.wg || 4 * rows * v.wg > limits.maxComputeWorkgroupStorageSize)) {

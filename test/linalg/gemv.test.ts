@@ -75,5 +75,6 @@ describe('gemv against the float64 reference', () => {
     await expect(gemv(ctx, A, track(ctx.tensor([5])), { variant: { layout: 'workgroup', wg: 64, mat4: true } })).rejects.toThrow(/mat4 needs layout 'row'/);
     await expect(gemv(ctx, A, track(ctx.tensor([4])), { trans: true, variant: { layout: 'column', wg: 16, columnVec4s: 5 } })).rejects.toThrow(/columnVec4s needs layout 'column' and must be a whole number from 1 to 4/);
     await expect(gemv(ctx, A, track(ctx.tensor([4])), { trans: true, variant: { layout: 'column', wg: 16, quadX: true } })).rejects.toThrow(/quadX needs layout 'row', or 'column' with columnVec4s/);
+    await expect(gemv(ctx, A, track(ctx.tensor([5])), { variant: { layout: 'row', wg: 2, rows: 2, quadX: true } })).rejects.toThrow(/quadX needs wg ≥ 4/);
   });
 });
