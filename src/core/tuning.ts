@@ -82,7 +82,7 @@ export interface Tunable<P, V, H extends TunerHost = TunerHost> {
 }
 
 /** Bumped whenever variants or their meaning change, so stale winners are searched again. */
-export const TUNING_VERSION = 2;
+export const TUNING_VERSION = 3;
 
 const DEFAULT_BUDGET_MS = 3000;
 /** Rounds after the first, over the fastest few candidates, while the budget lasts. */

@@ -34,13 +34,30 @@ export interface GemvVariant {
   /**
    * `'workgroup'` (A x): a workgroup per `rows` rows, invocations splitting each row, tree
    * reduction; `'row'` (A x): each invocation owns `rows` consecutive rows, read as vec4 when
-   * cols % 4 = 0; `'column'` (Aᵀ x, the only one for it): one invocation per column.
+   * cols % 4 = 0; `'column'` (Aᵀ x, the only one for it): one invocation per column, or per
+   * 4·`columnVec4s` columns.
    */
   layout: 'workgroup' | 'row' | 'column';
   /** Invocations per workgroup (a power of two). */
   wg: number;
   /** `'workgroup'` layout: rows per workgroup (default 4); `'row'` layout: rows per invocation, 1–8 (default 1). */
   rows?: number;
+  /**
+   * `'row'` layout: read A as mat4x4f, 16 floats of a row per load, when cols % 16 = 0 (otherwise
+   * as the plain `'row'` kernel). Default false.
+   */
+  mat4?: boolean;
+  /**
+   * `'column'` layout: each invocation owns this many groups of 4 consecutive columns (1–4), read
+   * as vec4, when cols % 4 = 0 (otherwise one column per invocation). Default: one column.
+   */
+  columnVec4s?: number;
+  /**
+   * `'row'` layout, or `'column'` with `columnVec4s`; device feature `subgroups`: each quad of the
+   * subgroup loads x once and shares it with `quadBroadcast`, when cols % 4 = 0 (otherwise as the
+   * same variant without it). Default false.
+   */
+  quadX?: boolean;
 }
 
 /** The fixed default (tuning off): a workgroup of 64 per 4 rows for A x, 64 columns per workgroup for Aᵀ x. */
@@ -51,12 +68,20 @@ export function gemvDefaultVariant(trans: boolean): GemvVariant {
 /**
  * Every variant the tuner may pick (each is run by the tests against the float64 reference). After
  * the default, which is always timed first, candidates are timed in this order (the first of them
- * always, the rest while the search budget lasts): the row-block variants first (fast on CPU adapters, where a slow candidate such as
- * a 256-wide workgroup can take seconds at 4096² and would use up a small budget before them).
+ * always, the rest while the search budget lasts): the block variants first (fast on CPU adapters,
+ * where a slow candidate such as a 256-wide workgroup can take seconds at 4096² and would use up a
+ * small budget before them), those with `quadX` ahead of the rest; on a device without `subgroups`
+ * they are left out and the plain row (column) blocks come first.
  */
 export const GEMV_VARIANTS: { readonly n: readonly GemvVariant[]; readonly t: readonly GemvVariant[] } = {
   n: [
     { layout: 'workgroup', wg: 64, rows: 4 },
+    // mat4x4 loads of A with x shared by quads (devices with 'subgroups'): on SwiftShader at 4096²
+    // 1.25–1.75× the row blocks below in Chromium, 0.95–1.35× in Node, in the same rounds
+    // (bench/README.md); either trick alone lost.
+    { layout: 'row', wg: 16, rows: 4, mat4: true, quadX: true },
+    { layout: 'row', wg: 16, rows: 2, mat4: true, quadX: true },
+    { layout: 'row', wg: 64, rows: 2, mat4: true, quadX: true },
     { layout: 'row', wg: 16, rows: 8 },
     { layout: 'row', wg: 16, rows: 4 },
     { layout: 'row', wg: 64, rows: 2 },
@@ -68,6 +93,12 @@ export const GEMV_VARIANTS: { readonly n: readonly GemvVariant[]; readonly t: re
   ],
   t: [
     { layout: 'column', wg: 64 },
+    // 4–8 columns per invocation as vec4, x shared by quads where the device has 'subgroups': on
+    // SwiftShader at 4096² 4–5.6× the one-column kernel (bench/README.md).
+    { layout: 'column', wg: 64, columnVec4s: 1, quadX: true },
+    { layout: 'column', wg: 16, columnVec4s: 2, quadX: true },
+    { layout: 'column', wg: 16, columnVec4s: 1, quadX: true },
+    { layout: 'column', wg: 16, columnVec4s: 2 },
     { layout: 'column', wg: 16 },
     { layout: 'column', wg: 256 },
   ],
@@ -76,12 +107,14 @@ export const GEMV_VARIANTS: { readonly n: readonly GemvVariant[]; readonly t: re
 /** A variant's id in tuning records, e.g. `'workgroup 64 × 4 rows'`, `'4 rows per invocation, wg 16'`. */
 export function gemvVariantKey(v: GemvVariant): string {
   if (v.layout === 'workgroup') return `workgroup ${v.wg} × ${v.rows ?? 4} rows`;
-  if (v.layout === 'row' && (v.rows ?? 1) > 1) return `${v.rows} rows per invocation, wg ${v.wg}`;
-  return `${v.layout} per invocation, wg ${v.wg}`;
+  const loads = `${v.mat4 === true ? ', mat4x4 A' : ''}${v.quadX === true ? ', quad-shared x' : ''}`;
+  if (v.layout === 'row' && (v.rows ?? 1) > 1) return `${v.rows} rows per invocation, wg ${v.wg}${loads}`;
+  if (v.layout === 'column' && v.columnVec4s !== undefined) return `${4 * v.columnVec4s} columns (vec4) per invocation, wg ${v.wg}${loads}`;
+  return `${v.layout} per invocation, wg ${v.wg}${loads}`;
 }
 
 /** Why a variant cannot serve this product on this device, or null. */
-function gemvVariantError(limits: GPUSupportedLimits, v: GemvVariant, trans: boolean): string | null {
+function gemvVariantError(limits: GPUSupportedLimits, features: ReadonlySet<string>, v: GemvVariant, trans: boolean): string | null {
   const pow2 = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 1 && (x & (x - 1)) === 0;
   if (!['workgroup', 'row', 'column'].includes(v.layout)) return `layout must be 'workgroup', 'row' or 'column'`;
   if ((v.layout === 'column') !== trans) return trans ? `Aᵀ x needs layout 'column'` : `A x needs layout 'workgroup' or 'row'`;
@@ -91,6 +124,14 @@ function gemvVariantError(limits: GPUSupportedLimits, v: GemvVariant, trans: boo
   if (v.layout === 'row' && v.rows !== undefined && !(Number.isInteger(v.rows) && v.rows >= 1 && v.rows <= 8)) {
     return `rows (per invocation) must be a whole number from 1 to 8`;
   }
+  if (v.mat4 === true && v.layout !== 'row') return `mat4 needs layout 'row'`;
+  if (v.columnVec4s !== undefined && (v.layout !== 'column' || !(Number.isInteger(v.columnVec4s) && v.columnVec4s >= 1 && v.columnVec4s <= 4))) {
+    return `columnVec4s needs layout 'column' and must be a whole number from 1 to 4`;
+  }
+  if (v.quadX === true && v.layout !== 'row' && v.columnVec4s === undefined) return `quadX needs layout 'row', or 'column' with columnVec4s`;
+  // Quads must be full for the broadcasts: a power-of-two workgroup of ≥ 4 fills every subgroup.
+  if (v.quadX === true && v.wg < 4) return `quadX needs wg ≥ 4 (whole quads)`;
+  if (v.quadX === true && !features.has('subgroups')) return `quadX needs the device feature 'subgroups', which this device does not have`;
   const rows = v.rows ?? 4;
   if (v.layout === 'workgroup' && (!Number.isInteger(rows) || rows < 1 || rows > v.wg || 4 * rows * v.wg > limits.maxComputeWorkgroupStorageSize)) {
     return `rows must be a whole number from 1 to wg with 4·rows·wg bytes ≤ ${limits.maxComputeWorkgroupStorageSize}`;
@@ -108,10 +149,11 @@ export interface GemvProblemClass {
 /** GEMV as a tunable kernel (see src/core/tuning.ts). */
 export const gemvTunable: Tunable<GemvProblemClass, GemvVariant, Context> = {
   name: 'gemv',
-  // Whether rows can be read as vec4 changes the 'row' kernels, so it is part of the class.
-  shapeClass: (p) => `${p.trans ? 't' : 'n'} rows${sizeBucket(p.rows, 1 << 16)} cols${sizeBucket(p.cols, 1 << 16)}${!p.trans && p.cols % 4 === 0 ? ' vec4' : ''}`,
+  // Whether rows can be read as vec4 (mat4x4) changes the block kernels, so it is part of the class.
+  shapeClass: (p) => `${p.trans ? 't' : 'n'} rows${sizeBucket(p.rows, 1 << 16)} cols${sizeBucket(p.cols, 1 << 16)}${p.cols % 4 === 0 ? ' vec4' : ''}${!p.trans && p.cols % 16 === 0 ? ' mat4' : ''}`,
   fallback: (p) => gemvDefaultVariant(p.trans),
-  candidates: (p, limits) => (p.trans ? GEMV_VARIANTS.t : GEMV_VARIANTS.n).filter((v) => gemvVariantError(limits, v, p.trans) === null),
+  candidates: (p, limits, ctx) =>
+    (p.trans ? GEMV_VARIANTS.t : GEMV_VARIANTS.n).filter((v) => gemvVariantError(limits, ctx.device.features, v, p.trans) === null),
   key: gemvVariantKey,
   trial(ctx, p) {
     const A = ctx.tensor([p.rows, p.cols], { label: 'gemv.tuning.A' });
@@ -132,15 +174,23 @@ export const gemvTunable: Tunable<GemvProblemClass, GemvVariant, Context> = {
   },
 };
 
+/** Whether a `'column'` variant runs the column-block kernel for this many columns. */
+function columnBlock(v: GemvVariant, cols: number): boolean {
+  return v.layout === 'column' && v.columnVec4s !== undefined && cols % 4 === 0;
+}
+
 function gemvLabel(v: GemvVariant): string {
   return v.layout === 'column' ? 'gemv.t' : v.layout === 'row' ? 'gemv.n_row' : 'gemv.n';
 }
 
 function gemvPipeline(ctx: Context, v: GemvVariant, trans: boolean, cols: number): Promise<GPUComputePipeline> {
-  const rowBlock = v.layout === 'row' ? { rowsPerInvocation: v.rows ?? 1, vec4: cols % 4 === 0 } : {};
+  const vec4 = cols % 4 === 0;
+  const block = v.layout === 'row'
+    ? { rowsPerInvocation: v.rows ?? 1, vec4, mat4: v.mat4 === true && cols % 16 === 0, quadX: v.quadX === true && vec4 }
+    : columnBlock(v, cols) ? { columnVec4s: v.columnVec4s, quadX: v.quadX === true } : {};
   return ctx.kernel({
     label: gemvLabel(v),
-    code: gemvWGSL({ trans, ...rowBlock }),
+    code: gemvWGSL({ trans, ...block }),
     constants: v.layout === 'workgroup' ? { WG_SIZE: v.wg, ROWS: v.rows ?? 4 } : { WG_SIZE: v.wg },
   });
 }
@@ -161,6 +211,7 @@ function encodeGemv(
     bindings: [gemvParams.pack(p), A, x, y],
     workgroups: v.layout === 'workgroup' ? Math.ceil(p.rows / (v.rows ?? 4))
       : v.layout === 'row' ? Math.ceil(Math.ceil(p.rows / (v.rows ?? 1)) / v.wg)
+      : columnBlock(v, p.cols) ? Math.ceil(Math.ceil(p.cols / 4 / v.columnVec4s!) / v.wg)
       : Math.ceil(outLen / v.wg),
     workgroupSize: v.wg,
   });
@@ -197,7 +248,7 @@ export async function gemv(ctx: Context, A: Tensor, x: Tensor, options: GemvOpti
   }
   assertIndexable('gemv', A.size);
   if (options.variant) {
-    const error = gemvVariantError(ctx.limits, options.variant, trans);
+    const error = gemvVariantError(ctx.limits, ctx.device.features, options.variant, trans);
     if (error) throw new InputError(`gemv: options.variant ${JSON.stringify(options.variant)} is invalid: ${error}`);
   }
   const y = (options.dst as Tensor<'f32'> | undefined) ?? ctx.tensor([outLen], { label: options.label ?? 'gemv.output' });
