@@ -10,7 +10,7 @@
  * copy bandwidth (linalg's measureFmaPeak / measureCopyBandwidth), measured in the same run.
  * This module is browser-safe (the bench page of the lab runs it); the command line is in eig.ts.
  */
-import { medianTimes, medianWallMs, wallMs } from './timing.js';
+import { cpuNowMs, medianTimes, medianWallMs, wallMs } from './timing.js';
 import { philoxSequence } from '../src/reference/philox.js';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { Context } from '../src/core/context.js';
@@ -43,6 +43,11 @@ export interface JacobiBenchRow {
   gpuMs: number;
   /** Median wall time (ms) of the call plus reading values and vectors back (results on the CPU, like the JS peer's). */
   gpuReadMs: number;
+  /**
+   * Wall time (ms) of the variant's first, untimed call: pipeline compilation, and for the tuned
+   * row the first-use search when this adapter had no winner for the class (what a first session pays once).
+   */
+  firstCallMs: number;
   /** Median process CPU time (ms, all threads: on a CPU adapter, the kernel's work) of call plus read-back; Node only. */
   gpuCpuMs?: number;
   /** Mean sweeps per matrix of the kernel. */
@@ -131,32 +136,55 @@ export async function runJacobiBench(ctx: Context, specs: [number, number][], re
       const jsAccuracy = jacobiAccuracy(data, n, jsSameTol.results);
       const fixed: JacobiVariant[] = [{ strategy: 'thread', wg: 64 }, { strategy: 'workgroup', wg: 64 }];
       if (n <= JACOBI_PRIVATE_MAX_N) fixed.push({ strategy: 'private', wg: 16 }, { strategy: 'slots', wg: 16 });
-      for (const strategy of [undefined, ...fixed]) {
-        let values: Float32Array = new Float32Array(0);
-        let vectors: Float32Array = new Float32Array(0);
-        let sweeps: Uint32Array = new Uint32Array(0);
-        // One warm-up (and the tuning search when untuned), then the median of `reps`: of the call
-        // alone (values and vectors stay on the GPU) and of the call plus reading both back.
-        const callMs: number[] = [];
-        const times = await medianTimes(reps, async () => {
-          const t0 = performance.now();
-          const result = await jacobiEigBatched(ctx, t, { strategy });
-          callMs.push(performance.now() - t0);
-          [values, vectors, sweeps] = [await result.values.read(), await result.vectors.read(), result.sweeps];
-          result.destroy();
-        }, true);
+      // `undefined`: the tuned variant (the tuner's choice, its first-use search when untuned).
+      const variants: (JacobiVariant | undefined)[] = [undefined, ...fixed];
+      const runs = variants.map(() => ({
+        callMs: [] as number[], readMs: [] as number[], cpuMs: [] as number[], firstCallMs: 0,
+        values: new Float32Array(0) as Float32Array, vectors: new Float32Array(0) as Float32Array, sweeps: new Uint32Array(0) as Uint32Array,
+      }));
+      const once = async (i: number, timed: boolean): Promise<void> => {
+        const run = runs[i]!;
+        const c0 = cpuNowMs();
+        const t0 = performance.now();
+        const result = await jacobiEigBatched(ctx, t, { strategy: variants[i] });
+        const t1 = performance.now();
+        [run.values, run.vectors, run.sweeps] = [await result.values.read(), await result.vectors.read(), result.sweeps];
+        result.destroy();
+        const t2 = performance.now();
+        const c2 = cpuNowMs();
+        if (!timed) {
+          run.firstCallMs = t1 - t0;
+          return;
+        }
+        run.callMs.push(t1 - t0);
+        run.readMs.push(t2 - t0);
+        if (c0 !== undefined && c2 !== undefined) run.cpuMs.push(c2 - c0);
+      };
+      // First every variant's untimed first call (pipeline compilation, and the tuned one's search),
+      // then `reps` rounds that time each variant once in turn. Interleaved, whatever else loads
+      // the machine during the run (other jobs, work a search leaves behind) spreads over all
+      // variants instead of landing on the one row timed at that moment: a row timed alone right
+      // after the search once read 8× slower than the same pipeline's row timed later
+      // (bench/README.md, "Batched Jacobi at 32²").
+      for (let i = 0; i < variants.length; i++) await once(i, false);
+      for (let rep = 0; rep < reps; rep++) {
+        for (let i = 0; i < variants.length; i++) await once(i, true);
+      }
+      for (const [i, strategy] of variants.entries()) {
+        const { values, vectors, sweeps, callMs, readMs, cpuMs, firstCallMs } = runs[i]!;
         let worst = 0;
         for (let b = 0; b < batch; b++) {
           const m = data.subarray(b * n * n, (b + 1) * n * n);
           const fro = Math.sqrt(m.reduce((acc, x) => acc + x * x, 0));
-          for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(values[b * n + i]! - js.results[b]!.values[i]!) / fro);
+          for (let k = 0; k < n; k++) worst = Math.max(worst, Math.abs(values[b * n + k]! - js.results[b]!.values[k]!) / fro);
         }
         const gpuPairs = Array.from({ length: batch }, (_, b) => ({ values: values.subarray(b * n, (b + 1) * n), vectors: vectors.subarray(b * n * n, (b + 1) * n * n) }));
         const accuracy = jacobiAccuracy(data, n, gpuPairs);
         const label = strategy ? jacobiVariantKey(strategy) : `tuned: ${await tunedJacobi(ctx, n, batch)}`;
         rows.push({
           batch, n, strategy: label,
-          gpuMs: median(callMs.slice(1)), gpuReadMs: times.ms, gpuCpuMs: times.cpuMs, gpuSweeps: sweeps.reduce((acc, x) => acc + x, 0) / batch,
+          gpuMs: median(callMs), gpuReadMs: median(readMs), gpuCpuMs: cpuMs.length ? median(cpuMs) : undefined, firstCallMs,
+          gpuSweeps: sweeps.reduce((acc, x) => acc + x, 0) / batch,
           cpuMs: js.times.ms, cpuCpuMs: js.times.cpuMs,
           cpuSameTolMs: jsSameTol.times.ms, cpuSameTolCpuMs: jsSameTol.times.cpuMs, cpuSameTolSweeps: jsSameTol.sweeps,
           maxRelError: worst, ...accuracy,

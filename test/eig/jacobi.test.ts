@@ -3,8 +3,9 @@ import { jacobiEigBatched } from '../../src/eig/index.js';
 import { EigConvergenceError } from '../../src/eig/input.js';
 import { jacobiEigReference } from '../../src/reference/eig.js';
 import { InputError, LimitError } from '../../src/gpu/errors.js';
-import { expectClose, gpuIt, testRng } from '../helpers/device.js';
-import { JACOBI_VARIANTS, jacobiVariantKey } from '../../src/internal.js';
+import { createContext } from '../../src/core/context.js';
+import { expectClose, gpuIt, testContext, testRng } from '../helpers/device.js';
+import { JACOBI_VARIANTS, forgetTuning, jacobiTunable, jacobiVariantKey, pipelineCacheSize, tuningReport } from '../../src/internal.js';
 import type { JacobiVariant } from '../../src/eig/index.js';
 import { jacobiSlotSchedule } from '../../shaders/jacobi.wgsl.js';
 
@@ -79,6 +80,31 @@ describe('jacobiEigBatched', () => {
       expect(playerIn).toEqual(Array.from({ length: m }, (_, slot) => slot));
     }
     expect(() => jacobiSlotSchedule(5)).toThrow(/m must be even/);
+  });
+
+  // bench/README.md ("Batched Jacobi at 32²"): a first session's tuned row once read 8× slower
+  // than the same variant named explicitly. Not a second compile: the first-use search builds the
+  // pipelines it times, and the calls after it, tuned or naming the winner, find them cached.
+  gpuIt('the calls after a first-use search reuse the pipelines it compiled', async () => {
+    const ctx = await createContext({ device: (await testContext())!.device, tuning: { budgetMs: 1e-9, store: 'memory' } });
+    forgetTuning();
+    try {
+      // A shape class no other test searches (n ≤ 8, batch ≤ 4); a budget above 0 but spent at once
+      // times the fallback and the first other candidate, so the winner is one of those two.
+      const [batch, n] = [4, 7];
+      const a = randomSymmetric(batch, n, 77);
+      (await jacobiEigBatched(ctx, a, { n, batch })).destroy();
+      const record = (await tuningReport(ctx)).records.find((r) => r.kernel === jacobiTunable.name && r.shapeClass === jacobiTunable.shapeClass({ n, batch }))!;
+      expect(record.candidates.filter((c) => c.runs > 0).map((c) => c.variant)).toEqual([record.fallback, jacobiVariantKey(JACOBI_VARIANTS[0]!)]);
+      const compiled = pipelineCacheSize(ctx.device);
+      const winner = JACOBI_VARIANTS.find((v) => jacobiVariantKey(v) === record.winner)!;
+      (await jacobiEigBatched(ctx, a, { n, batch })).destroy();
+      (await jacobiEigBatched(ctx, a, { n, batch, strategy: winner })).destroy();
+      expect(pipelineCacheSize(ctx.device)).toBe(compiled);
+    } finally {
+      ctx.destroy();
+      forgetTuning();
+    }
   });
 
   gpuIt('diagonal input needs no sweep and returns the diagonal sorted', async (ctx, track) => {
