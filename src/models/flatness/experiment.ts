@@ -38,7 +38,7 @@
 import type { Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
 import { createOptimizer } from '../../autodiff/index.js';
-import { numberParam, type Experiment, type Figure, type ParamValue } from '../experiment.js';
+import { numberParams, type Experiment, type Figure, type ParamValue } from '../experiment.js';
 import { loadMnist, seededPermutation, selectDigits, splitMnist, MNIST_CLASSES, MNIST_PIXELS, type MnistDigits } from '../mnist/data.js';
 import { evaluateMlp, initialMlp, lossGradient, MLP_LOSS_KINDS, sharpness, uploadBatch, uploadMlp, type GpuBatch, type GpuMlp, type MlpLossKind } from './mlp.js';
 import { checkpointSteps, interpolationPhase, latePhase, localRepresentationStats, pearson, representationStats, spearman } from './stats.js';
@@ -212,7 +212,7 @@ function wordParam<T extends string>(params: Record<string, ParamValue>, name: s
 
 /** The numeric parameters' values by name. */
 function numericParams(params: Record<string, ParamValue>, names: readonly string[]): Record<string, number> {
-  return Object.fromEntries(names.filter((k) => !WORD_PARAMS.includes(k)).map((k) => [k, numberParam(params, k)]));
+  return numberParams(params, names.filter((k) => !WORD_PARAMS.includes(k)));
 }
 
 function settingsFrom(params: Record<string, ParamValue>, names: readonly string[]): FlatnessSettings {

@@ -7,7 +7,7 @@
 import type { Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
 import { rateFromCounts, validateLifSettings, type LifParams, type LifSimSettings } from './reference.js';
-import { listParam, numberParam, type Experiment, type Figure } from '../experiment.js';
+import { listParam, numberParam, numberParams, type Experiment, type Figure } from '../experiment.js';
 import { simulateLif } from './simulate.js';
 import { DEFAULT_LIF, emNoiseDriftFactor as emKappa, lifTheory, type LifTheory } from './theory.js';
 
@@ -85,7 +85,7 @@ export const lifRateExperiment: Experiment<LifRateResult> = {
   },
 
   async run(ctx: Context, params, progress, signal): Promise<LifRateResult> {
-    const neuron = Object.fromEntries(Object.keys(DEFAULT_LIF).map((k) => [k, numberParam(params, k)])) as unknown as LifParams;
+    const neuron: LifParams = numberParams(params, Object.keys(DEFAULT_LIF) as (keyof LifParams)[]);
     const tauS = listParam(params, 'tauS');
     const trials = numberParam(params, 'trials');
     const duration = numberParam(params, 'duration');

@@ -10,7 +10,7 @@
  */
 import type { Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
-import { numberParam, type Experiment, type Figure } from '../experiment.js';
+import { numberParams, type Experiment, type Figure } from '../experiment.js';
 import { spiralLossReference, spiralTrajectory } from '../node-spiral/reference.js';
 import { spiralInitialWeights, trainSpiral } from '../node-spiral/train.js';
 import { evidenceTask } from './task.js';
@@ -57,7 +57,7 @@ export const mlEsExperiment: Experiment<MlEsResult> = {
   async run(ctx: Context, params, progress, signal): Promise<MlEsResult> {
     const task = params.task;
     if (task !== 'evidence' && task !== 'node-spiral') throw new InputError(`--task: got ${JSON.stringify(task)}, expected "evidence" or "node-spiral"`);
-    const p = Object.fromEntries(NUMBER_PARAMS.map((k) => [k, numberParam(params, k)])) as Record<(typeof NUMBER_PARAMS)[number], number>;
+    const p = numberParams(params, NUMBER_PARAMS);
     if (p.window > p.words * p.hold) throw new InputError(`--window: got ${p.window}, expected at most words × hold = ${p.words * p.hold} steps`);
     if (p.batch > p.train) throw new InputError(`--batch: got ${p.batch}, expected at most --train (${p.train})`);
     const started = performance.now();

@@ -5,7 +5,7 @@
  */
 import type { Context } from '../../core/context.js';
 import { InputError } from '../../gpu/errors.js';
-import { numberParam, type Experiment, type Figure } from '../experiment.js';
+import { numberParams, type Experiment, type Figure } from '../experiment.js';
 import { spiralRollout, spiralTrajectory } from './reference.js';
 import { spiralInitialWeights, trainSpiral } from './train.js';
 
@@ -36,7 +36,7 @@ export const nodeSpiralExperiment: Experiment<NodeSpiralResult> = {
   },
 
   async run(ctx: Context, params, progress, signal): Promise<NodeSpiralResult> {
-    const p = Object.fromEntries(Object.keys(this.params).map((k) => [k, numberParam(params, k)])) as Record<string, number>;
+    const p = numberParams(params, Object.keys(this.params));
     if (!(p.sigma! > 0) || !(p.lr! > 0)) throw new InputError(`node-spiral: --sigma and --lr must be positive, got ${p.sigma} and ${p.lr}`);
     const truth = spiralTrajectory();
     const H = p.hidden!;
