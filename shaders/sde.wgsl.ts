@@ -137,19 +137,32 @@ export function sdeKernelWGSL(o: SdeKernelOptions): string {
   const generator = o.generator ?? 'philox';
   const blockFn = generatorBlockFn(generator);
   const group = sdeNoiseGroup(a);
-  /** Increments of step g of a group from the group's blocks g0, g1, …: bits equal to wiener_increment's. */
-  const groupIncrement = (g: number): string => [
-    `      var dW: array<f32, ${m}>;`,
-    ...o.activeNoise.map((k, r) => {
-      const q = g * a + r;
-      return `      dW[${k}] = g${q >> 2}[${q & 3}] * noise_scale;`;
-    }),
-  ].join('\n');
+  /**
+   * Increments of step g of a group from the group's blocks g0, g1, …: bits equal to wiener_increment's.
+   * A `let` built in one expression, not a `var` filled element by element (fewer stores on SwiftShader).
+   */
+  const groupIncrement = (g: number): string => `      let dW = array<f32, ${m}>(${Array.from({ length: m }, (_, k) => {
+    const r = o.activeNoise.indexOf(k);
+    if (r < 0) return '0.0';
+    const q = g * a + r;
+    return `g${q >> 2}[${q & 3}] * noise_scale`;
+  }).join(', ')});`;
+  /**
+   * Schemes whose step touches nothing but `next`: they run unconditionally and a frozen trial keeps
+   * its state through selects, instead of the whole step sitting under `if (st.flags == 0u)` (on
+   * SwiftShader a branch costs its body anyway, plus the masking of every store inside it).
+   */
+  const branchFree = isEm || isMilstein || isWeak2;
+  /** Philox words of the group's blocks from the hoisted round 1 (see philox4x32_10_rounds_2_to_10). */
+  const hoistRound1 = generator === 'philox';
+  const groupBlock = (b: number): string => (hoistRound1
+    ? `philox4x32_10_rounds_2_to_10(vec4u((first_block + ${b}u) ^ seed.x, 0u, round1_hi, round1_lo), seed)`
+    : `${blockFn}(vec4u(trial, first_block + ${b}u, 0u, ${SDE_TAG_WIENER}u), seed)`);
 
   /** One time step of the scheme on `s` with increments `dW`, at global step `step` (both in scope). */
   const stepBody = wgsl`
-    let t = u.t0 + f32(step) * dt;
-    if (st.flags == 0u) {
+    let t = t0 + f32(step) * dt;
+    ${branchFree ? '{ let live = st.flags == 0u;   // not frozen (diverged or absorbed)' : 'if (st.flags == 0u) {'}
       var next = s;
 #if ${isEm}
       let drift = model_drift(t, s, p);
@@ -186,7 +199,7 @@ ${each((v) => `back.${v} = y.${v} + score_y.${v} * dt;`)}
       var fwd = s;           // x + h grad log pi(x), the mean of the forward proposal
 ${each((v) => `fwd.${v} = s.${v} + score_s.${v} * dt;`)}
       let log_alpha = logp_y - logp_s - (dist2(s, back) - dist2(y, fwd)) / (4.0 * dt);
-      let accept_u = philox_uniform(${blockFn}(vec4u(trial, step, 0u, ${SDE_TAG_ACCEPT}u), vec2u(u.seed_lo, u.seed_hi)).x);
+      let accept_u = philox_uniform(${blockFn}(vec4u(trial, step, 0u, ${SDE_TAG_ACCEPT}u), seed).x);
       if (precise_log(accept_u) < log_alpha && state_finite(y)) {
         next = y;
         score_s = score_y;
@@ -203,6 +216,7 @@ ${each((v) => `next.${v} = next.${v} + 0.5 * dt * vel.${v};`)}      // A
 ${each((v) => `vel.${v} = vel.${v} + 0.5 * dt * force.${v};`)}      // B
 #endif
 #if ${hasEvent}
+      ${branchFree ? 'if (live) {' : '{'}
       if (st.refractory_left > 0u) {
         next.${ev} = model_reset(t + dt, next, p);
         st.refractory_left -= 1u;
@@ -210,22 +224,31 @@ ${each((v) => `vel.${v} = vel.${v} + 0.5 * dt * force.${v};`)}      // B
         if (st.spikes == 0u) { st.first_spike = t + dt; }
         st.spikes += 1u;
         next.${ev} = model_reset(t + dt, next, p);
-        st.refractory_left = u.refractory_steps;
+        st.refractory_left = refractory_steps;
+      }
       }
 #endif
-      if (!state_finite(next)) {
+${branchFree ? `      let finite = state_finite(next);
+      if (live & !finite) {
+        st.flags = st.flags | ${SDE_FLAG_DIVERGED}u;   // freeze at the last finite state
+        st.stop_step = step + 1u;
+      }
+${each((v) => `  s.${v} = select(s.${v}, next.${v}, live & finite);`)}
+${absorbChecks.length > 0 ? `      if (live & finite & (${absorbChecks.join(' || ')})) {
+        st.flags = st.flags | ${SDE_FLAG_ABSORBED}u;
+        st.stop_step = step + 1u;
+      }` : ''}
+    }` : `      if (!state_finite(next)) {
         st.flags = st.flags | ${SDE_FLAG_DIVERGED}u;   // freeze at the last finite state
         st.stop_step = step + 1u;
       } else {
         s = next;
-#if ${absorbChecks.length > 0}
-        if (${absorbChecks.join(' || ') || 'false'}) {
+${absorbChecks.length > 0 ? `        if (${absorbChecks.join(' || ')}) {
           st.flags = st.flags | ${SDE_FLAG_ABSORBED}u;
           st.stop_step = step + 1u;
-        }
-#endif
+        }` : ''}
       }
-    }
+    }`}
 #if ${hasSnap}
     if (u.snap_every > 0u && (step + 1u) % u.snap_every == 0u) {
       let base = ((step + 1u) / u.snap_every - 1u) * ${o.snapshot.length}u;
@@ -285,11 +308,10 @@ ${o.activeNoise.map((k) => `  dw[${k}] *= scale;`).join('\n')}`}
   return dw;
 }
 
-// Whether every component is finite (no NaN/Inf): exponent bits not all ones.
+// Whether every component is finite (no NaN/Inf): exponent bits not all ones. Non-short-circuit &
+// (a chain of && is a chain of branches).
 fn state_finite(s: ModelState) -> bool {
-  var ok = true;
-${V.map((v) => `  ok = ok && ((bitcast<u32>(s.${v}) & 0x7f800000u) != 0x7f800000u);`).join('\n')}
-  return ok;
+  return ${V.map((v) => `((bitcast<u32>(s.${v}) & 0x7f800000u) != 0x7f800000u)`).join(' & ')};
 }
 
 #if ${isMala}
@@ -329,6 +351,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 #if ${a > 0}
   let noise_scale = sqrt(u.dt / f32(u.refine));   // the same expression as in wiener_increment, for the same bits
 #endif
+  // uniforms read once, not in every step (SwiftShader's JIT does not hoist them)
+  let seed = vec2u(u.seed_lo, u.seed_hi);
+  let t0 = u.t0;
+  let refractory_steps = u.refractory_steps;
+  _ = seed; _ = t0; _ = refractory_steps;
+#if ${hoistRound1 && a > 0}
+  // round 1 of every Wiener block, whose counter (trial, block, 0, tag) varies in the block word only
+  let round1_hi = philox_mulhi(PHILOX_M0, trial) ^ ${SDE_TAG_WIENER}u ^ seed.y;
+  let round1_lo = PHILOX_M0 * trial;
+#endif
   var k = 0u;
   // steps before the first group boundary (or all of them when refine > 1)
   for (; k < head; k++) {
@@ -341,7 +373,7 @@ ${stepBody}
   // whole groups: ${group.steps} step(s) on ${group.blocks} Philox block(s) drawn up front
   for (; grouped && k + ${group.steps}u <= u.step_count; k += ${group.steps}u) {
     let first_block = (u.step_begin + k) / ${group.steps}u * ${group.blocks}u;
-${Array.from({ length: group.blocks }, (_, b) => `    let g${b} = ${normal4}(${blockFn}(vec4u(trial, first_block + ${b}u, 0u, ${SDE_TAG_WIENER}u), vec2u(u.seed_lo, u.seed_hi)));`).join('\n')}
+${Array.from({ length: group.blocks }, (_, b) => `    let g${b} = ${normal4}(${groupBlock(b)});`).join('\n')}
 ${Array.from({ length: group.steps }, (_, g) => `    {
       let step = u.step_begin + k + ${g}u;
 ${groupIncrement(g)}

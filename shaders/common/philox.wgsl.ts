@@ -31,8 +31,12 @@ const PHILOX_W1: u32 = 0xBB67AE85u;  // sqrt(3) - 1, Weyl key increment
 // (2^16 - 1)^2 + 2 (2^16 - 1) < 2^32, so the carries out of the middle column ride along in their
 // high halves instead of being summed and shifted separately.
 fn philox_mulhi(a: u32, b: u32) -> u32 {
-  let a_lo = a & 0xffffu;
-  let a_hi = a >> 16u;
+  return philox_mulhi_halves(a & 0xffffu, a >> 16u, b);
+}
+
+// The same with a's 16-bit halves given: for a constant a they are constant expressions, which WGSL
+// compilers fold, while SwiftShader's JIT would split the constant again in every call.
+fn philox_mulhi_halves(a_lo: u32, a_hi: u32, b: u32) -> u32 {
   let b_lo = b & 0xffffu;
   let b_hi = b >> 16u;
   let t = a_hi * b_lo + ((a_lo * b_lo) >> 16u);
@@ -41,9 +45,9 @@ fn philox_mulhi(a: u32, b: u32) -> u32 {
 }
 
 fn philox_round(ctr: vec4u, key: vec2u) -> vec4u {
-  let hi0 = philox_mulhi(PHILOX_M0, ctr.x);
+  let hi0 = philox_mulhi_halves(PHILOX_M0 & 0xffffu, PHILOX_M0 >> 16u, ctr.x);
   let lo0 = PHILOX_M0 * ctr.x;
-  let hi1 = philox_mulhi(PHILOX_M1, ctr.z);
+  let hi1 = philox_mulhi_halves(PHILOX_M1 & 0xffffu, PHILOX_M1 >> 16u, ctr.z);
   let lo1 = PHILOX_M1 * ctr.z;
   return vec4u(hi1 ^ ctr.y ^ key.x, lo1, hi0 ^ ctr.w ^ key.y, lo0);
 }
@@ -51,17 +55,23 @@ fn philox_round(ctr: vec4u, key: vec2u) -> vec4u {
 // Philox4x32 with 10 rounds: four independent 32-bit random words. The rounds are written out
 // because SwiftShader's JIT keeps the loop (measured 1.15× slower); GPU compilers unroll either form.
 fn philox4x32_10(counter: vec4u, seed: vec2u) -> vec4u {
+  return philox4x32_10_rounds_2_to_10(philox_round(counter, seed), seed);
+}
+
+// Rounds 2 to 10 on the output c1 of round 1: for callers that compute round 1 once for many
+// counters (the SDE kernel: counter (trial, block, 0, tag) varies only in the block word, and round 1
+// of such a counter is (block ^ seed.x, 0, mulhi(M0, trial) ^ tag ^ seed.y, M0 * trial)).
+fn philox4x32_10_rounds_2_to_10(c1: vec4u, seed: vec2u) -> vec4u {
   let w = vec2u(PHILOX_W0, PHILOX_W1);
-  var ctr = philox_round(counter, seed);
-  ctr = philox_round(ctr, seed + w);
-  ctr = philox_round(ctr, seed + 2u * w);
-  ctr = philox_round(ctr, seed + 3u * w);
-  ctr = philox_round(ctr, seed + 4u * w);
-  ctr = philox_round(ctr, seed + 5u * w);
-  ctr = philox_round(ctr, seed + 6u * w);
-  ctr = philox_round(ctr, seed + 7u * w);
-  ctr = philox_round(ctr, seed + 8u * w);
-  return philox_round(ctr, seed + 9u * w);
+  let c2 = philox_round(c1, seed + w);
+  let c3 = philox_round(c2, seed + 2u * w);
+  let c4 = philox_round(c3, seed + 3u * w);
+  let c5 = philox_round(c4, seed + 4u * w);
+  let c6 = philox_round(c5, seed + 5u * w);
+  let c7 = philox_round(c6, seed + 6u * w);
+  let c8 = philox_round(c7, seed + 7u * w);
+  let c9 = philox_round(c8, seed + 8u * w);
+  return philox_round(c9, seed + 9u * w);
 }
 
 // Uniform in (0, 1) from the top 23 bits: (k + 0.5) / 2^23 is exact in f32 and never 0 or 1.
@@ -79,9 +89,10 @@ fn philox_uniform4(bits: vec4u) -> vec4f {
 // truncated after s^9 (the next term is below 3e-9 relative).
 fn precise_log(x: f32) -> f32 {
   let parts = frexp(x);
-  var m = parts.fract;            // in [0.5, 1)
-  var e = f32(parts.exp);
-  if (m < 0.70710678) { m = m * 2.0; e = e - 1.0; }   // m in [sqrt(1/2), sqrt(2))
+  // m = fract in [0.5, 1), moved to [sqrt(1/2), sqrt(2)) by selects, not a branch
+  let low = parts.fract < 0.70710678;
+  let m = select(parts.fract, parts.fract * 2.0, low);
+  let e = select(f32(parts.exp), f32(parts.exp) - 1.0, low);
   let s = (m - 1.0) / (m + 1.0);
   let s2 = s * s;
   let series = s * (2.0 + s2 * (0.6666666667 + s2 * (0.4 + s2 * (0.2857142857 + s2 * 0.2222222222))));
