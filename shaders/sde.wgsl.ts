@@ -351,7 +351,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
 #if ${a > 0}
   let noise_scale = sqrt(u.dt / f32(u.refine));   // the same expression as in wiener_increment, for the same bits
 #endif
-  // uniforms read once, not in every step (SwiftShader's JIT does not hoist them)
+  // uniforms read once here rather than in every step
   let seed = vec2u(u.seed_lo, u.seed_hi);
   let t0 = u.t0;
   let refractory_steps = u.refractory_steps;
